@@ -1,0 +1,120 @@
+package dev.nyla.sync.artifact;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.PublicKey;
+import java.util.Collection;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reading artifacts safely: the manifest only after its signature, payload files only through size,
+ * hash and decompression checks.
+ */
+public final class Artifacts {
+    private Artifacts() {
+    }
+
+    /**
+     * Verifies the signature over the exact manifest bytes, and only then parses them.
+     *
+     * @param source what the manifest is, for messages
+     * @throws BadSignatureException when no trusted key signed these bytes
+     * @throws ArtifactException     when the signed manifest is malformed or of an unknown format
+     */
+    public static Manifest verifyManifest(byte[] manifest, byte[] signature, Collection<PublicKey> trustedKeys,
+                                          String source) throws ArtifactException {
+        ManifestSignature.verify(manifest, signature, trustedKeys, source);
+        return ManifestCodec.read(manifest, source);
+    }
+
+    /** Fetches the manifest from {@code source} unconditionally and verifies it. */
+    public static Manifest fetchVerifiedManifest(ArtifactSource source, Collection<PublicKey> trustedKeys)
+            throws IOException {
+        ManifestResponse response = source.fetchManifest(ManifestRequest.unconditional());
+        if (!(response instanceof ManifestResponse.Fetched fetched)) {
+            throw new IllegalStateException(source.describe() + ": answered 'not modified' to an unconditional request");
+        }
+        return verifyManifest(fetched.manifest(), fetched.signature(), trustedKeys,
+                source.describe() + "/" + Manifest.FILE_NAME);
+    }
+
+    /**
+     * The encoding a client should download first among alternatives: gzip when offered (smaller on the
+     * wire), else the first.
+     */
+    public static PayloadFile preferredEncoding(List<PayloadFile> alternatives) {
+        for (PayloadFile f : alternatives) {
+            if (f.compression() == Compression.GZIP) {
+                return f;
+            }
+        }
+        return alternatives.get(0);
+    }
+
+    /**
+     * Opens a record file of an artifact for streaming, with every check in place: the stored bytes are
+     * capped at the declared size and their SHA-256 is checked at the end; gzip is decompressed with the
+     * output capped at the declared uncompressed size; the record file's own checks run as it is read.
+     * Once {@link RecordFileReader#next()} returns empty, all checks have passed.
+     *
+     * @param dimension the model dimension the records must have
+     */
+    public static RecordFileReader openRecordFile(ArtifactSource source, PayloadFile file, int dimension)
+            throws IOException {
+        String name = source.describe() + "/" + file.name();
+        InputStream raw = source.open(FileNames.requireSafe(file.name(), name), 0);
+        VerifyingInputStream verified = VerifyingInputStream.of(raw, file, name);
+        InputStream content;
+        try {
+            content = switch (file.compression()) {
+                case NONE -> verified;
+                case GZIP -> new BoundedInputStream(new GunzipErrors(new GZIPInputStream(verified, 64 << 10), name),
+                        file.uncompressedSize(), name, "decompressed size");
+            };
+        } catch (java.util.zip.ZipException e) {
+            verified.close();
+            throw new MalformedArtifactException(name + ": not gzip data: " + e.getMessage(), e);
+        }
+        return RecordFileReader.open(content, name, dimension, total -> {
+            if (total != file.uncompressedSize()) {
+                throw new IntegrityException(name, "uncompressed size", file.uncompressedSize() + " bytes", total + " bytes");
+            }
+            // gzip may stop before the end of the stored bytes; the hash covers all of them.
+            verified.drainAndVerify();
+        });
+    }
+
+    /** Names the file in gzip's own errors, which otherwise say only "invalid stored block lengths" and the like. */
+    private static final class GunzipErrors extends java.io.FilterInputStream {
+        private final String name;
+
+        GunzipErrors(InputStream in, String name) {
+            super(in);
+            this.name = name;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw corrupt(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw corrupt(e);
+            }
+        }
+
+        private MalformedArtifactException corrupt(IOException e) {
+            return new MalformedArtifactException(name, "gzip stream", "valid gzip data", "corrupt or truncated data ("
+                    + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.nyla.sync.artifact;
+
+import dev.nyla.sync.ContentHash;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+
+/**
+ * An {@link ArtifactSource} on a local directory, laid out as a publisher writes it: {@code manifest.json},
+ * {@code manifest.json.sig} and the payload files side by side. The manifest's ETag is its SHA-256, so
+ * conditional fetches work as they do over HTTP.
+ */
+public final class DirectoryArtifactSource implements ArtifactSource {
+    private final Path root;
+
+    /** A source on {@code directory}. */
+    public DirectoryArtifactSource(Path directory) {
+        this.root = directory.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    @Override
+    public ManifestResponse fetchManifest(ManifestRequest request) throws IOException {
+        byte[] manifest = readCapped(Manifest.FILE_NAME, request.maxBytes());
+        String etag = '"' + HexFormat.of().formatHex(ContentHash.sha256().digest(manifest)) + '"';
+        if (etag.equals(request.ifNoneMatch())) {
+            return new ManifestResponse.NotModified();
+        }
+        byte[] signature = readCapped(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
+        return new ManifestResponse.Fetched(manifest, signature, etag);
+    }
+
+    @Override
+    public InputStream open(String fileName, long offset) throws IOException {
+        Path file = FileNames.resolve(root, fileName, root + ": requested file");
+        if (Files.isSymbolicLink(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileNotFoundException(file + ": no such regular file in the artifact directory");
+        }
+        SeekableByteChannel ch = Files.newByteChannel(file);
+        try {
+            ch.position(offset);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return Channels.newInputStream(ch);
+    }
+
+    private byte[] readCapped(String name, long max) throws IOException {
+        Path file = root.resolve(name);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+            if (bytes.length > max) {
+                throw new LimitExceededException(file.toString(), "size", "at most " + max + " bytes", "more");
+            }
+            return bytes;
+        } catch (NoSuchFileException e) {
+            throw new FileNotFoundException(file + ": not found (is this an artifact directory?)");
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package dev.nyla.sync.artifact;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes {@code manifest.json}.
+ *
+ * <p>Writing is canonical: fixed field order, sorted attribute maps, two-space indentation, {@code \n} line
+ * ends, so the same manifest always has the same bytes (the signature covers the bytes, and publishing is
+ * reproducible). Reading is strict: duplicate keys are refused (two parsers could pick different values,
+ * a known way around signatures), every required field must be present with the right type, and every
+ * error names the field, what was expected and what was found. Unknown fields are ignored so that
+ * format 1 can grow by adding fields.
+ */
+public final class ManifestCodec {
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(1 << 20).build())
+            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+
+    private ManifestCodec() {
+    }
+
+    /** The canonical bytes of {@code manifest}. */
+    public static byte[] write(Manifest manifest) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                    .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+            g.setPrettyPrinter(pp);
+            g.writeStartObject();
+            g.writeNumberField("formatVersion", manifest.formatVersion());
+            g.writeStringField("channel", manifest.channel());
+            g.writeNumberField("version", manifest.version());
+            g.writeStringField("label", manifest.label());
+            g.writeStringField("createdAt", manifest.createdAt().toString());
+            g.writeStringField("expiresAt", manifest.expiresAt().toString());
+            EmbeddingModel m = manifest.model();
+            g.writeObjectFieldStart("model");
+            g.writeStringField("id", m.id());
+            g.writeNumberField("dimension", m.dimension());
+            g.writeStringField("similarity", m.similarity().wireName());
+            g.writeBooleanField("normalized", m.normalized());
+            g.writeStringField("fingerprint", m.fingerprint());
+            g.writeEndObject();
+            g.writeObjectFieldStart("payload");
+            g.writeStringField("kind", manifest.payload().kind());
+            g.writeObjectFieldStart("attributes");
+            for (Map.Entry<String, String> e : new TreeMap<>(manifest.payload().attributes()).entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            writeFiles(g, manifest.payload().files());
+            g.writeEndObject();
+            g.writeObjectFieldStart("counts");
+            g.writeNumberField("records", manifest.records());
+            g.writeNumberField("tenants", manifest.tenants());
+            g.writeEndObject();
+            g.writeArrayFieldStart("deltas");
+            for (Delta d : manifest.deltas()) {
+                g.writeStartObject();
+                g.writeNumberField("fromVersion", d.fromVersion());
+                g.writeNumberField("upserts", d.upserts());
+                g.writeNumberField("deletes", d.deletes());
+                writeFiles(g, d.files());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("rollout");
+            g.writeNumberField("percent", manifest.rollout().percent());
+            g.writeStringField("salt", manifest.rollout().salt());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeFiles(JsonGenerator g, List<PayloadFile> files) throws IOException {
+        g.writeArrayFieldStart("files");
+        for (PayloadFile f : files) {
+            g.writeStartObject();
+            g.writeStringField("name", f.name());
+            g.writeNumberField("size", f.size());
+            g.writeStringField("sha256", f.sha256());
+            g.writeStringField("compression", f.compression().wireName());
+            g.writeNumberField("uncompressedSize", f.uncompressedSize());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /**
+     * Parses manifest bytes.
+     *
+     * @param source what the bytes are, for messages (e.g. {@code https://cdn/app/manifest.json})
+     * @throws MalformedArtifactException   when the bytes are not a well-formed manifest
+     * @throws UnsupportedFormatException   when the format version or a compression is unknown to this client
+     * @throws UnsafeFileNameException      when a file name could escape its directory
+     */
+    public static Manifest read(byte[] bytes, String source) throws ArtifactException {
+        JsonNode root;
+        try (JsonParser p = JSON.createParser(bytes)) {
+            root = MAPPER.readTree(p);
+            if (p.nextToken() != null) {
+                throw new MalformedArtifactException(source, "content after the JSON object", "end of file",
+                        p.currentToken());
+            }
+        } catch (JsonProcessingException e) {
+            throw new MalformedArtifactException(source + ": not valid JSON: " + e.getOriginalMessage() + " at line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+        } catch (IOException e) {
+            throw new MalformedArtifactException(source + ": unreadable: " + e.getMessage(), e);
+        }
+        Fields f = new Fields(source, "", root);
+        f.requireObject();
+        // The format version is checked first: a later format may look different in every other way.
+        long format = f.integer("formatVersion");
+        if (format != Manifest.FORMAT_VERSION) {
+            throw new UnsupportedFormatException(source, "formatVersion", Manifest.FORMAT_VERSION
+                    + " (this client is too old for a newer format)", format);
+        }
+        Fields model = f.object("model");
+        Fields payload = f.object("payload");
+        Fields counts = f.object("counts");
+        Fields rollout = f.object("rollout");
+        try {
+            List<Delta> deltas = new ArrayList<>();
+            for (Fields d : f.array("deltas")) {
+                deltas.add(new Delta(d.integer("fromVersion"), d.integer("upserts"), d.integer("deletes"), files(d)));
+            }
+            EmbeddingModel embeddingModel = new EmbeddingModel(model.text("id"), (int) model.intIn("dimension", 1, 65_536),
+                    model.similarity("similarity"), model.bool("normalized"), model.text("fingerprint"));
+            Payload p = new Payload(payload.text("kind"), payload.stringMap("attributes"), files(payload));
+            return new Manifest((int) format, f.text("channel"), f.integer("version"), f.text("label"),
+                    f.instant("createdAt"), f.instant("expiresAt"), embeddingModel, p, counts.integer("records"),
+                    counts.integer("tenants"), deltas, new Rollout((int) rollout.intIn("percent", 0, 100),
+                            rollout.text("salt")));
+        } catch (IllegalArgumentException e) {
+            // Cross-field rules enforced by the records themselves.
+            throw new MalformedArtifactException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<PayloadFile> files(Fields parent) throws ArtifactException {
+        List<PayloadFile> out = new ArrayList<>();
+        List<Fields> files = parent.array("files");
+        if (files.isEmpty()) {
+            throw new MalformedArtifactException(parent.source, "field " + parent.path("files"), "at least one file",
+                    "an empty array");
+        }
+        for (Fields file : files) {
+            String name = FileNames.requireSafe(file.text("name"), file.source + ": " + file.path("name"));
+            String compressionName = file.text("compression");
+            Compression compression = Compression.fromWireName(compressionName);
+            if (compression == null) {
+                throw new UnsupportedFormatException(file.source, "field " + file.path("compression"),
+                        "one of none, gzip", "'" + compressionName + "'");
+            }
+            String sha = file.text("sha256");
+            if (!ContentHash.isWellFormed(sha)) {
+                throw new MalformedArtifactException(file.source, "field " + file.path("sha256"),
+                        "64 lowercase hex digits", "'" + sha + "'");
+            }
+            long size = file.intIn("size", 0, Long.MAX_VALUE);
+            long uncompressed = file.intIn("uncompressedSize", 0, Long.MAX_VALUE);
+            if (compression == Compression.NONE && size != uncompressed) {
+                throw new MalformedArtifactException(file.source, "field " + file.path("uncompressedSize")
+                        + " of an uncompressed file", size, uncompressed);
+            }
+            out.add(new PayloadFile(name, size, sha, compression, uncompressed));
+        }
+        return out;
+    }
+
+    /** A JSON object being read, with its path for messages. */
+    private static final class Fields {
+        final String source;
+        final String prefix;
+        final JsonNode node;
+
+        Fields(String source, String prefix, JsonNode node) {
+            this.source = source;
+            this.prefix = prefix;
+            this.node = node;
+        }
+
+        String path(String field) {
+            return prefix + field;
+        }
+
+        void requireObject() throws MalformedArtifactException {
+            if (node == null || !node.isObject()) {
+                throw new MalformedArtifactException(source, prefix.isEmpty() ? "top level" : prefix, "a JSON object",
+                        describe(node));
+            }
+        }
+
+        JsonNode field(String name, String expected) throws MalformedArtifactException {
+            JsonNode v = node.get(name);
+            if (v == null || v.isNull()) {
+                throw new MalformedArtifactException(source, "field " + path(name), expected, "missing");
+            }
+            return v;
+        }
+
+        String text(String name) throws MalformedArtifactException {
+            JsonNode v = field(name, "a string");
+            if (!v.isTextual()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "a string", describe(v));
+            }
+            return v.textValue();
+        }
+
+        long integer(String name) throws MalformedArtifactException {
+            JsonNode v = field(name, "an integer");
+            if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "an integer", describe(v));
+            }
+            return v.longValue();
+        }
+
+        long intIn(String name, long min, long max) throws MalformedArtifactException {
+            long v = integer(name);
+            if (v < min || v > max) {
+                throw new MalformedArtifactException(source, "field " + path(name),
+                        "an integer in " + min + ".." + max, v);
+            }
+            return v;
+        }
+
+        boolean bool(String name) throws MalformedArtifactException {
+            JsonNode v = field(name, "true or false");
+            if (!v.isBoolean()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "true or false", describe(v));
+            }
+            return v.booleanValue();
+        }
+
+        Instant instant(String name) throws MalformedArtifactException {
+            String s = text(name);
+            try {
+                return Instant.parse(s);
+            } catch (DateTimeParseException e) {
+                throw new MalformedArtifactException(source, "field " + path(name),
+                        "an ISO-8601 UTC instant like 2026-01-31T12:00:00Z", "'" + s + "'");
+            }
+        }
+
+        Similarity similarity(String name) throws ArtifactException {
+            String s = text(name);
+            try {
+                return Similarity.fromWireName(s);
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedFormatException(source, "field " + path(name), "one of cosine, dot_product, euclidean",
+                        "'" + s + "'");
+            }
+        }
+
+        Fields object(String name) throws MalformedArtifactException {
+            Fields child = new Fields(source, path(name) + ".", field(name, "a JSON object"));
+            if (!child.node.isObject()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "a JSON object", describe(child.node));
+            }
+            return child;
+        }
+
+        List<Fields> array(String name) throws MalformedArtifactException {
+            JsonNode v = field(name, "an array");
+            if (!v.isArray()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "an array", describe(v));
+            }
+            List<Fields> out = new ArrayList<>();
+            for (int i = 0; i < v.size(); i++) {
+                Fields item = new Fields(source, path(name) + "[" + i + "].", v.get(i));
+                if (!item.node.isObject()) {
+                    throw new MalformedArtifactException(source, "field " + path(name) + "[" + i + "]", "a JSON object",
+                            describe(item.node));
+                }
+                out.add(item);
+            }
+            return out;
+        }
+
+        Map<String, String> stringMap(String name) throws MalformedArtifactException {
+            Fields obj = object(name);
+            Map<String, String> out = new TreeMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = obj.node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw new MalformedArtifactException(source, "field " + obj.path(e.getKey()), "a string",
+                            describe(e.getValue()));
+                }
+                out.put(e.getKey(), e.getValue().textValue());
+            }
+            return out;
+        }
+
+        private static String describe(JsonNode v) {
+            if (v == null) {
+                return "missing";
+            }
+            String text = v.toString();
+            String shown = text.length() > 60 ? text.substring(0, 57) + "..." : text;
+            return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " " + shown;
+        }
+    }
+}

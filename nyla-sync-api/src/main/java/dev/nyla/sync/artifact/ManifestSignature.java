@@ -1,0 +1,110 @@
+package dev.nyla.sync.artifact;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The detached Ed25519 signature of a manifest, stored as {@code manifest.json.sig}:
+ * <pre>{"algorithm":"Ed25519","keyId":"…","signature":"…base64…"}</pre>
+ * The signature covers the exact bytes of {@code manifest.json}. The key id lets a client that trusts
+ * several keys (during a key rotation) pick the right one. Ed25519 signatures are deterministic, so the
+ * same manifest and key always give the same file.
+ */
+public final class ManifestSignature {
+    /** The largest signature file accepted. */
+    public static final int MAX_BYTES = 4096;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ManifestSignature() {
+    }
+
+    /** The signature file for {@code manifestBytes}, signed with {@code keys}. */
+    public static byte[] sign(byte[] manifestBytes, KeyPair keys) {
+        try {
+            Signature s = Signature.getInstance("Ed25519");
+            s.initSign(keys.getPrivate());
+            s.update(manifestBytes);
+            String json = "{\"algorithm\":\"Ed25519\",\"keyId\":\"" + SigningKeys.keyId(keys.getPublic())
+                    + "\",\"signature\":\"" + Base64.getEncoder().encodeToString(s.sign()) + "\"}\n";
+            return json.getBytes(StandardCharsets.US_ASCII);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot sign with this key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that {@code signatureFile} is a valid signature of {@code manifestBytes} by one of
+     * {@code trustedKeys}.
+     *
+     * @param source what the manifest is, for messages
+     * @return the key that signed it
+     * @throws BadSignatureException when the file is unusable, names an untrusted key, or does not verify
+     */
+    public static PublicKey verify(byte[] manifestBytes, byte[] signatureFile, Collection<PublicKey> trustedKeys,
+                                   String source) throws BadSignatureException {
+        String sigSource = source + ".sig";
+        if (signatureFile.length > MAX_BYTES) {
+            throw new BadSignatureException(sigSource, "size", "at most " + MAX_BYTES + " bytes", signatureFile.length);
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(signatureFile);
+        } catch (IOException e) {
+            throw new BadSignatureException(sigSource + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadSignatureException(sigSource, "content", "a JSON object", node == null ? "nothing" : node.getNodeType());
+        }
+        String algorithm = node.path("algorithm").asText("");
+        if (!"Ed25519".equals(algorithm)) {
+            throw new BadSignatureException(sigSource, "algorithm", "Ed25519", "'" + algorithm + "'");
+        }
+        String keyId = node.path("keyId").asText("");
+        List<String> trustedIds = new ArrayList<>();
+        PublicKey key = null;
+        for (PublicKey k : trustedKeys) {
+            String id = SigningKeys.keyId(k);
+            trustedIds.add(id);
+            if (id.equals(keyId)) {
+                key = k;
+            }
+        }
+        if (key == null) {
+            throw new BadSignatureException(sigSource, "signing key", "one of the trusted keys " + trustedIds,
+                    "key '" + keyId + "'");
+        }
+        byte[] signature;
+        try {
+            signature = Base64.getDecoder().decode(node.path("signature").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new BadSignatureException(sigSource, "signature", "base64", e.getMessage());
+        }
+        if (signature.length != 64) {
+            throw new BadSignatureException(sigSource, "signature length", "64 bytes", signature.length + " bytes");
+        }
+        boolean ok;
+        try {
+            Signature s = Signature.getInstance("Ed25519");
+            s.initVerify(key);
+            s.update(manifestBytes);
+            ok = s.verify(signature);
+        } catch (GeneralSecurityException e) {
+            throw new BadSignatureException(sigSource + ": cannot verify: " + e.getMessage(), e);
+        }
+        if (!ok) {
+            throw new BadSignatureException(source, "Ed25519 signature by key " + keyId,
+                    "a signature over these manifest bytes", "a signature that does not match (manifest or signature altered)");
+        }
+        return key;
+    }
+}

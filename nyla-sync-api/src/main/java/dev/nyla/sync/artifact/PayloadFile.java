@@ -1,0 +1,33 @@
+package dev.nyla.sync.artifact;
+
+import dev.nyla.sync.ContentHash;
+import java.util.Objects;
+
+/**
+ * One file an artifact consists of, as its manifest names it. Payload files are immutable and
+ * content-addressed (their name carries their sha256), so hosts and CDNs may cache them forever.
+ *
+ * @param name             a plain file name, see {@link FileNames}
+ * @param size             the exact size in bytes, as stored on the host
+ * @param sha256           lowercase hex SHA-256 of the stored bytes
+ * @param compression      how the stored bytes are compressed
+ * @param uncompressedSize the exact size after decompression (equal to {@code size} when not compressed)
+ */
+public record PayloadFile(String name, long size, String sha256, Compression compression, long uncompressedSize) {
+    public PayloadFile {
+        if (!FileNames.isSafe(name)) {
+            throw new IllegalArgumentException("payload file name is not a plain file name: '" + name + "'");
+        }
+        Objects.requireNonNull(compression, "compression");
+        if (!ContentHash.isWellFormed(sha256)) {
+            throw new IllegalArgumentException(name + ": sha256: expected 64 lowercase hex digits but was '" + sha256 + "'");
+        }
+        if (size < 0 || uncompressedSize < 0) {
+            throw new IllegalArgumentException(name + ": sizes must be >= 0");
+        }
+        if (compression == Compression.NONE && size != uncompressedSize) {
+            throw new IllegalArgumentException(name + ": uncompressed file with size " + size
+                    + " != uncompressedSize " + uncompressedSize);
+        }
+    }
+}

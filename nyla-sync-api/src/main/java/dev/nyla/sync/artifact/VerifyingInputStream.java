@@ -1,0 +1,135 @@
+package dev.nyla.sync.artifact;
+
+import dev.nyla.sync.ContentHash;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * Passes a payload file through while checking it against its manifest entry: it refuses to deliver a
+ * byte beyond the declared size, and at the end of the stream it checks the size and SHA-256. A consumer
+ * therefore never sees more than was declared, and learns of any corruption no later than the end.
+ *
+ * <p>Reading can start at an offset (to resume a download): the bytes before it must then be fed to
+ * {@link #resumeAfter(InputStream, PayloadFile, String, byte[], long)} so the hash covers the whole file.
+ */
+public final class VerifyingInputStream extends FilterInputStream {
+    private final String source;
+    private final long expectedSize;
+    private final String expectedSha256;
+    private final MessageDigest sha;
+    private long count;
+    private boolean verified;
+
+    private VerifyingInputStream(InputStream in, String source, long expectedSize, String expectedSha256,
+                                 MessageDigest sha, long start) {
+        super(in);
+        this.source = source;
+        this.expectedSize = expectedSize;
+        this.expectedSha256 = expectedSha256;
+        this.sha = sha;
+        this.count = start;
+    }
+
+    /** Verifies {@code in} as the whole of {@code file}; {@code source} names it in messages. */
+    public static VerifyingInputStream of(InputStream in, PayloadFile file, String source) {
+        return new VerifyingInputStream(in, source, file.size(), file.sha256(), ContentHash.sha256(), 0);
+    }
+
+    /** Verifies {@code in} as a stream of exactly {@code size} bytes with the given SHA-256. */
+    public static VerifyingInputStream of(InputStream in, long size, String sha256, String source) {
+        return new VerifyingInputStream(in, source, size, sha256, ContentHash.sha256(), 0);
+    }
+
+    /**
+     * Verifies {@code rest} as the remainder of {@code file} after {@code already} bytes that were received
+     * earlier and are hashed now from {@code alreadyReceived}.
+     */
+    public static VerifyingInputStream resumeAfter(InputStream rest, PayloadFile file, String source,
+                                                   byte[] alreadyReceived, long already) {
+        MessageDigest sha = ContentHash.sha256();
+        sha.update(alreadyReceived, 0, (int) already);
+        return new VerifyingInputStream(rest, source, file.size(), file.sha256(), sha, already);
+    }
+
+    /** Bytes delivered so far, counting from the start of the file. */
+    public long count() {
+        return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        long allowed = expectedSize - count;
+        if (allowed <= 0) {
+            // At the declared size: the source must end here too.
+            int extra = in.read();
+            if (extra >= 0) {
+                throw new LimitExceededException(source, "size", expectedSize + " bytes as declared", "more bytes");
+            }
+            verifyAtEnd();
+            return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, allowed));
+        if (n < 0) {
+            verifyAtEnd();
+            return -1;
+        }
+        sha.update(b, off, n);
+        count += n;
+        return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        // Skipped bytes must still be hashed.
+        byte[] tmp = new byte[(int) Math.min(8192, Math.max(n, 1))];
+        long skipped = 0;
+        while (skipped < n) {
+            int r = read(tmp, 0, (int) Math.min(tmp.length, n - skipped));
+            if (r < 0) {
+                break;
+            }
+            skipped += r;
+        }
+        return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    /** Reads to the end, so that the check runs even when the consumer stopped early. */
+    public void drainAndVerify() throws IOException {
+        byte[] tmp = new byte[8192];
+        while (read(tmp, 0, tmp.length) >= 0) {
+            // reading verifies
+        }
+    }
+
+    private void verifyAtEnd() throws IOException {
+        if (verified) {
+            return;
+        }
+        if (count != expectedSize) {
+            throw new IntegrityException(source, "size", expectedSize + " bytes", count + " bytes (truncated)");
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(expectedSha256)) {
+            throw new IntegrityException(source, "sha256", expectedSha256, actual);
+        }
+        verified = true;
+    }
+}

@@ -1,0 +1,16 @@
+package dev.nyla.sync.store;
+
+import dev.nyla.sync.NylaSyncException;
+
+/** A store could not do what was asked: a missing generation, a failed write, an unreachable database. */
+public class StoreException extends NylaSyncException {
+    private static final long serialVersionUID = 1L;
+
+    public StoreException(String message) {
+        super(message);
+    }
+
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
