@@ -1,0 +1,31 @@
+package dev.nyla.sync;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One item of the source of truth, before embedding: a document chunk, a profile entry, a JSONL line.
+ *
+ * @param tenant   the namespace it belongs to ({@link VectorRecord#DEFAULT_TENANT} when there are none)
+ * @param id       its stable id within the tenant
+ * @param text     the text to embed
+ * @param metadata string key/value pairs stored with the vector and usable as filters
+ */
+public record SourceRecord(String tenant, String id, String text, Map<String, String> metadata) {
+    public SourceRecord {
+        VectorRecord.requireKey("tenant", tenant, VectorRecord.MAX_TENANT_BYTES);
+        VectorRecord.requireKey("id", id, VectorRecord.MAX_ID_BYTES);
+        Objects.requireNonNull(text, "text");
+        metadata = Map.copyOf(metadata);
+    }
+
+    /** The content hash this record has when embedded by the model with {@code modelFingerprint}. */
+    public String contentHash(String modelFingerprint) {
+        return ContentHash.of(text, metadata, modelFingerprint);
+    }
+
+    /** The vector record of this source record embedded as {@code vector} by the model with {@code modelFingerprint}. */
+    public VectorRecord toVectorRecord(float[] vector, String modelFingerprint) {
+        return new VectorRecord(tenant, id, text, metadata, contentHash(modelFingerprint), vector);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.nyla.sync.publish;
+
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.RecordFileKind;
+import dev.nyla.sync.artifact.RecordFileWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * One record stream written once and stored twice, gzip-compressed and plain, each under a
+ * content-addressed name ({@code <prefix>-<sha256>.nyr[.gz]}) once finished.
+ */
+final class EncodedRecordFile implements AutoCloseable {
+    private final Path directory;
+    private final String prefix;
+    private final Path rawTemp;
+    private final Path gzTemp;
+    private final HashingFileOutput raw;
+    private final HashingFileOutput gz;
+    private final RecordFileWriter writer;
+    private boolean finished;
+
+    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, int gzipLevel) throws IOException {
+        this.directory = directory;
+        this.prefix = prefix;
+        this.rawTemp = Files.createTempFile(directory, ".publish-" + prefix + "-", ".tmp");
+        this.gzTemp = Files.createTempFile(directory, ".publish-" + prefix + "-", ".gz.tmp");
+        Files.delete(rawTemp);
+        Files.delete(gzTemp);
+        this.raw = new HashingFileOutput(rawTemp);
+        this.gz = new HashingFileOutput(gzTemp);
+        GZIPOutputStream gzip = new GZIPOutputStream(gz, 256 << 10) {
+            {
+                def.setLevel(gzipLevel);
+            }
+        };
+        this.writer = new RecordFileWriter(new Tee(raw, gzip), prefix, kind, dimension);
+    }
+
+    void upsert(VectorRecord r) throws IOException {
+        writer.upsert(r);
+    }
+
+    void delete(String tenant, String id) throws IOException {
+        writer.delete(tenant, id);
+    }
+
+    long upserts() {
+        return writer.upserts();
+    }
+
+    long deletes() {
+        return writer.deletes();
+    }
+
+    /** Finishes both encodings, moves them to their final names and returns them, gzip first. */
+    List<PayloadFile> finish() throws IOException {
+        writer.finish();
+        writer.close();
+        finished = true;
+        String ext = ".nyr";
+        Path rawFinal = directory.resolve(prefix + "-" + raw.sha256() + ext);
+        Path gzFinal = directory.resolve(prefix + "-" + gz.sha256() + ext + ".gz");
+        Files.move(rawTemp, rawFinal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(gzTemp, gzFinal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return List.of(
+                new PayloadFile(gzFinal.getFileName().toString(), gz.size(), gz.sha256(), Compression.GZIP, raw.size()),
+                new PayloadFile(rawFinal.getFileName().toString(), raw.size(), raw.sha256(), Compression.NONE, raw.size()));
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!finished) {
+            try {
+                writer.close();
+            } finally {
+                Files.deleteIfExists(rawTemp);
+                Files.deleteIfExists(gzTemp);
+            }
+        }
+    }
+
+    static int checkLevel(int level) {
+        if (level < Deflater.NO_COMPRESSION || level > Deflater.BEST_COMPRESSION) {
+            throw new IllegalArgumentException("gzip level: expected 0..9 but was " + level);
+        }
+        return level;
+    }
+
+    /** Writes every byte to both streams; closing closes both. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        Tee(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (a; b) {
+                // closes both, even when one fails
+            }
+        }
+    }
+}

@@ -1,0 +1,475 @@
+package dev.nyla.sync.publish;
+
+import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.DimensionMismatchException;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.Delta;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.ManifestSignature;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.artifact.RecordFileKind;
+import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.artifact.Rollout;
+import dev.nyla.sync.embed.EmbeddingException;
+import dev.nyla.sync.embed.Embedder;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.zip.Deflater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds signed artifact versions from a corpus: the publishing half of nyla-sync, usually run by CI.
+ *
+ * <p>A publication writes, into an output directory: the full payload as a record file (gzip and plain),
+ * a delta from the previous version when one is given, then {@code manifest.json.sig} and
+ * {@code manifest.json}, the manifest last so that a host never names files it does not have yet.
+ *
+ * <p>Incremental: given the previous version's directory, records whose content hash (text + metadata +
+ * model fingerprint) did not change keep their previous vectors, so the embedder is called exactly for
+ * the added and changed records. Deterministic: the same corpus, key, clock and settings give
+ * byte-identical files.
+ *
+ * <pre>{@code
+ * Publisher publisher = Publisher.builder()
+ *         .signingKey(SigningKeys.readKeyPair(Path.of("release.key")))
+ *         .embedder(embedder)
+ *         .build();
+ * PublishResult v2 = publisher.publish(Corpus.read(Path.of("docs")), Path.of("out/v2"), Path.of("out/v1"));
+ * }</pre>
+ */
+public final class Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    /** Records buffered before embedding and writing; bounds memory whatever the corpus size. */
+    private static final int WINDOW = 4096;
+
+    private final KeyPair signingKey;
+    private final List<PublicKey> previousKeys;
+    private final Embedder embedder;
+    private final Clock clock;
+    private final String channel;
+    private final String label;
+    private final Duration expiresAfter;
+    private final int rolloutPercent;
+    private final int gzipLevel;
+    private final int batchSize;
+    private final PublishListener listener;
+
+    private Publisher(Builder b) {
+        this.signingKey = b.signingKey;
+        this.previousKeys = List.copyOf(b.previousKeys);
+        this.embedder = b.embedder;
+        this.clock = b.clock;
+        this.channel = b.channel;
+        this.label = b.label;
+        this.expiresAfter = b.expiresAfter;
+        this.rolloutPercent = b.rolloutPercent;
+        this.gzipLevel = b.gzipLevel;
+        this.batchSize = b.batchSize > 0 ? b.batchSize : b.embedder == null ? 256 : b.embedder.preferredBatchSize();
+        this.listener = b.listener;
+    }
+
+    /** The front door: configure, then {@link Builder#build()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Publishes version 1 of {@code corpus} into {@code out}, embedding every record. */
+    public PublishResult publish(Corpus corpus, Path out) throws IOException {
+        return run(corpus.records(), requireEmbedder().model(), new EmbedderVectors(requireEmbedder()), out, null);
+    }
+
+    /**
+     * Publishes the version after the one in {@code previous} (a directory written by a publisher, possibly
+     * {@code out} itself), embedding only added and changed records and writing a delta from it.
+     */
+    public PublishResult publish(Corpus corpus, Path out, Path previous) throws IOException {
+        Objects.requireNonNull(previous, "previous");
+        return run(corpus.records(), requireEmbedder().model(), new EmbedderVectors(requireEmbedder()), out, previous);
+    }
+
+    /**
+     * Publishes records that already have vectors (an import, such as {@link SeedIndex}); no embedder is
+     * needed. {@code previous} may be empty.
+     */
+    public PublishResult publishRecords(List<VectorRecord> records, EmbeddingModel model, Path out,
+                                        Optional<Path> previous) throws IOException {
+        List<SourceRecord> sources = new ArrayList<>(records.size());
+        Map<String, float[]> vectors = new HashMap<>();
+        for (VectorRecord r : records) {
+            String key = r.tenant() + '\u0000' + r.id();
+            if (vectors.put(key, r.vector()) != null) {
+                throw new CorpusException("records: duplicate key " + r.tenant() + "/" + r.id());
+            }
+            sources.add(new SourceRecord(r.tenant(), r.id(), r.text(), r.metadata()));
+        }
+        sources.sort(Corpus.KEY_ORDER);
+        VectorSupplier lookup = pending -> {
+            List<float[]> out2 = new ArrayList<>(pending.size());
+            pending.forEach(s -> out2.add(vectors.get(s.tenant() + '\u0000' + s.id())));
+            return out2;
+        };
+        return run(sources, model, lookup, out, previous.orElse(null));
+    }
+
+    private Embedder requireEmbedder() {
+        if (embedder == null) {
+            throw new IllegalStateException("this publisher has no embedder: set one with Publisher.builder().embedder(...)");
+        }
+        return embedder;
+    }
+
+    /** Supplies vectors for records that need new ones, in order. */
+    @FunctionalInterface
+    private interface VectorSupplier {
+        List<float[]> vectors(List<SourceRecord> pending) throws IOException;
+    }
+
+    private record EmbedderVectors(Embedder embedder) implements VectorSupplier {
+        @Override
+        public List<float[]> vectors(List<SourceRecord> pending) throws IOException {
+            List<String> texts = new ArrayList<>(pending.size());
+            pending.forEach(s -> texts.add(s.text()));
+            return embedder.embed(texts);
+        }
+    }
+
+    /** What happened to one key of the union of previous and current records. */
+    private enum Change { ADDED, UPDATED, UNCHANGED, DELETED }
+
+    private static final class Item {
+        final Change change;
+        final String tenant;
+        final String id;
+        final SourceRecord source;
+        VectorRecord record;
+
+        Item(Change change, String tenant, String id, SourceRecord source, VectorRecord record) {
+            this.change = change;
+            this.tenant = tenant;
+            this.id = id;
+            this.source = source;
+            this.record = record;
+        }
+    }
+
+    private PublishResult run(List<SourceRecord> records, EmbeddingModel model, VectorSupplier supplier, Path out,
+                              Path previousDir) throws IOException {
+        Files.createDirectories(out);
+        Manifest previous = previousDir == null ? null : readPrevious(previousDir);
+        long version = previous == null ? 1 : previous.version() + 1;
+        boolean sameModel = previous != null && previous.model().fingerprint().equals(model.fingerprint())
+                && previous.model().dimension() == model.dimension();
+        if (previous != null && !sameModel) {
+            LOG.info("model changed from {} to {}: every record is re-embedded and no delta is written",
+                    previous.model().fingerprint(), model.fingerprint());
+        }
+        String fingerprint = model.fingerprint();
+        long[] counts = new long[Change.values().length];
+        long embedded = 0;
+        long tenants = 0;
+        String lastTenant = null;
+        List<PayloadFile> fullFiles;
+        List<PayloadFile> deltaFiles = List.of();
+        long deltaUpserts = 0;
+        long deltaDeletes = 0;
+        LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
+        try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(), gzipLevel);
+             EncodedRecordFile delta = sameModel
+                     ? new EncodedRecordFile(out, "delta-" + previous.version(), RecordFileKind.DELTA, model.dimension(), gzipLevel)
+                     : null;
+             RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
+                     new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
+                     previous.model().dimension())) {
+            VectorRecord prevRecord = nextUpsert(prev);
+            List<Item> window = new ArrayList<>();
+            List<Item> pending = new ArrayList<>();
+            for (SourceRecord s : records) {
+                while (prevRecord != null && RecordKeys.compare(prevRecord.tenant(), prevRecord.id(), s.tenant(), s.id()) < 0) {
+                    window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
+                    prevRecord = nextUpsert(prev);
+                }
+                String hash = s.contentHash(fingerprint);
+                Item item;
+                if (prevRecord != null && prevRecord.tenant().equals(s.tenant()) && prevRecord.id().equals(s.id())) {
+                    if (sameModel && prevRecord.contentHash().equals(hash)) {
+                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, prevRecord);
+                    } else {
+                        item = new Item(Change.UPDATED, s.tenant(), s.id(), s, null);
+                    }
+                    prevRecord = nextUpsert(prev);
+                } else {
+                    item = new Item(Change.ADDED, s.tenant(), s.id(), s, null);
+                }
+                if (!s.tenant().equals(lastTenant)) {
+                    tenants++;
+                    lastTenant = s.tenant();
+                }
+                window.add(item);
+                if (item.record == null) {
+                    pending.add(item);
+                }
+                if (pending.size() >= batchSize || window.size() >= WINDOW) {
+                    embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                }
+            }
+            while (prevRecord != null) {
+                window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
+                prevRecord = nextUpsert(prev);
+            }
+            embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+            fullFiles = full.finish();
+            if (delta != null) {
+                deltaUpserts = delta.upserts();
+                deltaDeletes = delta.deletes();
+                deltaFiles = delta.finish();
+            }
+        }
+        Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        List<Delta> deltas = deltaFiles.isEmpty() ? List.of()
+                : List.of(new Delta(previous.version(), deltaUpserts, deltaDeletes, deltaFiles));
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, channel, version,
+                label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model,
+                new Payload(Payload.RECORDS, Map.of(), fullFiles), records.size(), tenants, deltas,
+                new Rollout(rolloutPercent, salt(channel, version)));
+        byte[] manifestBytes = ManifestCodec.write(manifest);
+        writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifestBytes, signingKey));
+        writeAtomically(out.resolve(Manifest.FILE_NAME), manifestBytes);
+        PublishResult result = new PublishResult(manifest, out, counts[Change.ADDED.ordinal()],
+                counts[Change.UPDATED.ordinal()], counts[Change.UNCHANGED.ordinal()], counts[Change.DELETED.ordinal()],
+                embedded, Artifacts.preferredEncoding(fullFiles).size(), plainFirst(fullFiles).size(),
+                deltaFiles.isEmpty() ? 0 : Artifacts.preferredEncoding(deltaFiles).size());
+        LOG.info("published version {}: {} added, {} updated, {} unchanged, {} deleted, {} embedded", version,
+                result.added(), result.updated(), result.unchanged(), result.deleted(), result.embedded());
+        return result;
+    }
+
+    /** Embeds the pending records of the window, then writes the whole window in key order. */
+    private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
+                       EncodedRecordFile full, EncodedRecordFile delta, long[] counts, long total) throws IOException {
+        if (!pending.isEmpty()) {
+            List<SourceRecord> sources = new ArrayList<>(pending.size());
+            pending.forEach(i -> sources.add(i.source));
+            List<float[]> vectors = supplier.vectors(sources);
+            if (vectors.size() != sources.size()) {
+                throw new EmbeddingException("embedder " + model.id(), "vectors returned for a batch", sources.size(),
+                        vectors.size());
+            }
+            for (int i = 0; i < sources.size(); i++) {
+                SourceRecord s = sources.get(i);
+                float[] v = vectors.get(i);
+                String subject = "embedding of " + s.tenant() + "/" + s.id() + " by " + model.id();
+                if (v == null || v.length != model.dimension()) {
+                    throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
+                }
+                for (int d = 0; d < v.length; d++) {
+                    if (!Float.isFinite(v[d])) {
+                        throw new InvalidVectorException(subject, d, v[d]);
+                    }
+                }
+                pending.get(i).record = s.toVectorRecord(v, model.fingerprint());
+            }
+        }
+        for (Item item : window) {
+            counts[item.change.ordinal()]++;
+            switch (item.change) {
+                case DELETED -> {
+                    if (delta != null) {
+                        delta.delete(item.tenant, item.id);
+                    }
+                }
+                case UNCHANGED -> full.upsert(item.record);
+                case ADDED, UPDATED -> {
+                    full.upsert(item.record);
+                    if (delta != null) {
+                        delta.upsert(item.record);
+                    }
+                }
+            }
+        }
+        long embedded = pending.size();
+        window.clear();
+        pending.clear();
+        listener.recordsWritten(full.upserts(), total);
+        return embedded;
+    }
+
+    private Manifest readPrevious(Path previousDir) throws IOException {
+        List<PublicKey> trusted = new ArrayList<>(previousKeys);
+        trusted.add(signingKey.getPublic());
+        Manifest previous = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(previousDir), trusted);
+        if (!previous.channel().equals(channel)) {
+            throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "channel of the previous version", channel,
+                    previous.channel());
+        }
+        if (!Payload.RECORDS.equals(previous.payload().kind())) {
+            throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "payload kind of the previous version",
+                    Payload.RECORDS, previous.payload().kind());
+        }
+        return previous;
+    }
+
+    private static VectorRecord nextUpsert(RecordFileReader reader) throws IOException {
+        if (reader == null) {
+            return null;
+        }
+        Optional<RecordEntry> e = reader.next();
+        return e.map(entry -> ((RecordEntry.Upsert) entry).record()).orElse(null);
+    }
+
+    /** Reading a local previous version is fastest without decompression. */
+    private static PayloadFile plainFirst(List<PayloadFile> files) {
+        return files.stream().filter(f -> f.compression() == Compression.NONE).findFirst().orElse(files.get(0));
+    }
+
+    private static String salt(String channel, long version) {
+        byte[] d = ContentHash.sha256().digest((channel + ":" + version).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d, 0, 8);
+    }
+
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Configures a {@link Publisher}; {@link #signingKey} is required, {@link #embedder} for corpora. */
+    public static final class Builder {
+        private KeyPair signingKey;
+        private final List<PublicKey> previousKeys = new ArrayList<>();
+        private Embedder embedder;
+        private Clock clock = Clock.systemUTC();
+        private String channel = "stable";
+        private String label = "";
+        private Duration expiresAfter = Duration.ofDays(30);
+        private int rolloutPercent = 100;
+        private int gzipLevel = Deflater.DEFAULT_COMPRESSION;
+        private int batchSize;
+        private PublishListener listener = PublishListener.NONE;
+
+        private Builder() {
+        }
+
+        /** The Ed25519 key pair that signs manifests (required). */
+        public Builder signingKey(KeyPair keys) {
+            this.signingKey = Objects.requireNonNull(keys, "signingKey");
+            return this;
+        }
+
+        /** Further keys accepted on the previous version's manifest, for key rotation. */
+        public Builder trustPreviousKey(PublicKey key) {
+            previousKeys.add(Objects.requireNonNull(key, "key"));
+            return this;
+        }
+
+        /** The embedder for corpora; its model is recorded in the manifest. */
+        public Builder embedder(Embedder embedder) {
+            this.embedder = Objects.requireNonNull(embedder, "embedder");
+            return this;
+        }
+
+        /** The clock for created-at and expires-at; fixed clocks make publications reproducible. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The release channel, default {@code stable}. */
+        public Builder channel(String channel) {
+            if (channel == null || !channel.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+                throw new IllegalArgumentException("channel: expected 1..64 of a-z 0-9 . _ - but was '" + channel + "'");
+            }
+            this.channel = channel;
+            return this;
+        }
+
+        /** The version's human-readable label; default {@code v<version>}. */
+        public Builder label(String label) {
+            this.label = Objects.requireNonNull(label, "label");
+            return this;
+        }
+
+        /** How long clients accept the manifest, default 30 days: republish before then. */
+        public Builder expiresAfter(Duration duration) {
+            if (duration == null || duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("expiresAfter: expected a positive duration but was " + duration);
+            }
+            this.expiresAfter = duration;
+            return this;
+        }
+
+        /** The share of clients that take this version, 0..100, default 100. */
+        public Builder rolloutPercent(int percent) {
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException("rolloutPercent: expected 0..100 but was " + percent);
+            }
+            this.rolloutPercent = percent;
+            return this;
+        }
+
+        /** gzip level 0..9 for the compressed payload, default 6. */
+        public Builder gzipLevel(int level) {
+            this.gzipLevel = EncodedRecordFile.checkLevel(level);
+            return this;
+        }
+
+        /** Texts per embedder call; default the embedder's preferred batch size. */
+        public Builder batchSize(int size) {
+            if (size < 1 || size > 65_536) {
+                throw new IllegalArgumentException("batchSize: expected 1..65536 but was " + size);
+            }
+            this.batchSize = size;
+            return this;
+        }
+
+        /** Progress callbacks, default none. */
+        public Builder listener(PublishListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException when no signing key was set
+         */
+        public Publisher build() {
+            if (signingKey == null) {
+                throw new IllegalStateException("a publisher needs a signing key: Publisher.builder().signingKey("
+                        + "SigningKeys.readKeyPair(path)) — make one with SigningKeys.generate() or 'nyla keygen'");
+            }
+            return new Publisher(this);
+        }
+    }
+}
