@@ -1,0 +1,122 @@
+package dev.nyla.sync.artifact;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.TestData;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ManifestCodecTest {
+    static final String SHA_A = "a".repeat(64);
+    static final String SHA_B = "b".repeat(64);
+
+    static Manifest sample() {
+        Instant created = Instant.parse("2026-11-21T10:00:00Z");
+        return new Manifest(1, "stable", 7, "v7", created, created.plusSeconds(86_400),
+                TestData.model(384, Similarity.COSINE),
+                new Payload(Payload.RECORDS, Map.of("z", "1", "a", "2"), List.of(
+                        new PayloadFile("records-" + SHA_A + ".nyr.gz", 100, SHA_A, Compression.GZIP, 150),
+                        new PayloadFile("records-" + SHA_B + ".nyr", 150, SHA_B, Compression.NONE, 150))),
+                1000, 3,
+                List.of(new Delta(6, 10, 2, List.of(new PayloadFile("delta-6-" + SHA_A + ".nyr.gz", 9, SHA_A, Compression.GZIP, 20)))),
+                new Rollout(25, "salty"));
+    }
+
+    private static String json() {
+        return new String(ManifestCodec.write(sample()), StandardCharsets.UTF_8);
+    }
+
+    private static Manifest read(String json) throws ArtifactException {
+        return ManifestCodec.read(json.getBytes(StandardCharsets.UTF_8), "https://cdn/manifest.json");
+    }
+
+    @Test
+    void roundTripsAndWritesTheSameBytesEveryTime() throws ArtifactException {
+        Manifest m = sample();
+        byte[] bytes = ManifestCodec.write(m);
+        assertEquals(m, ManifestCodec.read(bytes, "m"));
+        assertArrayEquals(bytes, ManifestCodec.write(ManifestCodec.read(bytes, "m")));
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        assertFalse(text.contains("\r"), "line ends are \\n on every platform");
+        assertTrue(text.indexOf("\"a\"") < text.indexOf("\"z\""), "attributes are sorted");
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredSoTheFormatCanGrow() throws ArtifactException {
+        String json = json().replaceFirst("\\{", "{\"someFutureField\": {\"x\": [1, 2]},");
+        assertEquals(sample(), read(json));
+    }
+
+    @Test
+    void malformedJsonNamesTheSourceAndPosition() {
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read("{\"formatVersion\": 1,"));
+        assertTrue(e.getMessage().startsWith("https://cdn/manifest.json: not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains("line"), e.getMessage());
+        assertThrows(MalformedArtifactException.class, () -> read("[1, 2]"));
+        assertThrows(MalformedArtifactException.class, () -> read(json() + "{}"));
+        assertThrows(MalformedArtifactException.class, () -> read(""));
+    }
+
+    @Test
+    void aNewerFormatVersionIsUnsupportedNotMalformed() {
+        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
+                () -> read("{\"formatVersion\": 2, \"everything\": \"different\"}"));
+        assertEquals("2", e.actual());
+        assertTrue(e.getMessage().contains("formatVersion"), e.getMessage());
+    }
+
+    @Test
+    void aMissingFieldIsNamedWithItsPath() {
+        String json = json().replace("\"dimension\" : 384,", "");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("model.dimension"), e.getMessage());
+        assertEquals("missing", e.actual());
+    }
+
+    @Test
+    void aWrongTypeIsNamedWithExpectedAndActual() {
+        String json = json().replace("\"version\" : 7", "\"version\" : \"seven\"");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));
+        assertEquals("an integer", e.expected());
+        assertTrue(e.actual().contains("seven"), e.actual());
+    }
+
+    @Test
+    void duplicateKeysAreRefused() {
+        String json = json().replace("\"version\" : 7,", "\"version\" : 7, \"version\" : 8,");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("Duplicate field"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../etc/passwd", "/etc/passwd", "a/b.nyr", "..", ".hidden", "a\\\\b", "C:x", "x y"})
+    void hostileFileNamesAreRefused(String name) {
+        String json = json().replace("records-" + SHA_B + ".nyr\"", name + "\"");
+        UnsafeFileNameException e = assertThrows(UnsafeFileNameException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("payload.files[1].name"), e.getMessage());
+    }
+
+    @Test
+    void unknownCompressionIsUnsupported() {
+        String json = json().replace("\"compression\" : \"gzip\"", "\"compression\" : \"zstd\"");
+        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("compression"), e.getMessage());
+    }
+
+    @Test
+    void crossFieldRulesAreChecked() {
+        assertThrows(MalformedArtifactException.class,
+                () -> read(json().replace("\"expiresAt\" : \"2026-11-22T10:00:00Z\"", "\"expiresAt\" : \"2026-11-20T10:00:00Z\"")));
+        assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"fromVersion\" : 6", "\"fromVersion\" : 7")));
+        assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"percent\" : 25", "\"percent\" : 101")));
+        assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"sha256\" : \"" + SHA_B, "\"sha256\" : \"XYZ")));
+        assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"createdAt\" : \"2026-11-21T10:00:00Z\"",
+                "\"createdAt\" : \"yesterday\"")));
+    }
+}

@@ -1,0 +1,243 @@
+package dev.nyla.sync.artifact;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.DimensionMismatchException;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.TestData;
+import dev.nyla.sync.VectorRecord;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RecordFileTest {
+    private static final int DIM = 8;
+    private static final EmbeddingModel MODEL = TestData.model(DIM, Similarity.COSINE);
+
+    static byte[] write(RecordFileKind kind, List<VectorRecord> upserts) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "test", kind, DIM)) {
+            for (VectorRecord r : upserts) {
+                w.upsert(r);
+            }
+            w.finish();
+        }
+        return out.toByteArray();
+    }
+
+    static List<RecordEntry> readAll(byte[] bytes, int expectedDimension) throws IOException {
+        List<RecordEntry> out = new ArrayList<>();
+        try (RecordFileReader r = RecordFileReader.open(new ByteArrayInputStream(bytes), "test.nyr", expectedDimension)) {
+            for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
+                out.add(e.get());
+            }
+        }
+        return out;
+    }
+
+    private static List<VectorRecord> sample() {
+        List<VectorRecord> records = new ArrayList<>(TestData.records(MODEL, "alice", 5, 1, Map.of("lang", "en", "k", "v")));
+        records.add(VectorRecord.of("bob", "b-1", "ünïcödé text – with a 😀", Map.of("é", "ß"), MODEL,
+                TestData.unitVector(new java.util.Random(2), DIM)));
+        records.add(VectorRecord.of("bob", "b-2", "", Map.of(), MODEL, TestData.unitVector(new java.util.Random(3), DIM)));
+        return records;
+    }
+
+    @Test
+    void fullFileRoundTripsEveryField() throws IOException {
+        List<VectorRecord> records = sample();
+        List<RecordEntry> read = readAll(write(RecordFileKind.FULL, records), DIM);
+        assertEquals(records, read.stream().map(e -> ((RecordEntry.Upsert) e).record()).toList());
+    }
+
+    @Test
+    void deltaFileRoundTripsUpsertsAndDeletesInOrder() throws IOException {
+        List<VectorRecord> records = sample();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "delta", RecordFileKind.DELTA, DIM)) {
+            w.delete("alice", "aaa-gone");
+            w.upsert(records.get(0));
+            w.delete("alice", "doc-00000x");
+            w.upsert(records.get(5));
+            w.finish();
+            assertEquals(2, w.upserts());
+            assertEquals(2, w.deletes());
+        }
+        List<RecordEntry> read = readAll(out.toByteArray(), DIM);
+        assertEquals(List.of(new RecordEntry.Delete("alice", "aaa-gone"), new RecordEntry.Upsert(records.get(0)),
+                new RecordEntry.Delete("alice", "doc-00000x"), new RecordEntry.Upsert(records.get(5))), read);
+    }
+
+    @Test
+    void writerRefusesKeysOutOfOrderAndDuplicates() throws IOException {
+        List<VectorRecord> records = sample();
+        try (RecordFileWriter w = new RecordFileWriter(new ByteArrayOutputStream(), "t", RecordFileKind.FULL, DIM)) {
+            w.upsert(records.get(1));
+            assertThrows(IllegalArgumentException.class, () -> w.upsert(records.get(0)));
+            assertThrows(IllegalArgumentException.class, () -> w.upsert(records.get(1)));
+            assertThrows(IllegalStateException.class, () -> w.delete("zz", "zz"), "full files have no deletions");
+        }
+    }
+
+    @Test
+    void writerRefusesWrongDimension() throws IOException {
+        EmbeddingModel other = TestData.model(DIM + 1, Similarity.COSINE);
+        try (RecordFileWriter w = new RecordFileWriter(new ByteArrayOutputStream(), "t", RecordFileKind.FULL, DIM)) {
+            assertThrows(DimensionMismatchException.class,
+                    () -> w.upsert(TestData.records(other, "a", 1, 1, Map.of()).get(0)));
+        }
+    }
+
+    @Test
+    void readerRefusesAFileOfAnotherDimension() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        DimensionMismatchException e = assertThrows(DimensionMismatchException.class, () -> readAll(bytes, DIM * 2));
+        assertEquals(String.valueOf(DIM * 2), e.expected());
+        assertEquals(String.valueOf(DIM), e.actual());
+        assertTrue(e.getMessage().contains("test.nyr"), e.getMessage());
+    }
+
+    @Test
+    void truncatedFileIsRefusedWhereverItIsCut() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        for (int cut : new int[] {0, 5, 15, 16, 40, bytes.length / 2, bytes.length - 33, bytes.length - 1}) {
+            byte[] truncated = Arrays.copyOf(bytes, cut);
+            MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(truncated, DIM),
+                    "cut at " + cut);
+            assertTrue(e.getMessage().contains("test.nyr"), e.getMessage());
+            assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("magic"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bytesAfterTheTrailerAreRefused() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(longer, DIM));
+        assertTrue(e.getMessage().contains("over-long"), e.getMessage());
+    }
+
+    @Test
+    void aFlippedByteInTheTextIsCaughtByTheTrailerChecksum() throws IOException {
+        List<VectorRecord> records = sample();
+        byte[] bytes = write(RecordFileKind.FULL, records);
+        int at = indexOf(bytes, "text of doc-00002".getBytes(StandardCharsets.UTF_8));
+        bytes[at] = 'T';
+        IntegrityException e = assertThrows(IntegrityException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
+        assertNotEquals(e.expected(), e.actual());
+    }
+
+    @Test
+    void aNaNVectorComponentIsRefusedNamingTheRecordAndIndex() throws IOException {
+        List<VectorRecord> records = sample();
+        byte[] bytes = write(RecordFileKind.FULL, records);
+        VectorRecord target = records.get(2);
+        int at = indexOf(bytes, floatBytes(target.vector()));
+        ByteBuffer.wrap(bytes, at + 4 * 3, 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+        InvalidVectorException e = assertThrows(InvalidVectorException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains(target.id()), e.getMessage());
+        assertTrue(e.getMessage().contains("component 3"), e.getMessage());
+        assertEquals("NaN", e.actual());
+    }
+
+    @Test
+    void aRecordCannotHoldAnInfiniteComponent() {
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("a", "b", "c", Map.of(), MODEL,
+                new float[] {Float.POSITIVE_INFINITY, 0, 0, 0, 0, 0, 0, 0}));
+    }
+
+    @Test
+    void keysOutOfOrderInAFileAreRefused() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 3, 1, Map.of());
+        byte[] bytes = write(RecordFileKind.FULL, records);
+        // Rename doc-00002 to doc-00000 in place (same length): now a duplicate key, out of order.
+        int at = indexOf(bytes, "doc-00002".getBytes(StandardCharsets.UTF_8));
+        bytes[at + 8] = '0';
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("key order"), e.getMessage());
+    }
+
+    @Test
+    void wrongMagicUnknownVersionAndUnknownKindAreRefused() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        byte[] json = "{\"chunks\": []}".getBytes(StandardCharsets.UTF_8);
+        MalformedArtifactException magic = assertThrows(MalformedArtifactException.class,
+                () -> readAll(Arrays.copyOf(json, 64), DIM));
+        assertTrue(magic.getMessage().contains("magic"), magic.getMessage());
+
+        byte[] v2 = bytes.clone();
+        v2[8] = 2;
+        UnsupportedFormatException version = assertThrows(UnsupportedFormatException.class, () -> readAll(v2, DIM));
+        assertEquals("1", version.expected());
+        assertEquals("2", version.actual());
+
+        byte[] kind = bytes.clone();
+        kind[10] = 9;
+        assertThrows(UnsupportedFormatException.class, () -> readAll(kind, DIM));
+    }
+
+    @Test
+    void aDeletionInAFullFileIsRefused() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "d", RecordFileKind.DELTA, DIM)) {
+            w.delete("t", "x");
+            w.finish();
+        }
+        byte[] bytes = out.toByteArray();
+        bytes[10] = 1; // claim FULL
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("deletion"), e.getMessage());
+    }
+
+    @Test
+    void anAbsurdStringLengthIsRefusedWithoutAllocatingIt() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 1, 1, Map.of());
+        byte[] bytes = write(RecordFileKind.FULL, records);
+        // The first string (the tenant) starts at 17: set its length to 2^31.
+        ByteBuffer.wrap(bytes, 17, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(Integer.MIN_VALUE);
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("tenant length"), e.getMessage());
+        assertEquals("2147483648 bytes", e.actual());
+    }
+
+    @Test
+    void largeTextsBiggerThanTheReadBufferRoundTrip() throws IOException {
+        String big = "x".repeat(300_000) + "ü";
+        VectorRecord r = VectorRecord.of("t", "big", big, Map.of(), MODEL, TestData.unitVector(new java.util.Random(1), DIM));
+        List<RecordEntry> read = readAll(write(RecordFileKind.FULL, List.of(r)), DIM);
+        assertEquals(r, ((RecordEntry.Upsert) read.get(0)).record());
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    private static byte[] floatBytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            b.putFloat(f);
+        }
+        return b.array();
+    }
+}
