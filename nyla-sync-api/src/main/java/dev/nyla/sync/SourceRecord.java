@@ -15,8 +15,12 @@ public record SourceRecord(String tenant, String id, String text, Map<String, St
     public SourceRecord {
         VectorRecord.requireKey("tenant", tenant, VectorRecord.MAX_TENANT_BYTES);
         VectorRecord.requireKey("id", id, VectorRecord.MAX_ID_BYTES);
-        Objects.requireNonNull(text, "text");
+        VectorRecord.requireText("source record " + tenant + "/" + id + ": text", text);
         metadata = Map.copyOf(metadata);
+        metadata.forEach((k, v) -> {
+            VectorRecord.requireText("metadata key", k);
+            VectorRecord.requireText("metadata value of " + k, v);
+        });
     }
 
     /** The content hash this record has when embedded by the model with {@code modelFingerprint}. */

@@ -39,7 +39,7 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
     public VectorRecord {
         requireKey("tenant", tenant, MAX_TENANT_BYTES);
         requireKey("id", id, MAX_ID_BYTES);
-        Objects.requireNonNull(text, "text");
+        requireText("record " + tenant + "/" + id + ": text", text);
         Objects.requireNonNull(vector, "vector");
         metadata = sortedCopy(metadata);
         if (!ContentHash.isWellFormed(contentHash)) {
@@ -101,6 +101,25 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
                         + "': expected no control characters but found U+" + String.format("%04X", (int) value.charAt(i)));
             }
         }
+        requireText(what, value);
+    }
+
+    /**
+     * Refuses a string with an unpaired surrogate: it has no UTF-8 encoding, and Java would silently write
+     * it as '?', so two different strings could be stored as one (a truncated emoji from JavaScript is the
+     * usual source).
+     */
+    static void requireText(String what, String value) {
+        Objects.requireNonNull(value, what);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(what + ": expected valid Unicode but found an unpaired surrogate U+"
+                        + String.format("%04X", (int) c) + " at index " + i);
+            }
+        }
     }
 
     private static SortedMap<String, String> sortedCopy(Map<String, String> metadata) {
@@ -109,8 +128,11 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
             return Collections.emptySortedMap();
         }
         TreeMap<String, String> copy = new TreeMap<>(RecordKeys.ORDER);
-        metadata.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "metadata key"),
-                Objects.requireNonNull(v, () -> "metadata value of " + k)));
+        metadata.forEach((k, v) -> {
+            requireText("metadata key", k);
+            requireText("metadata value of " + k, v);
+            copy.put(k, v);
+        });
         return Collections.unmodifiableSortedMap(copy);
     }
 

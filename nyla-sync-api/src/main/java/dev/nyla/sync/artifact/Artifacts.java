@@ -69,12 +69,17 @@ public final class Artifacts {
         try {
             content = switch (file.compression()) {
                 case NONE -> verified;
+                // The GZIPInputStream constructor already reads the gzip header.
                 case GZIP -> new BoundedInputStream(new GunzipErrors(new GZIPInputStream(verified, 64 << 10), name),
                         file.uncompressedSize(), name, "decompressed size");
             };
-        } catch (java.util.zip.ZipException e) {
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
             verified.close();
-            throw new MalformedArtifactException(name + ": not gzip data: " + e.getMessage(), e);
+            throw new MalformedArtifactException(name, "gzip header", "valid gzip data", "corrupt or truncated data ("
+                    + e.getMessage() + ")");
+        } catch (IOException | RuntimeException e) {
+            verified.close();
+            throw e;
         }
         return RecordFileReader.open(content, name, dimension, total -> {
             if (total != file.uncompressedSize()) {

@@ -16,6 +16,9 @@ final class BoundedInputStream extends FilterInputStream {
 
     BoundedInputStream(InputStream in, long max, String source, String what) {
         super(in);
+        if (max < 0 || max >= Long.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("limit out of range: " + max);
+        }
         this.max = max;
         this.source = source;
         this.what = what;
@@ -32,7 +35,10 @@ final class BoundedInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, (int) Math.min(len, max - count + 1));
+        // One byte more than allowed may be read, to detect the excess; max - count + 1 cannot overflow
+        // because callers cap max (ManifestCodec refuses sizes near Long.MAX_VALUE).
+        long room = max - count + 1;
+        int n = in.read(b, off, (int) Math.min(len, room));
         if (n > 0) {
             count += n;
             if (count > max) {
@@ -40,6 +46,21 @@ final class BoundedInputStream extends FilterInputStream {
             }
         }
         return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        // Skipped bytes count too.
+        byte[] tmp = new byte[(int) Math.min(8192, Math.max(1, n))];
+        long skipped = 0;
+        while (skipped < n) {
+            int r = read(tmp, 0, (int) Math.min(tmp.length, n - skipped));
+            if (r < 0) {
+                break;
+            }
+            skipped += r;
+        }
+        return skipped;
     }
 
     private LimitExceededException exceeded() {

@@ -47,7 +47,9 @@ public final class DirectoryArtifactSource implements ArtifactSource {
         if (Files.isSymbolicLink(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileNotFoundException(file + ": no such regular file in the artifact directory");
         }
-        SeekableByteChannel ch = Files.newByteChannel(file);
+        // NOFOLLOW_LINKS again at open: the check above and the open are not atomic.
+        SeekableByteChannel ch = Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS));
         try {
             ch.position(offset);
         } catch (IOException | RuntimeException e) {
@@ -60,7 +62,7 @@ public final class DirectoryArtifactSource implements ArtifactSource {
     private byte[] readCapped(String name, long max) throws IOException {
         Path file = root.resolve(name);
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
             if (bytes.length > max) {
                 throw new LimitExceededException(file.toString(), "size", "at most " + max + " bytes", "more");
             }

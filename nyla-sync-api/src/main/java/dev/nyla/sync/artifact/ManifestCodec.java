@@ -39,6 +39,8 @@ public final class ManifestCodec {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(1 << 20).build())
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+    /** Largest file size a manifest may declare (1 PiB): far beyond any artifact, far from overflow. */
+    static final long MAX_FILE_BYTES = 1L << 50;
 
     private ManifestCodec() {
     }
@@ -187,8 +189,8 @@ public final class ManifestCodec {
                 throw new MalformedArtifactException(file.source, "field " + file.path("sha256"),
                         "64 lowercase hex digits", "'" + sha + "'");
             }
-            long size = file.intIn("size", 0, Long.MAX_VALUE);
-            long uncompressed = file.intIn("uncompressedSize", 0, Long.MAX_VALUE);
+            long size = file.intIn("size", 0, MAX_FILE_BYTES);
+            long uncompressed = file.intIn("uncompressedSize", 0, MAX_FILE_BYTES);
             if (compression == Compression.NONE && size != uncompressed) {
                 throw new MalformedArtifactException(file.source, "field " + file.path("uncompressedSize")
                         + " of an uncompressed file", size, uncompressed);

@@ -22,8 +22,9 @@ public record PayloadFile(String name, long size, String sha256, Compression com
         if (!ContentHash.isWellFormed(sha256)) {
             throw new IllegalArgumentException(name + ": sha256: expected 64 lowercase hex digits but was '" + sha256 + "'");
         }
-        if (size < 0 || uncompressedSize < 0) {
-            throw new IllegalArgumentException(name + ": sizes must be >= 0");
+        if (size < 0 || uncompressedSize < 0 || size > ManifestCodec.MAX_FILE_BYTES
+                || uncompressedSize > ManifestCodec.MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(name + ": sizes must be in 0.." + ManifestCodec.MAX_FILE_BYTES);
         }
         if (compression == Compression.NONE && size != uncompressedSize) {
             throw new IllegalArgumentException(name + ": uncompressed file with size " + size

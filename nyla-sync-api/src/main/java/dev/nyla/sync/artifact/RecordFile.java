@@ -14,6 +14,7 @@ final class RecordFile {
     static final int MAX_TEXT_BYTES = 16 << 20;
     static final int MAX_METADATA_ENTRIES = 1024;
     static final int MAX_METADATA_BYTES = 64 << 10;
+    static final int MAX_METADATA_TOTAL_BYTES = 1 << 20;
     static final int HASH_BYTES = 32;
 
     private RecordFile() {

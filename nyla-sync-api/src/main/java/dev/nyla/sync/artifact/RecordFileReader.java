@@ -192,9 +192,14 @@ public final class RecordFileReader implements Closeable {
         }
         Map<String, String> metadata = count == 0 ? Map.of() : new LinkedHashMap<>();
         String lastKey = null;
+        long metadataStart = offset();
         for (long i = 0; i < count; i++) {
             String key = string(MAX_METADATA_BYTES, "metadata key");
             String value = string(MAX_METADATA_BYTES, "metadata value");
+            if (offset() - metadataStart > MAX_METADATA_TOTAL_BYTES + 8 * count) {
+                throw new MalformedArtifactException(subject, "metadata size", "at most " + MAX_METADATA_TOTAL_BYTES
+                        + " bytes", "more");
+            }
             if (lastKey != null && RecordKeys.compare(lastKey, key) >= 0) {
                 throw new MalformedArtifactException(subject, "metadata keys", "strictly ascending",
                         "'" + key + "' after '" + lastKey + "'");

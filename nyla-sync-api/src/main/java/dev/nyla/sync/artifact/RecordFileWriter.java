@@ -82,28 +82,48 @@ public final class RecordFileWriter implements Closeable {
                 throw new InvalidVectorException(target + ": record " + r.tenant() + "/" + r.id(), i, r.vector()[i]);
             }
         }
+        // Everything is checked and encoded before the first byte is written, so a refused record leaves
+        // the file as it was and the caller may go on with the next one.
+        String subject = target + ": record " + r.tenant() + "/" + r.id();
         checkOrder(r.tenant(), r.id());
-        putU8(OP_UPSERT);
-        putString(r.tenant(), VectorRecord.MAX_TENANT_BYTES);
-        putString(r.id(), VectorRecord.MAX_ID_BYTES);
-        putString(r.text(), MAX_TEXT_BYTES);
+        byte[] tenant = encode(r.tenant(), VectorRecord.MAX_TENANT_BYTES, subject, "tenant");
+        byte[] id = encode(r.id(), VectorRecord.MAX_ID_BYTES, subject, "id");
+        byte[] text = encode(r.text(), MAX_TEXT_BYTES, subject, "text");
         Map<String, String> metadata = r.metadata();
         if (metadata.size() > MAX_METADATA_ENTRIES) {
-            throw new IllegalArgumentException(target + ": record " + r.tenant() + "/" + r.id() + ": metadata entries: expected at most "
-                    + MAX_METADATA_ENTRIES + " but was " + metadata.size());
+            throw new IllegalArgumentException(subject + ": metadata entries: expected at most " + MAX_METADATA_ENTRIES
+                    + " but was " + metadata.size());
         }
-        putU32(metadata.size());
+        byte[][] meta = new byte[metadata.size() * 2][];
+        int i = 0;
+        long metaBytes = 0;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
-            putString(e.getKey(), MAX_METADATA_BYTES);
-            putString(e.getValue(), MAX_METADATA_BYTES);
+            meta[i] = encode(e.getKey(), MAX_METADATA_BYTES, subject, "metadata key");
+            meta[i + 1] = encode(e.getValue(), MAX_METADATA_BYTES, subject, "metadata value of " + e.getKey());
+            metaBytes += meta[i].length + meta[i + 1].length;
+            i += 2;
+        }
+        if (metaBytes > MAX_METADATA_TOTAL_BYTES) {
+            throw new IllegalArgumentException(subject + ": metadata size: expected at most " + MAX_METADATA_TOTAL_BYTES
+                    + " bytes but was " + metaBytes);
+        }
+        putU8(OP_UPSERT);
+        putString(tenant);
+        putString(id);
+        putString(text);
+        putU32(metadata.size());
+        for (byte[] m : meta) {
+            putString(m);
         }
         putBytes(HEX.parseHex(r.contentHash()));
         ensure(dimension * 4);
         float[] v = r.vector();
-        for (int i = 0; i < dimension; i++) {
-            FLOAT_LE.set(buf, pos, v[i]);
+        for (int d = 0; d < dimension; d++) {
+            FLOAT_LE.set(buf, pos, v[d]);
             pos += 4;
         }
+        lastTenant = r.tenant();
+        lastId = r.id();
         upserts++;
     }
 
@@ -114,10 +134,15 @@ public final class RecordFileWriter implements Closeable {
         if (kind != RecordFileKind.DELTA) {
             throw new IllegalStateException(target + ": a full record file cannot hold deletions");
         }
+        String subject = target + ": deletion of " + tenant + "/" + id;
         checkOrder(tenant, id);
+        byte[] t = encode(tenant, VectorRecord.MAX_TENANT_BYTES, subject, "tenant");
+        byte[] i = encode(id, VectorRecord.MAX_ID_BYTES, subject, "id");
         putU8(OP_DELETE);
-        putString(tenant, VectorRecord.MAX_TENANT_BYTES);
-        putString(id, VectorRecord.MAX_ID_BYTES);
+        putString(t);
+        putString(i);
+        lastTenant = tenant;
+        lastId = id;
         deletes++;
     }
 
@@ -144,13 +169,11 @@ public final class RecordFileWriter implements Closeable {
         finished = true;
     }
 
+    /** Closes the stream; unless {@link #finish()} was called, what was written is an unusable, truncated file. */
     @Override
     public void close() throws IOException {
         if (!closed) {
             closed = true;
-            if (!finished) {
-                flushBuffer();
-            }
             out.close();
         }
     }
@@ -161,8 +184,25 @@ public final class RecordFileWriter implements Closeable {
             throw new IllegalArgumentException(target + ": keys must be strictly ascending: " + tenant + "/" + id
                     + " after " + lastTenant + "/" + lastId);
         }
-        lastTenant = tenant;
-        lastId = id;
+    }
+
+    private byte[] encode(String s, int maxBytes, String subject, String what) {
+        // getBytes would silently write an unpaired surrogate as '?': two different strings, one encoding.
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(subject + ": " + what
+                        + ": expected valid Unicode but found an unpaired surrogate at index " + i);
+            }
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > maxBytes) {
+            throw new IllegalArgumentException(subject + ": " + what + ": expected at most " + maxBytes
+                    + " UTF-8 bytes but was " + b.length);
+        }
+        return b;
     }
 
     private void ensureOpen() throws IOException {
@@ -171,12 +211,7 @@ public final class RecordFileWriter implements Closeable {
         }
     }
 
-    private void putString(String s, int maxBytes) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > maxBytes) {
-            throw new IllegalArgumentException(target + ": string of " + b.length + " UTF-8 bytes exceeds " + maxBytes
-                    + ": '" + s.substring(0, Math.min(40, s.length())) + "...'");
-        }
+    private void putString(byte[] b) throws IOException {
         putU32(b.length);
         putBytes(b);
     }

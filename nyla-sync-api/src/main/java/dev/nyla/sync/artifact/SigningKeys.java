@@ -148,7 +148,7 @@ public final class SigningKeys {
             throw new LimitExceededException(file.toString(), "key file size", "at most " + MAX_KEY_FILE_BYTES + " bytes",
                     Files.size(file) + " bytes");
         }
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         String begin = "-----BEGIN " + type + "-----";
         String end = "-----END " + type + "-----";
         int b = text.indexOf(begin);

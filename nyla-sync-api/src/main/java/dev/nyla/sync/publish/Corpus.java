@@ -104,7 +104,8 @@ public final class Corpus {
     public static Corpus fromDirectory(Path directory, int maxChunkChars) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(directory)) {
-            files = walk.filter(Files::isRegularFile)
+            // Links are not followed: a link in a published docs tree must not pull in files from elsewhere.
+            files = walk.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !isHidden(directory.relativize(p)))
                     .filter(Corpus::isDocument)
                     .toList();

@@ -1,10 +1,10 @@
 package dev.nyla.sync.publish;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,13 +24,13 @@ final class DocumentChunker {
 
     static List<Chunk> markdown(String text, int maxChars) {
         List<Chunk> out = new ArrayList<>();
-        Map<String, Integer> anchorsSeen = new HashMap<>();
+        Set<String> anchorsSeen = new HashSet<>();
         String[] trail = new String[7];
         String title = "";
         String anchor = "_intro";
         StringBuilder body = new StringBuilder();
         String fence = null;
-        for (String line : text.split("\r?\n", -1)) {
+        for (String line : text.split("\r\n?|\n", -1)) {
             Matcher fm = FENCE.matcher(line);
             if (fm.find()) {
                 fence = fence == null ? fm.group(1) : fence.equals(fm.group(1)) ? null : fence;
@@ -64,20 +64,23 @@ final class DocumentChunker {
 
     static List<Chunk> paragraphs(String text, int maxChars) {
         List<Chunk> out = new ArrayList<>();
-        List<String> parts = split(text, maxChars);
+        List<String> parts = split(text.replace("\r\n", "\n").replace('\r', '\n'), maxChars);
         for (int i = 0; i < parts.size(); i++) {
             out.add(new Chunk("p" + (i + 1), "", parts.get(i)));
         }
         return out;
     }
 
-    private static void emit(List<Chunk> out, Map<String, Integer> seen, String anchor, String title, String body,
+    private static void emit(List<Chunk> out, Set<String> seen, String anchor, String title, String body,
                              int maxChars) {
         if (body.isBlank()) {
             return;
         }
-        int n = seen.merge(anchor, 1, Integer::sum);
-        String unique = n == 1 ? anchor : anchor + "-" + n;
+        // "Setup", "Setup", "Setup 2" must give three distinct anchors: setup, setup-2, setup-2-2.
+        String unique = anchor;
+        for (int n = 2; !seen.add(unique); n++) {
+            unique = anchor + "-" + n;
+        }
         String prefix = title.isEmpty() ? "" : title + "\n\n";
         List<String> parts = split(body, Math.max(50, maxChars - prefix.length()));
         for (int i = 0; i < parts.size(); i++) {
@@ -96,7 +99,7 @@ final class DocumentChunker {
                     cut = p.lastIndexOf(' ', maxChars);
                 }
                 if (cut < maxChars / 2) {
-                    cut = maxChars;
+                    cut = Character.isLowSurrogate(p.charAt(maxChars)) ? maxChars - 1 : maxChars;
                 }
                 pieces.add(p.substring(0, cut).strip());
                 p = p.substring(cut).strip();

@@ -217,6 +217,9 @@ public final class Publisher {
                 while (prevRecord != null && RecordKeys.compare(prevRecord.tenant(), prevRecord.id(), s.tenant(), s.id()) < 0) {
                     window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                     prevRecord = nextUpsert(prev);
+                    if (window.size() >= WINDOW) {
+                        embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                    }
                 }
                 String hash = s.contentHash(fingerprint);
                 Item item;
@@ -245,6 +248,9 @@ public final class Publisher {
             while (prevRecord != null) {
                 window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                 prevRecord = nextUpsert(prev);
+                if (window.size() >= WINDOW) {
+                    embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                }
             }
             embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
             fullFiles = full.finish();
@@ -343,7 +349,14 @@ public final class Publisher {
             return null;
         }
         Optional<RecordEntry> e = reader.next();
-        return e.map(entry -> ((RecordEntry.Upsert) entry).record()).orElse(null);
+        if (e.isEmpty()) {
+            return null;
+        }
+        if (!(e.get() instanceof RecordEntry.Upsert upsert)) {
+            throw new ArtifactException("previous full payload", "entry " + e.get().tenant() + "/" + e.get().id(),
+                    "an upsert", "a deletion (is the manifest pointing at a delta?)");
+        }
+        return upsert.record();
     }
 
     /** Reading a local previous version is fastest without decompression. */

@@ -154,6 +154,14 @@ public final class SeedIndex {
         int b0 = in.read();
         int b1 = in.read();
         in.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 64 << 10) : in;
+        if (b0 != 0x1f || b1 != 0x8b) {
+            return in;
+        }
+        try {
+            return new GZIPInputStream(in, 64 << 10);
+        } catch (IOException e) {
+            in.close();
+            throw e;
+        }
     }
 }

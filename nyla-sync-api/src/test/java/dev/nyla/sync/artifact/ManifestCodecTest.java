@@ -103,6 +103,13 @@ class ManifestCodecTest {
     }
 
     @Test
+    void absurdFileSizesAreRefused() {
+        String json = json().replace("\"uncompressedSize\" : 150", "\"uncompressedSize\" : 9223372036854775807");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("uncompressedSize"), e.getMessage());
+    }
+
+    @Test
     void unknownCompressionIsUnsupported() {
         String json = json().replace("\"compression\" : \"gzip\"", "\"compression\" : \"zstd\"");
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class, () -> read(json));

@@ -220,6 +220,35 @@ class RecordFileTest {
         assertEquals(r, ((RecordEntry.Upsert) read.get(0)).record());
     }
 
+    @Test
+    void aRefusedRecordLeavesTheFileUsable() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 3, 1, Map.of());
+        VectorRecord tooMuchMetadata = VectorRecord.of("t", "doc-00001x", "x", Map.of("big", "v".repeat(70_000)), MODEL,
+                records.get(0).vector());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "t", RecordFileKind.FULL, DIM)) {
+            w.upsert(records.get(0));
+            w.upsert(records.get(1));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.upsert(tooMuchMetadata));
+            assertTrue(e.getMessage().contains("metadata value of big"), e.getMessage());
+            w.upsert(records.get(2));
+            w.finish();
+        }
+        assertEquals(records, readAll(out.toByteArray(), DIM).stream().map(e -> ((RecordEntry.Upsert) e).record()).toList());
+    }
+
+    @Test
+    void unpairedSurrogatesAreRefusedBeforeTheyCanBeWrittenAsQuestionMarks() throws IOException {
+        float[] v = TestData.unitVector(new java.util.Random(1), DIM);
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "a\uD800", "x", Map.of(), MODEL, v));
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "a", "cut emoji \uD83D", Map.of(), MODEL, v));
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "a", "x", Map.of("k", "\uDE00"), MODEL, v));
+        assertDoesNotThrow(() -> VectorRecord.of("t", "a\uD83D\uDE00", "x", Map.of(), MODEL, v));
+        try (RecordFileWriter w = new RecordFileWriter(new ByteArrayOutputStream(), "d", RecordFileKind.DELTA, DIM)) {
+            assertThrows(IllegalArgumentException.class, () -> w.delete("t", "x\uDC00"));
+        }
+    }
+
     static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i <= haystack.length - needle.length; i++) {

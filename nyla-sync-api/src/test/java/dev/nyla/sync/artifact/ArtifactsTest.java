@@ -1,0 +1,173 @@
+package dev.nyla.sync.artifact;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.publish.PublishResult;
+import dev.nyla.sync.publish.Publisher;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading a published artifact back through every check, and what each kind of tampering gives. */
+class ArtifactsTest {
+    private static final KeyPair KEYS = SigningKeys.generate();
+
+    @TempDir
+    Path dir;
+    private Manifest manifest;
+    private DirectoryArtifactSource source;
+
+    @BeforeEach
+    void publish() throws IOException {
+        List<SourceRecord> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(new SourceRecord("default", "doc-" + i, "text number " + i, Map.of("i", "" + i)));
+        }
+        PublishResult r = Publisher.builder().signingKey(KEYS).embedder(new HashingEmbedder(64)).build()
+                .publish(Corpus.of(records), dir);
+        manifest = r.manifest();
+        source = new DirectoryArtifactSource(dir);
+    }
+
+    private long readAll(PayloadFile file) throws IOException {
+        long n = 0;
+        try (RecordFileReader r = Artifacts.openRecordFile(source, file, manifest.model().dimension())) {
+            for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private PayloadFile gz() {
+        return manifest.payload().files().get(0);
+    }
+
+    private PayloadFile plain() {
+        return manifest.payload().files().get(1);
+    }
+
+    @Test
+    void bothEncodingsReadBackCompletely() throws IOException {
+        assertEquals(300, readAll(gz()));
+        assertEquals(300, readAll(plain()));
+        assertEquals(gz(), Artifacts.preferredEncoding(manifest.payload().files()));
+    }
+
+    @Test
+    void aFlippedByteInTheGzipFileIsRefused() throws IOException {
+        Path f = dir.resolve(gz().name());
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(f, bytes);
+        ArtifactException e = assertThrows(ArtifactException.class, () -> readAll(gz()));
+        assertTrue(e.getMessage().contains(gz().name()), e.getMessage());
+    }
+
+    @Test
+    void aFlippedByteInAVectorOfThePlainFileFailsTheSha256() throws IOException {
+        Path f = dir.resolve(plain().name());
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[bytes.length - 100] ^= 0x01; // inside the last record's vector: still a finite float
+        Files.write(f, bytes);
+        IntegrityException e = assertThrows(IntegrityException.class, () -> readAll(plain()));
+        assertTrue(e.getMessage().contains(plain().name()), e.getMessage());
+    }
+
+    @Test
+    void aFileLongerThanDeclaredIsRefusedWithoutReadingTheRest() throws IOException {
+        Path f = dir.resolve(plain().name());
+        Files.write(f, new byte[1 << 20], java.nio.file.StandardOpenOption.APPEND);
+        ArtifactException e = assertThrows(ArtifactException.class, () -> readAll(plain()));
+        assertTrue(e instanceof LimitExceededException || e instanceof MalformedArtifactException, e.toString());
+    }
+
+    @Test
+    void aTruncatedFileIsRefused() throws IOException {
+        Path f = dir.resolve(gz().name());
+        byte[] bytes = Files.readAllBytes(f);
+        Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        assertThrows(ArtifactException.class, () -> readAll(gz()));
+    }
+
+    @Test
+    void aGzipFileCutInsideItsHeaderIsMalformedNotARawEof() throws IOException {
+        Path f = dir.resolve(gz().name());
+        byte[] five = java.util.Arrays.copyOf(Files.readAllBytes(f), 5);
+        Files.write(f, five);
+        // Size and hash match the five bytes (as a manifest signed with a stolen key could say): only gzip can object.
+        String sha = java.util.HexFormat.of().formatHex(dev.nyla.sync.ContentHash.sha256().digest(five));
+        PayloadFile declared = new PayloadFile(gz().name(), 5, sha, Compression.GZIP, gz().uncompressedSize());
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(declared));
+        assertTrue(e.getMessage().contains("gzip"), e.getMessage());
+    }
+
+    @Test
+    void aDecompressionBombIsCutOffAtTheDeclaredSize() throws IOException {
+        // A manifest (as an attacker with a stolen key could sign) that understates the uncompressed size.
+        PayloadFile lying = new PayloadFile(gz().name(), gz().size(), gz().sha256(), Compression.GZIP, 1000);
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> readAll(lying));
+        assertTrue(e.getMessage().contains("decompressed size"), e.getMessage());
+    }
+
+    @Test
+    void hostileNamesCannotLeaveTheArtifactDirectory() throws IOException {
+        Files.writeString(dir.getParent().resolve("secret.txt"), "secret");
+        for (String name : new String[] {"../secret.txt", "/etc/passwd", "sub/../../secret.txt", ".."}) {
+            assertThrows(UnsafeFileNameException.class, () -> source.open(name, 0), name);
+        }
+        assertThrows(FileNotFoundException.class, () -> source.open("missing.nyr", 0));
+    }
+
+    @Test
+    void openingAtAnOffsetResumes() throws IOException {
+        byte[] whole = Files.readAllBytes(dir.resolve(plain().name()));
+        try (InputStream in = source.open(plain().name(), 1000)) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole, 1000, whole.length), in.readAllBytes());
+        }
+        try (InputStream rest = source.open(plain().name(), 1000);
+             VerifyingInputStream v = VerifyingInputStream.resumeAfter(rest, plain(), "resumed", whole, 1000)) {
+            v.drainAndVerify();
+            assertEquals(plain().size(), v.count());
+        }
+    }
+
+    @Test
+    void conditionalManifestFetchAnswersNotModifiedForTheSameEtag() throws IOException {
+        ManifestResponse first = source.fetchManifest(ManifestRequest.unconditional());
+        ManifestResponse.Fetched fetched = assertInstanceOf(ManifestResponse.Fetched.class, first);
+        assertFalse(fetched.etag().isEmpty());
+        assertInstanceOf(ManifestResponse.NotModified.class, source.fetchManifest(ManifestRequest.ifNoneMatch(fetched.etag())));
+        assertInstanceOf(ManifestResponse.Fetched.class, source.fetchManifest(ManifestRequest.ifNoneMatch("\"other\"")));
+    }
+
+    @Test
+    void anOversizedManifestIsRefusedUnparsed() throws IOException {
+        LimitExceededException e = assertThrows(LimitExceededException.class,
+                () -> source.fetchManifest(new ManifestRequest("", 100)));
+        assertTrue(e.getMessage().contains("manifest.json"), e.getMessage());
+    }
+
+    @Test
+    void aTamperedManifestFailsItsSignatureBeforeBeingParsed() throws IOException {
+        Path m = dir.resolve(Manifest.FILE_NAME);
+        Files.writeString(m, Files.readString(m).replace("\"percent\" : 100", "\"percent\" : 99"));
+        assertThrows(BadSignatureException.class, () -> Artifacts.fetchVerifiedManifest(source, List.of(KEYS.getPublic())));
+        Files.writeString(m, "{ not even json");
+        assertThrows(BadSignatureException.class, () -> Artifacts.fetchVerifiedManifest(source, List.of(KEYS.getPublic())),
+                "garbage is refused by the signature check, before any JSON parsing");
+    }
+}
