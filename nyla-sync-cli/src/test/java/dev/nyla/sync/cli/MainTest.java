@@ -1,0 +1,74 @@
+package dev.nyla.sync.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.artifact.SigningKeys;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void keygenWritesAKeyPairThatLoadsBack() throws IOException {
+        Result r = run("keygen", "--out", dir.resolve("release").toString());
+        assertEquals(0, r.exit(), r.err());
+        var keys = SigningKeys.readKeyPair(dir.resolve("release.key"));
+        assertEquals(keys.getPublic(), SigningKeys.readPublicKey(dir.resolve("release.pub")));
+        assertTrue(r.out().contains(SigningKeys.keyId(keys.getPublic())), r.out());
+    }
+
+    @Test
+    void keygenRefusesToOverwriteWithOneLine() {
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        Result again = run("keygen", "--out", dir.resolve("k").toString());
+        assertEquals(1, again.exit());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+        assertTrue(again.err().contains("k.key"), again.err());
+    }
+
+    @Test
+    void demoRunsTheWholeLoopOnADocsDirectory() throws IOException {
+        Path project = dir.resolve("project");
+        Files.createDirectories(project.resolve("docs"));
+        Files.writeString(project.resolve("README.md"), "# Demo project\n\nRun the tests with the launcher.\n\n"
+                + "## Install\n\nCopy the jar.\n");
+        Files.writeString(project.resolve("docs/guide.md"), "# Guide\n\n## Manifest\n\nThe manifest records the version.\n\n"
+                + "## Signatures\n\nA bad signature is refused.\n");
+        Result r = run("demo", "--docs", project.toString(), "--workdir", dir.resolve("work").toString());
+        assertEquals(0, r.exit(), r.err() + r.out());
+        String out = r.out();
+        assertTrue(out.contains("installed version 1"), out);
+        assertTrue(out.contains("up to date, nothing downloaded"), out);
+        assertTrue(out.contains("embedder called for 2 texts"), out);
+        assertTrue(out.contains("version 2 now serving"), out);
+        assertTrue(out.contains("edited manifest -> refused: BadSignatureException"), out);
+        assertTrue(out.contains("one flipped payload bit -> refused:"), out);
+        assertTrue(out.contains("still serving version 2"), out);
+        assertTrue(out.contains("rolled back to version 1"), out);
+        assertTrue(Files.exists(dir.resolve("work/site/manifest.json")));
+    }
+
+    @Test
+    void demoWithoutDocumentsFailsWithOneClearLine() {
+        Result r = run("demo", "--docs", dir.resolve("empty").toString(), "--workdir", dir.resolve("w").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("no README.md or docs/*.md"), r.err());
+    }
+}
