@@ -81,13 +81,15 @@ public final class Artifacts {
             verified.close();
             throw e;
         }
+        // The manifest's SHA-256 covers every stored byte (and so, through gzip, every content byte): the
+        // record file's own trailer hash would be a second pass over the same bytes, and is skipped.
         return RecordFileReader.open(content, name, dimension, total -> {
             if (total != file.uncompressedSize()) {
                 throw new IntegrityException(name, "uncompressed size", file.uncompressedSize() + " bytes", total + " bytes");
             }
             // gzip may stop before the end of the stored bytes; the hash covers all of them.
             verified.drainAndVerify();
-        });
+        }, false);
     }
 
     /** Names the file in gzip's own errors, which otherwise say only "invalid stored block lengths" and the like. */
