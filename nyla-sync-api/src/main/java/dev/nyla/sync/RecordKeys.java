@@ -36,6 +36,17 @@ public final class RecordKeys {
         return a.length() - b.length();
     }
 
+    /**
+     * Checks that (tenant, id) is a valid key: each non-empty, at most {@link VectorRecord#MAX_TENANT_BYTES}
+     * and {@link VectorRecord#MAX_ID_BYTES} UTF-8 bytes, valid Unicode, no control characters.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void requireValid(String tenant, String id) {
+        VectorRecord.requireKey("tenant", tenant, VectorRecord.MAX_TENANT_BYTES);
+        VectorRecord.requireKey("id", id, VectorRecord.MAX_ID_BYTES);
+    }
+
     /** Compares the keys (tenant, id): by tenant first, then by id, each by code point. */
     public static int compare(String tenantA, String idA, String tenantB, String idB) {
         int c = compare(tenantA, tenantB);

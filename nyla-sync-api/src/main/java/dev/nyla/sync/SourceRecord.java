@@ -1,7 +1,6 @@
 package dev.nyla.sync;
 
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One item of the source of truth, before embedding: a document chunk, a profile entry, a JSONL line.
@@ -15,12 +14,8 @@ public record SourceRecord(String tenant, String id, String text, Map<String, St
     public SourceRecord {
         VectorRecord.requireKey("tenant", tenant, VectorRecord.MAX_TENANT_BYTES);
         VectorRecord.requireKey("id", id, VectorRecord.MAX_ID_BYTES);
-        VectorRecord.requireText("source record " + tenant + "/" + id + ": text", text);
         metadata = Map.copyOf(metadata);
-        metadata.forEach((k, v) -> {
-            VectorRecord.requireText("metadata key", k);
-            VectorRecord.requireText("metadata value of " + k, v);
-        });
+        VectorRecord.requireContent("source record " + tenant + "/" + id, text, metadata);
     }
 
     /** The content hash this record has when embedded by the model with {@code modelFingerprint}. */

@@ -1,6 +1,5 @@
 package dev.nyla.sync;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -35,13 +34,21 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
     public static final int MAX_TENANT_BYTES = 256;
     /** Longest id, in UTF-8 bytes. */
     public static final int MAX_ID_BYTES = 1024;
+    /** Longest text, in UTF-8 bytes. */
+    public static final int MAX_TEXT_BYTES = 16 << 20;
+    /** Most metadata entries of one record. */
+    public static final int MAX_METADATA_ENTRIES = 1024;
+    /** Longest metadata key or value, in UTF-8 bytes. */
+    public static final int MAX_METADATA_VALUE_BYTES = 64 << 10;
+    /** Most metadata of one record, keys and values together, in UTF-8 bytes. */
+    public static final int MAX_METADATA_TOTAL_BYTES = 1 << 20;
 
     public VectorRecord {
         requireKey("tenant", tenant, MAX_TENANT_BYTES);
         requireKey("id", id, MAX_ID_BYTES);
-        requireText("record " + tenant + "/" + id + ": text", text);
         Objects.requireNonNull(vector, "vector");
         metadata = sortedCopy(metadata);
+        requireContent("record " + tenant + "/" + id, text, metadata);
         if (!ContentHash.isWellFormed(contentHash)) {
             throw new IllegalArgumentException("record " + tenant + "/" + id
                     + ": content hash: expected 64 lowercase hex digits but was '" + contentHash + "'");
@@ -87,10 +94,14 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
                 + ", metadata=" + metadata + ", text=" + abbreviate(text) + "]";
     }
 
-    /** Validates a tenant or id: non-empty, at most {@code maxBytes} UTF-8 bytes, no control characters. */
+    /**
+     * Validates a tenant or id: non-empty, at most {@code maxBytes} UTF-8 bytes, no control characters
+     * ({@link Character#isISOControl}: U+0000..U+001F, U+007F..U+009F), no unpaired surrogates.
+     */
     static void requireKey(String what, String value, int maxBytes) {
         Objects.requireNonNull(value, what);
-        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        requireText(what, value);
+        long bytes = utf8Length(value);
         if (bytes == 0 || bytes > maxBytes) {
             throw new IllegalArgumentException(what + ": expected 1.." + maxBytes + " UTF-8 bytes but was " + bytes
                     + " ('" + abbreviate(value) + "')");
@@ -101,7 +112,59 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
                         + "': expected no control characters but found U+" + String.format("%04X", (int) value.charAt(i)));
             }
         }
-        requireText(what, value);
+    }
+
+    /**
+     * Checks text and metadata against the format's limits, so that anything that can be constructed can
+     * also be written, and bad input is refused where it is read (naming its file and line), not later.
+     */
+    static void requireContent(String subject, String text, Map<String, String> metadata) {
+        requireText(subject + ": text", text);
+        if (text.length() > MAX_TEXT_BYTES / 3 && utf8Length(text) > MAX_TEXT_BYTES) {
+            throw new IllegalArgumentException(subject + ": text: expected at most " + MAX_TEXT_BYTES
+                    + " UTF-8 bytes but was " + utf8Length(text));
+        }
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw new IllegalArgumentException(subject + ": metadata entries: expected at most " + MAX_METADATA_ENTRIES
+                    + " but was " + metadata.size());
+        }
+        long total = 0;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            requireText(subject + ": metadata key", Objects.requireNonNull(e.getKey(), "metadata key"));
+            requireText(subject + ": metadata value of " + e.getKey(), Objects.requireNonNull(e.getValue(),
+                    () -> "metadata value of " + e.getKey()));
+            long k = utf8Length(e.getKey());
+            long v = utf8Length(e.getValue());
+            if (k > MAX_METADATA_VALUE_BYTES || v > MAX_METADATA_VALUE_BYTES) {
+                throw new IllegalArgumentException(subject + ": metadata entry " + abbreviate(e.getKey())
+                        + ": expected keys and values of at most " + MAX_METADATA_VALUE_BYTES + " UTF-8 bytes but was "
+                        + Math.max(k, v));
+            }
+            total += k + v;
+        }
+        if (total > MAX_METADATA_TOTAL_BYTES) {
+            throw new IllegalArgumentException(subject + ": metadata size: expected at most " + MAX_METADATA_TOTAL_BYTES
+                    + " UTF-8 bytes but was " + total);
+        }
+    }
+
+    /** The UTF-8 length of a string without unpaired surrogates, without encoding it. */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /**
@@ -128,11 +191,8 @@ public record VectorRecord(String tenant, String id, String text, Map<String, St
             return Collections.emptySortedMap();
         }
         TreeMap<String, String> copy = new TreeMap<>(RecordKeys.ORDER);
-        metadata.forEach((k, v) -> {
-            requireText("metadata key", k);
-            requireText("metadata value of " + k, v);
-            copy.put(k, v);
-        });
+        metadata.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "metadata key"),
+                Objects.requireNonNull(v, () -> "metadata value of " + k)));
         return Collections.unmodifiableSortedMap(copy);
     }
 

@@ -33,7 +33,8 @@ public final class Artifacts {
             throws IOException {
         ManifestResponse response = source.fetchManifest(ManifestRequest.unconditional());
         if (!(response instanceof ManifestResponse.Fetched fetched)) {
-            throw new IllegalStateException(source.describe() + ": answered 'not modified' to an unconditional request");
+            throw new ArtifactException(source.describe(), "answer to an unconditional manifest request", "the manifest",
+                    "'not modified'");
         }
         return verifyManifest(fetched.manifest(), fetched.signature(), trustedKeys,
                 source.describe() + "/" + Manifest.FILE_NAME);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,7 +72,9 @@ public final class ManifestCodec {
             g.writeObjectFieldStart("payload");
             g.writeStringField("kind", manifest.payload().kind());
             g.writeObjectFieldStart("attributes");
-            for (Map.Entry<String, String> e : new TreeMap<>(manifest.payload().attributes()).entrySet()) {
+            Map<String, String> attributes = new TreeMap<>(RecordKeys.ORDER);
+            attributes.putAll(manifest.payload().attributes());
+            for (Map.Entry<String, String> e : attributes.entrySet()) {
                 g.writeStringField(e.getKey(), e.getValue());
             }
             g.writeEndObject();
@@ -126,6 +129,12 @@ public final class ManifestCodec {
      * @throws UnsafeFileNameException      when a file name could escape its directory
      */
     public static Manifest read(byte[] bytes, String source) throws ArtifactException {
+        // JSON parsers guess UTF-16 and UTF-32 from zero bytes; the format is UTF-8 only, without a BOM.
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF
+                || bytes.length >= 2 && (bytes[0] == 0 || bytes[1] == 0)) {
+            throw new MalformedArtifactException(source, "encoding", "UTF-8 without a byte order mark",
+                    "a byte order mark or UTF-16/32");
+        }
         JsonNode root;
         try (JsonParser p = JSON.createParser(bytes)) {
             root = MAPPER.readTree(p);
@@ -267,6 +276,9 @@ public final class ManifestCodec {
         Instant instant(String name) throws MalformedArtifactException {
             String s = text(name);
             try {
+                if (!s.endsWith("Z")) {
+                    throw new DateTimeParseException("not UTC", s, s.length());
+                }
                 return Instant.parse(s);
             } catch (DateTimeParseException e) {
                 throw new MalformedArtifactException(source, "field " + path(name),

@@ -23,7 +23,8 @@ import java.util.List;
 public final class ManifestSignature {
     /** The largest signature file accepted. */
     public static final int MAX_BYTES = 4096;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private ManifestSignature() {
     }
@@ -65,11 +66,15 @@ public final class ManifestSignature {
         if (node == null || !node.isObject()) {
             throw new BadSignatureException(sigSource, "content", "a JSON object", node == null ? "nothing" : node.getNodeType());
         }
-        String algorithm = node.path("algorithm").asText("");
+        String algorithm = node.path("algorithm").isTextual() ? node.get("algorithm").textValue() : "";
         if (!"Ed25519".equals(algorithm)) {
-            throw new BadSignatureException(sigSource, "algorithm", "Ed25519", "'" + algorithm + "'");
+            throw new BadSignatureException(sigSource, "algorithm", "Ed25519", node.path("algorithm").toString());
         }
-        String keyId = node.path("keyId").asText("");
+        if (!node.path("keyId").isTextual() || !node.path("signature").isTextual()) {
+            throw new BadSignatureException(sigSource, "fields keyId and signature", "strings",
+                    node.path("keyId") + " and " + node.path("signature"));
+        }
+        String keyId = node.get("keyId").textValue();
         List<String> trustedIds = new ArrayList<>();
         PublicKey key = null;
         for (PublicKey k : trustedKeys) {
@@ -85,7 +90,7 @@ public final class ManifestSignature {
         }
         byte[] signature;
         try {
-            signature = Base64.getDecoder().decode(node.path("signature").asText(""));
+            signature = Base64.getDecoder().decode(node.get("signature").textValue());
         } catch (IllegalArgumentException e) {
             throw new BadSignatureException(sigSource, "signature", "base64", e.getMessage());
         }

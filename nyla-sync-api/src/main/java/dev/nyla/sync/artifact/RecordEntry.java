@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import java.util.Objects;
 
@@ -32,8 +33,7 @@ public sealed interface RecordEntry {
     /** Remove the record with key (tenant, id). */
     record Delete(String tenant, String id) implements RecordEntry {
         public Delete {
-            Objects.requireNonNull(tenant, "tenant");
-            Objects.requireNonNull(id, "id");
+            RecordKeys.requireValid(tenant, id);
         }
     }
 }

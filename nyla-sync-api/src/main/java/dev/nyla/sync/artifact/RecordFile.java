@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.VectorRecord;
+
 /** Constants of the binary record file format; see docs/artifact-format.md. */
 final class RecordFile {
     /** PNG-style magic: a high byte, a name, CR LF, ^Z, LF — detects text-mode mangling in transit. */
@@ -11,10 +13,11 @@ final class RecordFile {
     static final int OP_DELETE = 0x02;
     static final int OP_END = 0xFF;
 
-    static final int MAX_TEXT_BYTES = 16 << 20;
-    static final int MAX_METADATA_ENTRIES = 1024;
-    static final int MAX_METADATA_BYTES = 64 << 10;
-    static final int MAX_METADATA_TOTAL_BYTES = 1 << 20;
+    // The limits of VectorRecord: anything that can be constructed can be written and read back.
+    static final int MAX_TEXT_BYTES = VectorRecord.MAX_TEXT_BYTES;
+    static final int MAX_METADATA_ENTRIES = VectorRecord.MAX_METADATA_ENTRIES;
+    static final int MAX_METADATA_BYTES = VectorRecord.MAX_METADATA_VALUE_BYTES;
+    static final int MAX_METADATA_TOTAL_BYTES = VectorRecord.MAX_METADATA_TOTAL_BYTES;
     static final int HASH_BYTES = 32;
 
     private RecordFile() {

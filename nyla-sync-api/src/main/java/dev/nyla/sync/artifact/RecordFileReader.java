@@ -173,7 +173,11 @@ public final class RecordFileReader implements Closeable {
                 String id = string(VectorRecord.MAX_ID_BYTES, "id");
                 checkOrder(tenant, id, entryOffset);
                 deletes++;
-                return Optional.of(new RecordEntry.Delete(tenant, id));
+                try {
+                    return Optional.of(new RecordEntry.Delete(tenant, id));
+                } catch (IllegalArgumentException e) {
+                    throw new MalformedArtifactException(source + ": deletion at byte " + entryOffset + ": " + e.getMessage(), e);
+                }
             }
             case OP_END:
                 readTrailer();

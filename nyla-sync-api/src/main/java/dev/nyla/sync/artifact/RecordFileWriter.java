@@ -135,6 +135,7 @@ public final class RecordFileWriter implements Closeable {
             throw new IllegalStateException(target + ": a full record file cannot hold deletions");
         }
         String subject = target + ": deletion of " + tenant + "/" + id;
+        RecordKeys.requireValid(tenant, id);
         checkOrder(tenant, id);
         byte[] t = encode(tenant, VectorRecord.MAX_TENANT_BYTES, subject, "tenant");
         byte[] i = encode(id, VectorRecord.MAX_ID_BYTES, subject, "id");

@@ -44,13 +44,24 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
 
     /**
-     * Verifies {@code rest} as the remainder of {@code file} after {@code already} bytes that were received
-     * earlier and are hashed now from {@code alreadyReceived}.
+     * Verifies {@code rest} as the remainder of {@code file} after the bytes received earlier, which are
+     * read (and hashed) from {@code alreadyReceived} to its end first, typically the partial download on disk.
+     *
+     * @throws LimitExceededException when more bytes were already received than the file has
      */
-    public static VerifyingInputStream resumeAfter(InputStream rest, PayloadFile file, String source,
-                                                   byte[] alreadyReceived, long already) {
+    public static VerifyingInputStream resumeAfter(InputStream alreadyReceived, InputStream rest, PayloadFile file,
+                                                   String source) throws IOException {
         MessageDigest sha = ContentHash.sha256();
-        sha.update(alreadyReceived, 0, (int) already);
+        byte[] buf = new byte[64 << 10];
+        long already = 0;
+        for (int n; (n = alreadyReceived.read(buf)) > 0; ) {
+            sha.update(buf, 0, n);
+            already += n;
+            if (already > file.size()) {
+                throw new LimitExceededException(source, "bytes received before resuming",
+                        "at most " + file.size(), "more");
+            }
+        }
         return new VerifyingInputStream(rest, source, file.size(), file.sha256(), sha, already);
     }
 

@@ -33,7 +33,7 @@ public final class HashingEmbedder implements Embedder {
     /** A hashing embedder with {@code dimension} dimensions. */
     public HashingEmbedder(int dimension) {
         this.model = new EmbeddingModel("nyla-hashing-bow", dimension, Similarity.COSINE, true,
-                "nyla-hashing-bow-v1/" + dimension);
+                "nyla-hashing-bow-v2/" + dimension);
     }
 
     @Override
@@ -68,6 +68,10 @@ public final class HashingEmbedder implements Embedder {
             }
             previous = token;
         }
+        if (counts.isEmpty()) {
+            // A text without words still needs a direction: cosine is undefined for the zero vector.
+            counts.put("", 1);
+        }
         float[] v = new float[model.dimension()];
         for (Map.Entry<String, Integer> e : counts.entrySet()) {
             long h = fnv1a64(e.getKey());
@@ -79,11 +83,9 @@ public final class HashingEmbedder implements Embedder {
         for (float x : v) {
             norm += (double) x * x;
         }
-        if (norm > 0) {
-            float inv = (float) (1 / Math.sqrt(norm));
-            for (int i = 0; i < v.length; i++) {
-                v[i] *= inv;
-            }
+        float inv = (float) (1 / Math.sqrt(norm));
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= inv;
         }
         return v;
     }

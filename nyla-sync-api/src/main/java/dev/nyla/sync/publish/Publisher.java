@@ -118,11 +118,19 @@ public final class Publisher {
     }
 
     /**
-     * Publishes records that already have vectors (an import, such as {@link SeedIndex}); no embedder is
-     * needed. {@code previous} may be empty.
+     * Publishes version 1 of records that already have vectors (an import, such as {@link SeedIndex}); no
+     * embedder is needed.
      */
-    public PublishResult publishRecords(List<VectorRecord> records, EmbeddingModel model, Path out,
-                                        Optional<Path> previous) throws IOException {
+    public PublishResult publishRecords(List<VectorRecord> records, EmbeddingModel model, Path out) throws IOException {
+        return publishRecords(records, model, out, null);
+    }
+
+    /**
+     * Publishes records that already have vectors as the version after the one in {@code previous}, with
+     * a delta from it.
+     */
+    public PublishResult publishRecords(List<VectorRecord> records, EmbeddingModel model, Path out, Path previous)
+            throws IOException {
         List<SourceRecord> sources = new ArrayList<>(records.size());
         Map<String, float[]> vectors = new HashMap<>();
         for (VectorRecord r : records) {
@@ -138,7 +146,7 @@ public final class Publisher {
             pending.forEach(s -> out2.add(vectors.get(s.tenant() + '\u0000' + s.id())));
             return out2;
         };
-        return run(sources, model, lookup, out, previous.orElse(null));
+        return run(sources, model, lookup, out, previous);
     }
 
     private Embedder requireEmbedder() {
@@ -297,10 +305,16 @@ public final class Publisher {
                 if (v == null || v.length != model.dimension()) {
                     throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
                 }
+                boolean zero = true;
                 for (int d = 0; d < v.length; d++) {
                     if (!Float.isFinite(v[d])) {
                         throw new InvalidVectorException(subject, d, v[d]);
                     }
+                    zero &= v[d] == 0f;
+                }
+                // A zero vector has no direction: cosine is undefined, and Lucene refuses it on cosine fields.
+                if (zero && model.similarity() == dev.nyla.sync.Similarity.COSINE) {
+                    throw new InvalidVectorException(subject + " (all components are 0; cosine needs a direction)", 0, 0f);
                 }
                 pending.get(i).record = s.toVectorRecord(v, model.fingerprint());
             }

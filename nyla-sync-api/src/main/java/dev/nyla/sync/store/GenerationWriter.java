@@ -9,20 +9,28 @@ import java.io.IOException;
  * started from a base generation also takes {@link #delete}s. Nothing is visible to searches until
  * {@link #commit()} has returned and the generation is {@linkplain VectorStore#activate(long) activated}.
  *
+ * <p>Adds and deletes come in strictly ascending key order (tenant, then id, by
+ * {@link dev.nyla.sync.RecordKeys}), each key at most once, as they do in payload files: so adapters can
+ * bulk-load (Lucene's {@code addDocument}, PostgreSQL's {@code COPY}) instead of looking up every key.
+ *
  * <p>A writer is used by one thread. Closing a writer that was not committed aborts it and removes what it
  * wrote.
  */
 public interface GenerationWriter extends Closeable {
 
     /**
-     * Adds a record; a later record with the same (tenant, id) replaces an earlier one or one inherited
-     * from the base generation.
+     * Adds a record, replacing one with the same key inherited from the base generation.
      *
      * @throws dev.nyla.sync.DimensionMismatchException when the vector does not fit the spec's model
+     * @throws IllegalArgumentException when the key is not after the previous add or delete
      */
     void add(VectorRecord record) throws IOException;
 
-    /** Removes a record, added earlier or inherited from the base generation; a missing key is ignored. */
+    /**
+     * Removes a record inherited from the base generation; a missing key is ignored.
+     *
+     * @throws IllegalArgumentException when the key is not after the previous add or delete
+     */
     void delete(String tenant, String id) throws IOException;
 
     /** How many records the generation holds so far, inherited ones included. */

@@ -43,7 +43,7 @@ public final class MemoryVectorStore implements VectorStore {
     private final Deque<Long> previouslyActive = new ArrayDeque<>();
     private volatile Snapshot active;
     private long lastGenerationId;
-    private boolean closed;
+    private volatile boolean closed;
 
     /** A new, empty store. */
     public MemoryVectorStore() {
@@ -193,9 +193,9 @@ public final class MemoryVectorStore implements VectorStore {
     }
 
     @Override
-    public List<String> tenants() {
+    public Stream<String> tenants() {
         Snapshot s = active;
-        return s == null ? List.of() : List.copyOf(s.tenants.keySet());
+        return s == null ? Stream.empty() : s.tenants.keySet().stream();
     }
 
     @Override
@@ -324,6 +324,8 @@ public final class MemoryVectorStore implements VectorStore {
         private NavigableMap<String, NavigableMap<String, VectorRecord>> tenants;
         private long count;
         private boolean finished;
+        private String lastTenant;
+        private String lastId;
 
         Writer(GenerationSpec spec, NavigableMap<String, NavigableMap<String, VectorRecord>> start) {
             this.spec = spec;
@@ -335,7 +337,9 @@ public final class MemoryVectorStore implements VectorStore {
         public void add(VectorRecord record) throws IOException {
             ensureWritable();
             checkDimension(record, spec.model().dimension());
-            if (tenants.computeIfAbsent(record.tenant(), t -> new TreeMap<>(RecordKeys.ORDER)).put(record.id(), record) == null) {
+            checkOrder(record.tenant(), record.id());
+            if (tenants.computeIfAbsent(record.tenant(), t -> new TreeMap<>(RecordKeys.ORDER))
+                    .put(record.id(), record) == null) {
                 count++;
             }
         }
@@ -343,6 +347,7 @@ public final class MemoryVectorStore implements VectorStore {
         @Override
         public void delete(String tenant, String id) throws IOException {
             ensureWritable();
+            checkOrder(tenant, id);
             NavigableMap<String, VectorRecord> t = tenants.get(tenant);
             if (t != null && t.remove(id) != null) {
                 count--;
@@ -382,6 +387,15 @@ public final class MemoryVectorStore implements VectorStore {
             if (!finished) {
                 abort();
             }
+        }
+
+        private void checkOrder(String tenant, String id) {
+            if (lastTenant != null && RecordKeys.compare(lastTenant, lastId, tenant, id) >= 0) {
+                throw new IllegalArgumentException(location + ": generation writer: keys must be strictly ascending: "
+                        + tenant + "/" + id + " after " + lastTenant + "/" + lastId);
+            }
+            lastTenant = tenant;
+            lastId = id;
         }
 
         private void ensureWritable() throws StoreException {

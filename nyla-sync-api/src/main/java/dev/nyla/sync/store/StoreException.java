@@ -13,4 +13,8 @@ public class StoreException extends NylaSyncException {
     public StoreException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    public StoreException(String subject, String what, Object expected, Object actual) {
+        super(subject, what, expected, actual);
+    }
 }

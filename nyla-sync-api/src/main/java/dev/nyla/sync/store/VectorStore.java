@@ -12,8 +12,8 @@ import java.util.stream.Stream;
  * A vector store that nyla-sync keeps in sync: the SPI every store adapter implements.
  *
  * <h2>Generations</h2>
- * A store holds one or more <em>generations</em>: complete, immutable-once-committed sets of records, each
- * installed from one artifact version. Exactly one generation is <em>active</em>; searches see only it.
+ * A store holds one or more <em>generations</em>: complete sets of records, each installed from one
+ * artifact version (or built locally). Exactly one generation is <em>active</em>; searches see only it.
  * An install writes a new generation next to the active one ({@link #newGeneration}), commits it durably,
  * then {@link #activate(long) activates} it in one atomic step, so a reader sees either the old or the new
  * set of records, never a mix and never an empty store. The previous generation is kept so that
@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  *
  * <h2>Mutable mode</h2>
  * {@link #upsert} and {@link #delete} change the active generation in place; the reconciler uses them to
- * repair drift. Each call is atomic for readers and durable when it returns.
+ * repair drift. Each call is atomic for readers and durable when it returns. Inactive generations never
+ * change; a generation's {@link Generation#recordCount()} is its count when committed. Upserted records
+ * must come from the active generation's model: the store records that model's fingerprint for them.
  *
  * <h2>Threads</h2>
  * Implementations are thread-safe: searches run concurrently with each other, with installs and with
@@ -81,22 +83,30 @@ public interface VectorStore extends Closeable {
 
     /**
      * The top {@code k} records of the request's tenant by score against the query vector, best first;
-     * records with equal scores are ordered by id. Only records matching every filter entry are
-     * considered, and the result holds fewer than {@code k} hits only when fewer records match. Empty when
-     * no generation is active.
+     * records with equal scores are ordered by id in {@link dev.nyla.sync.RecordKeys} order. Only records
+     * matching every filter entry are considered, and the result holds fewer than {@code k} hits only when
+     * fewer records match. Empty when no generation is active.
+     *
+     * <p>Approximate indexes (HNSW) may miss some of the exact top k on large data; on the contract suite's
+     * small data sets every adapter must return the exact result.
      *
      * @throws dev.nyla.sync.DimensionMismatchException when the query vector's length differs from the
      *         active generation's model dimension
      */
     List<SearchHit> search(SearchRequest request) throws IOException;
 
-    /** The tenants with at least one record in the active generation, in {@link dev.nyla.sync.RecordKeys} order. */
-    List<String> tenants() throws IOException;
+    /**
+     * Streams the tenants with at least one record in the active generation, in
+     * {@link dev.nyla.sync.RecordKeys} order. A stream, because a store may hold millions of tenants (one a
+     * user); it must be closed, and I/O failures while streaming surface as {@link java.io.UncheckedIOException}.
+     */
+    Stream<String> tenants() throws IOException;
 
     /**
      * Streams the inventory of one tenant in the active generation, read from the store itself: each
      * record's id, content hash and model fingerprint, in ascending {@link dev.nyla.sync.RecordKeys} order of
-     * ids. The stream holds resources and must be closed; I/O failures while streaming surface as
+     * ids. The stream reads the generation that was active when it was opened, whatever is activated
+     * while it is consumed. It holds resources and must be closed; I/O failures while streaming surface as
      * {@link java.io.UncheckedIOException}.
      */
     Stream<InventoryEntry> inventory(String tenant) throws IOException;

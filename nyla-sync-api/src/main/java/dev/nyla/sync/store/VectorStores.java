@@ -17,13 +17,19 @@ public final class VectorStores {
      *         that do) or the adapter cannot open the location
      */
     public static VectorStore open(String location) throws IOException {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return open(location, context != null ? context : VectorStores.class.getClassLoader());
+    }
+
+    /** As {@link #open(String)}, finding adapters with {@code loader} (for plugin and container class loaders). */
+    public static VectorStore open(String location, ClassLoader loader) throws IOException {
         int colon = location.indexOf(':');
+        Map<String, VectorStoreProvider> providers = providers(loader);
         if (colon < 1) {
             throw new StoreException("store location '" + location + "': expected <scheme>:<where>, one of: "
-                    + describe(providers()));
+                    + describe(providers));
         }
         String scheme = location.substring(0, colon);
-        Map<String, VectorStoreProvider> providers = providers();
         VectorStoreProvider provider = providers.get(scheme);
         if (provider == null) {
             throw new StoreException("store location '" + location + "': no store adapter for scheme '" + scheme
@@ -35,13 +41,13 @@ public final class VectorStores {
     /** The schemes served by the adapters on the class path, each with its location syntax. */
     public static Map<String, String> availableSchemes() {
         Map<String, String> out = new TreeMap<>();
-        providers().forEach((scheme, p) -> out.put(scheme, p.locationSyntax()));
+        providers(VectorStores.class.getClassLoader()).forEach((scheme, p) -> out.put(scheme, p.locationSyntax()));
         return out;
     }
 
-    private static Map<String, VectorStoreProvider> providers() {
+    private static Map<String, VectorStoreProvider> providers(ClassLoader loader) {
         Map<String, VectorStoreProvider> byScheme = new TreeMap<>();
-        for (VectorStoreProvider p : ServiceLoader.load(VectorStoreProvider.class, VectorStores.class.getClassLoader())) {
+        for (VectorStoreProvider p : ServiceLoader.load(VectorStoreProvider.class, loader)) {
             byScheme.putIfAbsent(p.scheme(), p);
         }
         return byScheme;

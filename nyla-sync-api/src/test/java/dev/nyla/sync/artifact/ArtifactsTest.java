@@ -88,11 +88,24 @@ class ArtifactsTest {
     }
 
     @Test
-    void aFileLongerThanDeclaredIsRefusedWithoutReadingTheRest() throws IOException {
+    void aFileLongerThanDeclaredIsRefused() throws IOException {
         Path f = dir.resolve(plain().name());
         Files.write(f, new byte[1 << 20], java.nio.file.StandardOpenOption.APPEND);
-        ArtifactException e = assertThrows(ArtifactException.class, () -> readAll(plain()));
-        assertTrue(e instanceof LimitExceededException || e instanceof MalformedArtifactException, e.toString());
+        // The record file ends at the declared size, so the reader's end check finds the extra bytes.
+        LimitExceededException e = assertThrows(LimitExceededException.class, () -> readAll(plain()));
+        assertTrue(e.getMessage().contains(plain().size() + " bytes as declared"), e.getMessage());
+        // Read directly, the stream never hands out a byte beyond the declared size.
+        try (InputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "direct")) {
+            assertEquals(plain().size(), in.readNBytes((int) plain().size()).length);
+            assertThrows(LimitExceededException.class, in::read, "asking for more than declared fails");
+        }
+    }
+
+    @Test
+    void aSymbolicLinkInTheArtifactDirectoryIsNotFollowed() throws IOException {
+        Path secret = Files.writeString(dir.getParent().resolve("outside.txt"), "secret");
+        Files.createSymbolicLink(dir.resolve("link.nyr"), secret);
+        assertThrows(FileNotFoundException.class, () -> source.open("link.nyr", 0));
     }
 
     @Test
@@ -139,9 +152,18 @@ class ArtifactsTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(whole, 1000, whole.length), in.readAllBytes());
         }
         try (InputStream rest = source.open(plain().name(), 1000);
-             VerifyingInputStream v = VerifyingInputStream.resumeAfter(rest, plain(), "resumed", whole, 1000)) {
+             VerifyingInputStream v = VerifyingInputStream.resumeAfter(
+                     new java.io.ByteArrayInputStream(whole, 0, 1000), rest, plain(), "resumed")) {
             v.drainAndVerify();
             assertEquals(plain().size(), v.count());
+        }
+        // A corrupted first part is caught at the end, although only the rest was read from the source.
+        byte[] badStart = java.util.Arrays.copyOf(whole, 1000);
+        badStart[10] ^= 1;
+        try (InputStream rest = source.open(plain().name(), 1000);
+             VerifyingInputStream v = VerifyingInputStream.resumeAfter(
+                     new java.io.ByteArrayInputStream(badStart), rest, plain(), "resumed")) {
+            assertThrows(IntegrityException.class, v::drainAndVerify);
         }
     }
 

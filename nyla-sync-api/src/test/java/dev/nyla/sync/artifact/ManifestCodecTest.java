@@ -103,6 +103,40 @@ class ManifestCodecTest {
     }
 
     @Test
+    void instantsMustBeUtcWithAZ() {
+        String json = json().replace("\"createdAt\" : \"2026-11-21T10:00:00Z\"", "\"createdAt\" : \"2026-11-21T11:00:00+01:00\"");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));
+        assertTrue(e.getMessage().contains("createdAt"), e.getMessage());
+    }
+
+    @Test
+    void onlyUtf8WithoutAByteOrderMarkIsAccepted() {
+        byte[] utf8 = ManifestCodec.write(sample());
+        byte[] bom = new byte[utf8.length + 3];
+        bom[0] = (byte) 0xEF;
+        bom[1] = (byte) 0xBB;
+        bom[2] = (byte) 0xBF;
+        System.arraycopy(utf8, 0, bom, 3, utf8.length);
+        assertThrows(MalformedArtifactException.class, () -> ManifestCodec.read(bom, "m"));
+        byte[] utf16 = new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_16LE);
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> ManifestCodec.read(utf16, "m"));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void attributesAreWrittenInCodePointOrder() throws Exception {
+        Manifest m = sample();
+        Manifest withAttributes = new Manifest(1, m.channel(), m.version(), m.label(), m.createdAt(), m.expiresAt(),
+                m.model(), new Payload(Payload.RECORDS, Map.of("\uFF5E", "1", "\uD83D\uDE00", "2", "b", "3"),
+                m.payload().files()), m.records(), m.tenants(), m.deltas(), m.rollout());
+        var attributes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ManifestCodec.write(withAttributes))
+                .get("payload").get("attributes");
+        List<String> order = new java.util.ArrayList<>();
+        attributes.fieldNames().forEachRemaining(order::add);
+        assertEquals(List.of("b", "\uFF5E", "\uD83D\uDE00"), order, "code-point order, not UTF-16 order");
+    }
+
+    @Test
     void absurdFileSizesAreRefused() {
         String json = json().replace("\"uncompressedSize\" : 150", "\"uncompressedSize\" : 9223372036854775807");
         MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(json));

@@ -74,6 +74,18 @@ class ManifestSignatureTest {
     }
 
     @Test
+    void signatureFilesWithDuplicateOrNonStringFieldsAreRefused() {
+        KeyPair keys = SigningKeys.generate();
+        String good = new String(ManifestSignature.sign(manifest, keys), StandardCharsets.US_ASCII);
+        String duplicated = good.replace("{", "{\"keyId\":\"0000000000000000\",");
+        assertThrows(BadSignatureException.class, () -> ManifestSignature.verify(manifest,
+                duplicated.getBytes(StandardCharsets.US_ASCII), List.of(keys.getPublic()), "m"));
+        String numeric = good.replaceAll("\"keyId\":\"[0-9a-f]+\"", "\"keyId\":12");
+        assertThrows(BadSignatureException.class, () -> ManifestSignature.verify(manifest,
+                numeric.getBytes(StandardCharsets.US_ASCII), List.of(keys.getPublic()), "m"));
+    }
+
+    @Test
     void keysRoundTripThroughPemFilesAndThePublicKeyIsDerivedFromThePrivateOne() throws IOException {
         KeyPair keys = SigningKeys.generate();
         Path privateFile = SigningKeys.write(keys, dir.resolve("release"));

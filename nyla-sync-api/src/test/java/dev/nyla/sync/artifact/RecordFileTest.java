@@ -223,18 +223,105 @@ class RecordFileTest {
     @Test
     void aRefusedRecordLeavesTheFileUsable() throws IOException {
         List<VectorRecord> records = TestData.records(MODEL, "t", 3, 1, Map.of());
-        VectorRecord tooMuchMetadata = VectorRecord.of("t", "doc-00001x", "x", Map.of("big", "v".repeat(70_000)), MODEL,
-                records.get(0).vector());
+        VectorRecord wide = TestData.records(TestData.model(DIM + 1, Similarity.COSINE), "t", 2, 1, Map.of()).get(1);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (RecordFileWriter w = new RecordFileWriter(out, "t", RecordFileKind.FULL, DIM)) {
             w.upsert(records.get(0));
             w.upsert(records.get(1));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.upsert(tooMuchMetadata));
-            assertTrue(e.getMessage().contains("metadata value of big"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> w.upsert(records.get(0)), "out of order");
+            assertThrows(DimensionMismatchException.class, () -> w.upsert(wide));
             w.upsert(records.get(2));
             w.finish();
         }
         assertEquals(records, readAll(out.toByteArray(), DIM).stream().map(e -> ((RecordEntry.Upsert) e).record()).toList());
+    }
+
+    @Test
+    void recordsOverTheFormatsLimitsCannotBeConstructed() {
+        float[] v = TestData.unitVector(new java.util.Random(1), DIM);
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
+                () -> VectorRecord.of("t", "a", "x", Map.of("big", "v".repeat(70_000)), MODEL, v));
+        assertTrue(value.getMessage().contains("big") && value.getMessage().contains("65536"), value.getMessage());
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 1025; i++) {
+            many.put("k" + i, "v");
+        }
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "a", "x", many, MODEL, v));
+        Map<String, String> large = new java.util.HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            large.put("k" + i, "v".repeat(60_000));
+        }
+        IllegalArgumentException total = assertThrows(IllegalArgumentException.class,
+                () -> VectorRecord.of("t", "a", "x", large, MODEL, v));
+        assertTrue(total.getMessage().contains("metadata size"), total.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "a\nb", "x", Map.of(), MODEL, v),
+                "control characters in ids");
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("", "a", "x", Map.of(), MODEL, v));
+        assertThrows(IllegalArgumentException.class, () -> VectorRecord.of("t", "i".repeat(1025), "x", Map.of(), MODEL, v));
+    }
+
+    @Test
+    void nonZeroFlagsAndAnUnknownEntryTypeAreRefused() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        byte[] flags = bytes.clone();
+        flags[11] = 1;
+        UnsupportedFormatException f = assertThrows(UnsupportedFormatException.class, () -> readAll(flags, DIM));
+        assertTrue(f.getMessage().contains("flags"), f.getMessage());
+        byte[] entry = bytes.clone();
+        entry[16] = 0x07;
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(entry, DIM));
+        assertTrue(e.getMessage().contains("entry type at byte 16") && e.actual().equals("0x07"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8InAStringIsRefused() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 1, 1, Map.of());
+        byte[] bytes = write(RecordFileKind.FULL, records);
+        int at = indexOf(bytes, "text of doc-00000".getBytes(StandardCharsets.UTF_8));
+        bytes[at] = (byte) 0xC3; // a lead byte followed by 'e', not a continuation byte
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void metadataKeysOutOfOrderAreRefused() throws IOException {
+        VectorRecord r = VectorRecord.of("t", "a", "x", Map.of("k1", "v", "k2", "v"), MODEL,
+                TestData.unitVector(new java.util.Random(1), DIM));
+        byte[] bytes = write(RecordFileKind.FULL, List.of(r));
+        int at = indexOf(bytes, "k2".getBytes(StandardCharsets.UTF_8));
+        bytes[at + 1] = '0'; // k2 -> k0, now before k1
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, DIM));
+        assertTrue(e.getMessage().contains("metadata keys"), e.getMessage());
+    }
+
+    @Test
+    void trailerCountsThatDisagreeWithTheEntriesAreRefused() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        int countAt = bytes.length - 32 - 16;
+        byte[] wrong = bytes.clone();
+        wrong[countAt] += 1;
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(wrong, DIM));
+        assertTrue(e.getMessage().contains("trailer counts"), e.getMessage());
+        byte[] huge = bytes.clone();
+        huge[countAt + 7] = (byte) 0x80;
+        MalformedArtifactException h = assertThrows(MalformedArtifactException.class, () -> readAll(huge, DIM));
+        assertTrue(h.getMessage().contains("2^63"), h.getMessage());
+    }
+
+    @Test
+    void aZeroDimensionInTheHeaderIsRefused() throws IOException {
+        byte[] bytes = write(RecordFileKind.FULL, sample());
+        ByteBuffer.wrap(bytes, 12, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(0);
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(bytes, 0));
+        assertTrue(e.getMessage().contains("dimension in header"), e.getMessage());
+    }
+
+    @Test
+    void deletionsNeedValidKeys() throws IOException {
+        try (RecordFileWriter w = new RecordFileWriter(new ByteArrayOutputStream(), "d", RecordFileKind.DELTA, DIM)) {
+            assertThrows(IllegalArgumentException.class, () -> w.delete("t", ""));
+            assertThrows(IllegalArgumentException.class, () -> w.delete("t", "a\u0001b"));
+        }
     }
 
     @Test

@@ -57,6 +57,14 @@ class CorpusTest {
     }
 
     @Test
+    void aRecordOverTheFormatsLimitsIsRefusedWhereItIsRead() throws IOException {
+        Path f = Files.writeString(dir.resolve("big.jsonl"), "{\"id\": \"a\", \"text\": \"ok\"}\n"
+                + "{\"id\": \"b\", \"text\": \"x\", \"metadata\": {\"k\": \"" + "v".repeat(70_000) + "\"}}\n");
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpus.fromJsonl(f));
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("65536"), e.getMessage());
+    }
+
+    @Test
     void duplicateIdsNameBothLines() throws IOException {
         Path f = Files.writeString(dir.resolve("dup.jsonl"),
                 "{\"id\": \"a\", \"text\": \"x\"}\n{\"id\": \"b\", \"text\": \"y\"}\n{\"id\": \"a\", \"text\": \"z\"}\n");

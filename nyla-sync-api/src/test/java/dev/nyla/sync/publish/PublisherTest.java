@@ -168,7 +168,11 @@ class PublisherTest {
         List<VectorRecord> full2 = readFull(dir.resolve("v2"), m2.payload().files().get(1));
         full2.forEach(r -> expected.put(r.tenant() + "/" + r.id(), r.contentHash()));
         Map<String, String> actual = new TreeMap<>();
-        for (String tenant : store.tenants()) {
+        List<String> tenants;
+        try (Stream<String> s = store.tenants()) {
+            tenants = s.toList();
+        }
+        for (String tenant : tenants) {
             try (var inventory = store.inventory(tenant)) {
                 inventory.forEach(e -> actual.put(tenant + "/" + e.id(), e.contentHash()));
             }
@@ -226,6 +230,49 @@ class PublisherTest {
                         Files.readAllBytes(dir.resolve(pair[1]).resolve(name)), name);
             }
         }
+    }
+
+    @Test
+    void aPublicationInAnotherJvmIsByteIdentical() throws Exception {
+        Path key = SigningKeys.write(KEYS, dir.resolve("release"));
+        DeterminismMain.publishBoth(key, dir.resolve("here"));
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path log = dir.resolve("child.log");
+        Process p = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                DeterminismMain.class.getName(), key.toString(), dir.resolve("there").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("child JVM did not finish: " + Files.readString(log));
+        }
+        assertEquals(0, p.exitValue(), Files.readString(log));
+        for (String version : new String[] {"v1", "v2"}) {
+            List<String> names = list(dir.resolve("here").resolve(version));
+            assertEquals(names, list(dir.resolve("there").resolve(version)));
+            assertTrue(names.size() >= 4, names.toString());
+            for (String name : names) {
+                assertArrayEquals(Files.readAllBytes(dir.resolve("here").resolve(version).resolve(name)),
+                        Files.readAllBytes(dir.resolve("there").resolve(version).resolve(name)), version + "/" + name);
+            }
+        }
+    }
+
+    @Test
+    void aZeroVectorIsRefusedForACosineModel() {
+        Embedder zeros = new Embedder() {
+            @Override
+            public EmbeddingModel model() {
+                return new HashingEmbedder(4).model();
+            }
+
+            @Override
+            public List<float[]> embed(List<String> texts) {
+                return texts.stream().map(t -> new float[4]).toList();
+            }
+        };
+        InvalidVectorException e = assertThrows(InvalidVectorException.class,
+                () -> publisher(zeros).publish(Corpus.of(corpus(2)), dir.resolve("z")));
+        assertTrue(e.getMessage().contains("cosine needs a direction"), e.getMessage());
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +60,7 @@ class SeedIndexTest {
         Path plain = Files.writeString(dir.resolve("index.json"), SEED);
         List<VectorRecord> records = SeedIndex.read(plain, MODEL, "default");
         PublishResult r = Publisher.builder().signingKey(SigningKeys.generate()).build()
-                .publishRecords(records, MODEL, dir.resolve("out"), Optional.empty());
+                .publishRecords(records, MODEL, dir.resolve("out"));
         assertEquals(2, r.manifest().records());
         assertEquals(2, r.added());
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -65,12 +67,23 @@ public abstract class VectorStoreContract {
         }
     }
 
+    /** Installs {@code records} (sorted here: writers take keys in ascending order) as a committed generation. */
     protected Generation install(EmbeddingModel model, long version, List<VectorRecord> records) throws IOException {
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(version, "v" + version, model))) {
-            for (VectorRecord r : records) {
+            for (VectorRecord r : sorted(records)) {
                 w.add(r);
             }
             return w.commit();
+        }
+    }
+
+    protected static List<VectorRecord> sorted(List<VectorRecord> records) {
+        return records.stream().sorted((a, b) -> RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id())).toList();
+    }
+
+    protected List<String> tenants() throws IOException {
+        try (Stream<String> s = store.tenants()) {
+            return s.toList();
         }
     }
 
@@ -98,7 +111,7 @@ public abstract class VectorStoreContract {
     void newStoreHasNoActiveGenerationAndFindsNothing() throws IOException {
         assertTrue(store.activeGeneration().isEmpty());
         assertEquals(List.of(), store.search(SearchRequest.of(new float[DIM], 5)));
-        assertEquals(List.of(), store.tenants());
+        assertEquals(List.of(), tenants());
         assertEquals(0, store.stats().activeGenerationId());
     }
 
@@ -212,7 +225,7 @@ public abstract class VectorStoreContract {
 
         assertEquals(List.of(), store.search(SearchRequest.of("alice", query, 5).withFilter(Map.of("lang", "fr"))));
         assertEquals(List.of(), store.search(SearchRequest.of("carol", query, 5)));
-        assertEquals(List.of("alice", "bob"), store.tenants());
+        assertEquals(List.of("alice", "bob"), tenants());
     }
 
     @Test
@@ -225,16 +238,55 @@ public abstract class VectorStoreContract {
     }
 
     @Test
-    void writerRefusesAVectorOfTheWrongDimensionAndAbortLeavesNothing() throws IOException {
-        Generation g = installAndActivate(1, TestData.records(MODEL, "default", 5, 1, Map.of()));
+    void writerRefusesAVectorOfTheWrongDimension() throws IOException {
         EmbeddingModel wide = TestData.model(DIM * 2, Similarity.COSINE);
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(2, "v2", MODEL))) {
-            w.add(TestData.records(MODEL, "default", 1, 2, Map.of()).get(0));
-            assertThrows(DimensionMismatchException.class, () -> w.add(TestData.records(wide, "default", 1, 3, Map.of()).get(0)));
-            w.abort();
+            w.add(TestData.records(MODEL, "a", 1, 2, Map.of()).get(0));
+            DimensionMismatchException e = assertThrows(DimensionMismatchException.class,
+                    () -> w.add(TestData.records(wide, "b", 1, 3, Map.of()).get(0)));
+            assertEquals(String.valueOf(DIM), e.expected());
         }
+    }
+
+    @Test
+    void writerRefusesKeysOutOfOrderOrRepeated() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 3, 1, Map.of());
+        try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "v1", MODEL))) {
+            w.add(records.get(1));
+            assertThrows(IllegalArgumentException.class, () -> w.add(records.get(0)));
+            assertThrows(IllegalArgumentException.class, () -> w.add(records.get(1)));
+            assertThrows(IllegalArgumentException.class, () -> w.delete("t", records.get(1).id()));
+            w.add(records.get(2));
+            assertEquals(2, w.commit().recordCount());
+        }
+    }
+
+    @Test
+    void anAbortedOrClosedWriterCommitsNothingAndCannotBeUsedAgain() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "default", 5, 1, Map.of()));
+        GenerationWriter aborted = store.newGeneration(GenerationSpec.of(2, "v2", MODEL));
+        aborted.add(TestData.records(MODEL, "default", 1, 2, Map.of()).get(0));
+        aborted.abort();
+        assertThrows(StoreException.class, aborted::commit);
+        assertThrows(StoreException.class, () -> aborted.add(TestData.records(MODEL, "z", 1, 3, Map.of()).get(0)));
+        aborted.close();
+        GenerationWriter closed = store.newGeneration(GenerationSpec.of(3, "v3", MODEL));
+        closed.add(TestData.records(MODEL, "default", 1, 4, Map.of()).get(0));
+        closed.close();
+        assertThrows(StoreException.class, closed::commit);
         assertEquals(List.of(g.id()), store.generations().stream().map(Generation::id).toList());
-        assertEquals(g.id(), store.activeGeneration().orElseThrow().id());
+        Generation next = install(MODEL, 4, TestData.records(MODEL, "default", 2, 5, Map.of()));
+        assertTrue(next.id() > g.id());
+    }
+
+    @Test
+    void aWriterCommitsOnlyOnce() throws IOException {
+        try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "v1", MODEL))) {
+            w.add(TestData.records(MODEL, "t", 1, 1, Map.of()).get(0));
+            w.commit();
+            assertThrows(StoreException.class, w::commit);
+        }
+        assertEquals(1, store.generations().size());
     }
 
     @Test
@@ -327,8 +379,8 @@ public abstract class VectorStoreContract {
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(2, "v2", MODEL), base.id())) {
             assertEquals(10, w.recordCount());
             w.delete("default", v1.get(0).id());
-            w.delete("default", "not-there");
             w.add(replaced);
+            w.delete("default", "not-there");
             w.add(added);
             assertEquals(10, w.recordCount());
             next = w.commit();
@@ -356,6 +408,38 @@ public abstract class VectorStoreContract {
         assertEquals(List.of(second.id()), store.generations().stream().map(Generation::id).toList());
         assertThrows(StoreException.class, store::rollback, "the deleted generation cannot be rolled back to");
         assertEquals(second.id(), store.activeGeneration().orElseThrow().id());
+        assertThrows(StoreException.class, () -> store.deleteGeneration(first.id()), "already deleted");
+    }
+
+    @Test
+    void rollingBackTwiceWalksBackThroughActivations() throws IOException {
+        Generation first = installAndActivate(1, TestData.records(MODEL, "default", 2, 1, Map.of()));
+        Generation second = installAndActivate(2, TestData.records(MODEL, "default", 2, 2, Map.of()));
+        installAndActivate(3, TestData.records(MODEL, "default", 2, 3, Map.of()));
+        assertEquals(second.id(), store.rollback().id());
+        assertEquals(first.id(), store.rollback().id());
+        assertThrows(StoreException.class, store::rollback);
+        assertEquals(first.id(), store.activeGeneration().orElseThrow().id());
+    }
+
+    @Test
+    void anOpenInventoryStreamKeepsReadingTheGenerationItStartedOn() throws IOException {
+        installAndActivate(1, TestData.records(MODEL, "t", 50, 1, Map.of("gen", "1")));
+        List<VectorRecord> second = TestData.records(MODEL, "t", 50, 2, Map.of("gen", "2"));
+        Set<String> secondHashes = second.stream().map(VectorRecord::contentHash).collect(Collectors.toSet());
+        try (Stream<InventoryEntry> open = store.inventory("t")) {
+            var it = open.iterator();
+            InventoryEntry firstEntry = it.next();
+            Generation g2 = install(MODEL, 2, second);
+            store.activate(g2.id());
+            store.deleteGeneration(store.generations().get(1).id());
+            List<InventoryEntry> rest = new ArrayList<>();
+            it.forEachRemaining(rest::add);
+            assertEquals(49, rest.size());
+            assertFalse(secondHashes.contains(firstEntry.contentHash()));
+            assertTrue(rest.stream().noneMatch(e -> secondHashes.contains(e.contentHash())),
+                    "an inventory must not switch generations half-way");
+        }
     }
 
     @Test
@@ -385,6 +469,7 @@ public abstract class VectorStoreContract {
      * an older generation.
      */
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void concurrentReadersAlwaysSeeOneWholeGeneration() throws Exception {
         int records = 40;
         int swaps = 25;
@@ -392,6 +477,7 @@ public abstract class VectorStoreContract {
         installAndActivate(1, TestData.records(MODEL, "default", records, 1, Map.of("gen", "1")));
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong searches = new AtomicLong();
+        Set<Integer> generationsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < readers; t++) {
@@ -411,6 +497,7 @@ public abstract class VectorStoreContract {
                             throw new AssertionError("went back from generation " + lastGen + " to " + gen);
                         }
                         lastGen = gen;
+                        generationsSeen.add(gen);
                         searches.incrementAndGet();
                     }
                 } catch (Throwable e) {
@@ -423,10 +510,15 @@ public abstract class VectorStoreContract {
         try {
             for (int gen = 2; gen <= swaps + 1; gen++) {
                 Generation g = install(MODEL, gen, TestData.records(MODEL, "default", records, gen, Map.of("gen", "" + gen)));
-                // Let the readers run a few searches against the current generation before the swap, so that
-                // swaps really happen under running searches (a condition, not a timed sleep).
-                long target = searches.get() + readers;
-                while (searches.get() < target && failures.isEmpty()) {
+                // Swap only once a reader has completed a search on the generation now active, so that swaps
+                // happen under running searches and every generation is really served (a condition to wait
+                // for, not a timed sleep; a store that never serves it fails here).
+                int active = gen - 1;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!generationsSeen.contains(active) && failures.isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        fail("readers never saw generation " + active + " within 30 s: " + generationsSeen);
+                    }
                     Thread.onSpinWait();
                 }
                 store.activate(g.id());
@@ -441,9 +533,7 @@ public abstract class VectorStoreContract {
             }
         }
         if (!failures.isEmpty()) {
-            AssertionError e = new AssertionError("reader failed: " + failures.peek(), failures.peek());
-            throw e;
+            throw new AssertionError("reader failed: " + failures.peek(), failures.peek());
         }
-        assertTrue(searches.get() >= (long) swaps * readers, "readers searched during the swaps");
     }
 }

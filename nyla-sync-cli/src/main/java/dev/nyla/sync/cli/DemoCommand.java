@@ -62,8 +62,12 @@ final class DemoCommand implements Callable<Integer> {
     Path home = Path.of(System.getProperty("nyla.home", "."));
 
     @Option(names = "--workdir", paramLabel = "<dir>",
-            description = "Where keys, the published site and tampered copies go (default: <docs>/.nyla/demo); emptied first.")
+            description = "Where keys, the published site and tampered copies go (default: <docs>/.nyla/demo). "
+                    + "It must be new, empty, or a directory an earlier demo made: it is emptied first.")
     Path work;
+
+    /** Marks a directory the demo made, so that emptying it can never delete anything else. */
+    private static final String MARKER = ".nyla-demo";
 
     private PrintWriter out;
 
@@ -72,8 +76,7 @@ final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         Path root = home.toAbsolutePath().normalize();
         Path workdir = work != null ? work : root.resolve(".nyla/demo");
-        deleteRecursively(workdir);
-        Files.createDirectories(workdir);
+        prepareWorkdir(workdir);
         Path site = workdir.resolve("site");
 
         List<Path> docs = documents(root);
@@ -85,9 +88,9 @@ final class DemoCommand implements Callable<Integer> {
         KeyPair keys = SigningKeys.generate();
         SigningKeys.write(keys, workdir.resolve("release"));
         Corpus v1Corpus = Corpus.fromDocuments(root, docs, Corpus.DEFAULT_MAX_CHUNK_CHARS);
-        Publisher publisher = Publisher.builder().signingKey(keys).embedder(embedder).label("docs v1").build();
+        Publisher.Builder publishers = Publisher.builder().signingKey(keys).embedder(embedder);
         long t0 = System.nanoTime();
-        PublishResult v1 = publisher.publish(v1Corpus, site);
+        PublishResult v1 = publishers.label("docs v1").build().publish(v1Corpus, site);
         line("published %s: %d chunks embedded by %s in %s", v1.manifest().label(), v1.embedded(),
                 v1.manifest().model().id(), ms(t0));
         line("full payload %s gzip / %s plain, key id %s", bytes(v1.fullBytes()), bytes(v1.fullRawBytes()),
@@ -127,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
                 "What's new in version 2: rollback keeps the previous generation, so a bad release is undone in one step.",
                 Map.of("source", "CHANGELOG.md", "title", "What's new")));
         t0 = System.nanoTime();
-        PublishResult v2 = publisher.publish(Corpus.of(edited), site, site);
+        PublishResult v2 = publishers.label("docs v2").build().publish(Corpus.of(edited), site, site);
         line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
                 v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
         line("removed %s; delta %s vs full %s (%.1f%%)", removed.id(), bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
@@ -251,6 +254,20 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String abbreviate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    private static void prepareWorkdir(Path dir) throws IOException {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(MARKER))) {
+            try (Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    throw new NylaSyncException(dir + ": refusing to empty a directory the demo did not make; "
+                            + "pass a new or empty --workdir");
+                }
+            }
+        }
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(MARKER), "made by nyla-sync demo; emptied by its next run\n");
     }
 
     private static void copyDirectory(Path from, Path to) throws IOException {
