@@ -75,21 +75,50 @@ public final class Artifacts {
                         file.uncompressedSize(), name, "decompressed size");
             };
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            verified.close();
-            throw new MalformedArtifactException(name, "gzip header", "valid gzip data", "corrupt or truncated data ("
-                    + e.getMessage() + ")");
+            MalformedArtifactException malformed = new MalformedArtifactException(name, "gzip header", "valid gzip data",
+                    "corrupt or truncated data (" + e.getMessage() + ")");
+            try {
+                verified.drainAndVerify();
+            } catch (IntegrityException corrupt) {
+                corrupt.addSuppressed(malformed);
+                throw corrupt;
+            } finally {
+                verified.close();
+            }
+            throw malformed;
         } catch (IOException | RuntimeException e) {
             verified.close();
             throw e;
         }
         // The manifest's SHA-256 covers every stored byte (and so, through gzip, every content byte): the
         // record file's own trailer hash would be a second pass over the same bytes, and is skipped.
-        return RecordFileReader.open(content, name, dimension, total -> {
-            if (total != file.uncompressedSize()) {
-                throw new IntegrityException(name, "uncompressed size", file.uncompressedSize() + " bytes", total + " bytes");
+        return RecordFileReader.open(content, name, dimension, new RecordFileReader.EndCheck() {
+            @Override
+            public void atEnd(long total) throws IOException {
+                if (total != file.uncompressedSize()) {
+                    throw new IntegrityException(name, "uncompressed size", file.uncompressedSize() + " bytes",
+                            total + " bytes");
+                }
+                // gzip may stop before the end of the stored bytes; the hash covers all of them.
+                verified.drainAndVerify();
             }
-            // gzip may stop before the end of the stored bytes; the hash covers all of them.
-            verified.drainAndVerify();
+
+            @Override
+            public void onFailure(IOException failure) throws IOException {
+                // A format error in a file whose bytes are not the published ones is a corrupt or tampered
+                // download, and should say so: hash the rest and report the mismatch if there is one.
+                if (failure instanceof IntegrityException) {
+                    return;
+                }
+                try {
+                    verified.drainAndVerify();
+                } catch (IntegrityException corrupt) {
+                    corrupt.addSuppressed(failure);
+                    throw corrupt;
+                } catch (IOException other) {
+                    failure.addSuppressed(other);
+                }
+            }
         }, false);
     }
 

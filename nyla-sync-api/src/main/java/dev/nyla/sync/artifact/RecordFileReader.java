@@ -62,10 +62,17 @@ public final class RecordFileReader implements Closeable {
     /** Whether to check the trailer's SHA-256; off when a caller already verifies every byte of the stream. */
     private final boolean checkTrailerHash;
 
-    /** A check run once the trailer has been verified, given the total number of bytes read. */
-    @FunctionalInterface
+    /** Checks by the caller that owns the underlying stream. */
     interface EndCheck {
+        /** Runs once the trailer has been verified, given the total number of bytes read. */
         void atEnd(long totalBytes) throws IOException;
+
+        /**
+         * Runs when reading failed, before the failure is thrown; may throw a better diagnosis instead
+         * (a corrupt download rather than a format error).
+         */
+        default void onFailure(IOException failure) throws IOException {
+        }
     }
 
     private RecordFileReader(InputStream in, String source, int expectedDimension, EndCheck endCheck,
@@ -125,6 +132,13 @@ public final class RecordFileReader implements Closeable {
                                  boolean checkTrailerHash) throws IOException {
         try {
             return new RecordFileReader(in, source, expectedDimension, endCheck, checkTrailerHash);
+        } catch (dev.nyla.sync.NylaSyncException e) {
+            try {
+                endCheck.onFailure(e);
+            } finally {
+                in.close();
+            }
+            throw e;
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -159,6 +173,15 @@ public final class RecordFileReader implements Closeable {
         if (done) {
             return Optional.empty();
         }
+        try {
+            return readEntry();
+        } catch (dev.nyla.sync.NylaSyncException e) {
+            endCheck.onFailure(e);
+            throw e;
+        }
+    }
+
+    private Optional<RecordEntry> readEntry() throws IOException {
         long entryOffset = offset();
         int op = u8Required("an entry type");
         switch (op) {

@@ -10,8 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A model-free embedder: a bag of words and word pairs hashed into a fixed number of dimensions (the
- * "hashing trick"), weighted by {@code 1 + log(count)} and normalized to unit length.
+ * A model-free embedder: a bag of words and word pairs (common English stop words left out) hashed into a
+ * fixed number of dimensions (the "hashing trick"), weighted by {@code 1 + log(count)} and normalized to
+ * unit length.
  *
  * <p>It captures lexical overlap, not meaning: "install the knowledge base" is close to "knowledge base
  * install", not to "set up the docs". It needs no model files, is deterministic across machines and JVMs,
@@ -23,6 +24,11 @@ public final class HashingEmbedder implements Embedder {
     /** The default dimension, the same as all-MiniLM-L6-v2's so that stores can be sized alike. */
     public static final int DEFAULT_DIMENSION = 384;
 
+    /** Words too common to say anything about a text; they would make every pair of texts look alike. */
+    private static final java.util.Set<String> STOP_WORDS = java.util.Set.of("a", "an", "and", "are", "as", "at", "be",
+            "by", "do", "does", "for", "from", "how", "i", "if", "in", "is", "it", "of", "on", "or", "that", "the",
+            "this", "to", "was", "what", "when", "where", "which", "who", "why", "with", "you");
+
     private final EmbeddingModel model;
 
     /** A hashing embedder with {@link #DEFAULT_DIMENSION} dimensions. */
@@ -33,7 +39,7 @@ public final class HashingEmbedder implements Embedder {
     /** A hashing embedder with {@code dimension} dimensions. */
     public HashingEmbedder(int dimension) {
         this.model = new EmbeddingModel("nyla-hashing-bow", dimension, Similarity.COSINE, true,
-                "nyla-hashing-bow-v2/" + dimension);
+                "nyla-hashing-bow-v3/" + dimension);
     }
 
     @Override
@@ -59,7 +65,7 @@ public final class HashingEmbedder implements Embedder {
         Map<String, Integer> counts = new HashMap<>();
         String previous = null;
         for (String token : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
-            if (token.isEmpty()) {
+            if (token.isEmpty() || STOP_WORDS.contains(token)) {
                 continue;
             }
             counts.merge(token, 1, Integer::sum);
