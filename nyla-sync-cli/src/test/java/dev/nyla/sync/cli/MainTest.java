@@ -66,6 +66,22 @@ class MainTest {
     }
 
     @Test
+    void demoRefusesToEmptyADirectoryItDidNotMake() throws IOException {
+        Path precious = Files.createDirectories(dir.resolve("precious"));
+        Files.writeString(precious.resolve("thesis.txt"), "years of work");
+        Path project = Files.createDirectories(dir.resolve("p"));
+        Files.writeString(project.resolve("README.md"), "# P\n\ntext\n");
+        Result r = run("demo", "--docs", project.toString(), "--workdir", precious.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("refusing to empty"), r.err());
+        assertEquals("years of work", Files.readString(precious.resolve("thesis.txt")));
+        // A directory an earlier demo made is emptied and reused.
+        Path reused = dir.resolve("reused");
+        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString()).exit());
+        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString()).exit());
+    }
+
+    @Test
     void demoWithoutDocumentsFailsWithOneClearLine() {
         Result r = run("demo", "--docs", dir.resolve("empty").toString(), "--workdir", dir.resolve("w").toString());
         assertEquals(1, r.exit());
