@@ -122,7 +122,8 @@ final class DemoCommand implements Callable<Integer> {
 
         title("5. Publisher: edit the docs, publish version 2 incrementally (same site, like a CDN)");
         List<SourceRecord> edited = new ArrayList<>(v1Corpus.records());
-        SourceRecord removed = edited.remove(edited.size() - 1);
+        // Remove one chunk, edit one, add one; with a one-chunk corpus there is nothing to remove.
+        String removed = edited.size() > 1 ? edited.remove(edited.size() - 1).id() : "nothing";
         SourceRecord changed = edited.get(0);
         edited.set(0, new SourceRecord(changed.tenant(), changed.id(), changed.text() + "\n\nEdited for version 2.",
                 changed.metadata()));
@@ -133,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
         PublishResult v2 = publishers.label("docs v2").build().publish(Corpus.of(edited), site, site);
         line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
                 v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
-        line("removed %s; delta %s vs full %s (%.1f%%)", removed.id(), bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
+        line("removed %s; delta %s vs full %s (%.1f%%)", removed, bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
                 100.0 * v2.deltaBytes() / v2.fullBytes());
 
         title("6. Client: the manifest changed; download only the delta and build generation 2 from generation 1");
