@@ -1,6 +1,5 @@
 package dev.nyla.sync.artifact;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -8,7 +7,7 @@ import java.io.InputStream;
  * Fails once more than a set number of bytes has been read: the guard against decompression bombs and
  * endless responses. Unlike {@link VerifyingInputStream} it does not require the stream to reach the limit.
  */
-final class BoundedInputStream extends FilterInputStream {
+final class BoundedInputStream extends CheckingFilterStream {
     private final long max;
     private final String source;
     private final String what;
@@ -25,15 +24,6 @@ final class BoundedInputStream extends FilterInputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0 && ++count > max) {
-            throw exceeded();
-        }
-        return b;
-    }
-
-    @Override
     public int read(byte[] b, int off, int len) throws IOException {
         // One byte more than allowed may be read, to detect the excess; max - count + 1 cannot overflow
         // because callers cap max (ManifestCodec refuses sizes near Long.MAX_VALUE).
@@ -46,21 +36,6 @@ final class BoundedInputStream extends FilterInputStream {
             }
         }
         return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        // Skipped bytes count too.
-        byte[] tmp = new byte[(int) Math.min(8192, Math.max(1, n))];
-        long skipped = 0;
-        while (skipped < n) {
-            int r = read(tmp, 0, (int) Math.min(tmp.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
     }
 
     private LimitExceededException exceeded() {

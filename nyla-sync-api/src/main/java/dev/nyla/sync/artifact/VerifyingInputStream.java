@@ -1,7 +1,6 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -15,7 +14,7 @@ import java.util.HexFormat;
  * <p>Reading can start at an offset (to resume a download): the bytes before it must then be fed to
  * {@link #resumeAfter(InputStream, PayloadFile, String, byte[], long)} so the hash covers the whole file.
  */
-public final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends CheckingFilterStream {
     private final String source;
     private final long expectedSize;
     private final String expectedSha256;
@@ -71,13 +70,6 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) {
             return 0;
@@ -102,32 +94,9 @@ public final class VerifyingInputStream extends FilterInputStream {
         return n;
     }
 
-    @Override
-    public long skip(long n) throws IOException {
-        // Skipped bytes must still be hashed.
-        byte[] tmp = new byte[(int) Math.min(8192, Math.max(n, 1))];
-        long skipped = 0;
-        while (skipped < n) {
-            int r = read(tmp, 0, (int) Math.min(tmp.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
-    }
-
     /** Reads to the end, so that the check runs even when the consumer stopped early. */
     public void drainAndVerify() throws IOException {
-        byte[] tmp = new byte[8192];
-        while (read(tmp, 0, tmp.length) >= 0) {
-            // reading verifies
-        }
+        drain();
     }
 
     private void verifyAtEnd() throws IOException {

@@ -107,6 +107,23 @@ class ArtifactsTest {
     }
 
     @Test
+    void skippedBytesAreHashedToo() throws IOException {
+        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "skip")) {
+            assertEquals(plain().size(), in.skip(plain().size() + 10));
+            assertEquals(-1, in.read(), "verified at the end");
+            assertFalse(in.markSupported());
+        }
+        Path f = dir.resolve(plain().name());
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[100] ^= 1;
+        Files.write(f, bytes);
+        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "skip")) {
+            in.skip(plain().size());
+            assertThrows(IntegrityException.class, in::read, "a skipped corrupt byte is still caught");
+        }
+    }
+
+    @Test
     void aSymbolicLinkInTheArtifactDirectoryIsNotFollowed() throws IOException {
         Path secret = Files.writeString(dir.getParent().resolve("outside.txt"), "secret");
         Files.createSymbolicLink(dir.resolve("link.nyr"), secret);
