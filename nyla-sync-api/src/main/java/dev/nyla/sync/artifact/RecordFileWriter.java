@@ -3,7 +3,6 @@ package dev.nyla.sync.artifact;
 import static dev.nyla.sync.artifact.RecordFile.*;
 
 import dev.nyla.sync.DimensionMismatchException;
-import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
@@ -77,35 +76,19 @@ public final class RecordFileWriter implements Closeable {
             throw new DimensionMismatchException(target + ": record " + r.tenant() + "/" + r.id(), dimension,
                     r.vector().length);
         }
-        for (int i = 0; i < dimension; i++) {
-            if (!Float.isFinite(r.vector()[i])) {
-                throw new InvalidVectorException(target + ": record " + r.tenant() + "/" + r.id(), i, r.vector()[i]);
-            }
-        }
-        // Everything is checked and encoded before the first byte is written, so a refused record leaves
-        // the file as it was and the caller may go on with the next one.
-        String subject = target + ": record " + r.tenant() + "/" + r.id();
+        // Finite values, valid Unicode and the size limits are invariants of VectorRecord, checked when it
+        // was constructed; only what depends on this file (dimension, order) is checked here. Both checks
+        // come before the first byte is written, so a refused record leaves the file as it was.
         checkOrder(r.tenant(), r.id());
-        byte[] tenant = encode(r.tenant(), VectorRecord.MAX_TENANT_BYTES, subject, "tenant");
-        byte[] id = encode(r.id(), VectorRecord.MAX_ID_BYTES, subject, "id");
-        byte[] text = encode(r.text(), MAX_TEXT_BYTES, subject, "text");
+        byte[] tenant = r.tenant().getBytes(StandardCharsets.UTF_8);
+        byte[] id = r.id().getBytes(StandardCharsets.UTF_8);
+        byte[] text = r.text().getBytes(StandardCharsets.UTF_8);
         Map<String, String> metadata = r.metadata();
-        if (metadata.size() > MAX_METADATA_ENTRIES) {
-            throw new IllegalArgumentException(subject + ": metadata entries: expected at most " + MAX_METADATA_ENTRIES
-                    + " but was " + metadata.size());
-        }
         byte[][] meta = new byte[metadata.size() * 2][];
         int i = 0;
-        long metaBytes = 0;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
-            meta[i] = encode(e.getKey(), MAX_METADATA_BYTES, subject, "metadata key");
-            meta[i + 1] = encode(e.getValue(), MAX_METADATA_BYTES, subject, "metadata value of " + e.getKey());
-            metaBytes += meta[i].length + meta[i + 1].length;
-            i += 2;
-        }
-        if (metaBytes > MAX_METADATA_TOTAL_BYTES) {
-            throw new IllegalArgumentException(subject + ": metadata size: expected at most " + MAX_METADATA_TOTAL_BYTES
-                    + " bytes but was " + metaBytes);
+            meta[i++] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            meta[i++] = e.getValue().getBytes(StandardCharsets.UTF_8);
         }
         putU8(OP_UPSERT);
         putString(tenant);
@@ -134,11 +117,10 @@ public final class RecordFileWriter implements Closeable {
         if (kind != RecordFileKind.DELTA) {
             throw new IllegalStateException(target + ": a full record file cannot hold deletions");
         }
-        String subject = target + ": deletion of " + tenant + "/" + id;
         RecordKeys.requireValid(tenant, id);
         checkOrder(tenant, id);
-        byte[] t = encode(tenant, VectorRecord.MAX_TENANT_BYTES, subject, "tenant");
-        byte[] i = encode(id, VectorRecord.MAX_ID_BYTES, subject, "id");
+        byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+        byte[] i = id.getBytes(StandardCharsets.UTF_8);
         putU8(OP_DELETE);
         putString(t);
         putString(i);
@@ -185,25 +167,6 @@ public final class RecordFileWriter implements Closeable {
             throw new IllegalArgumentException(target + ": keys must be strictly ascending: " + tenant + "/" + id
                     + " after " + lastTenant + "/" + lastId);
         }
-    }
-
-    private byte[] encode(String s, int maxBytes, String subject, String what) {
-        // getBytes would silently write an unpaired surrogate as '?': two different strings, one encoding.
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException(subject + ": " + what
-                        + ": expected valid Unicode but found an unpaired surrogate at index " + i);
-            }
-        }
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > maxBytes) {
-            throw new IllegalArgumentException(subject + ": " + what + ": expected at most " + maxBytes
-                    + " UTF-8 bytes but was " + b.length);
-        }
-        return b;
     }
 
     private void ensureOpen() throws IOException {
