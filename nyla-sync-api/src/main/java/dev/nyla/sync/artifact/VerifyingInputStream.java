@@ -12,7 +12,7 @@ import java.util.HexFormat;
  * therefore never sees more than was declared, and learns of any corruption no later than the end.
  *
  * <p>Reading can start at an offset (to resume a download): the bytes before it must then be fed to
- * {@link #resumeAfter(InputStream, PayloadFile, String, byte[], long)} so the hash covers the whole file.
+ * {@link #resumeAfter(InputStream, InputStream, PayloadFile, String)} so the hash covers the whole file.
  */
 public final class VerifyingInputStream extends CheckingFilterStream {
     private final String source;
