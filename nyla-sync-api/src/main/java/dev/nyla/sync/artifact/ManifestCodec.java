@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -324,8 +323,7 @@ public final class ManifestCodec {
         Map<String, String> stringMap(String name) throws MalformedArtifactException {
             Fields obj = object(name);
             Map<String, String> out = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = obj.node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : obj.node.properties()) {
                 if (!e.getValue().isTextual()) {
                     throw new MalformedArtifactException(source, "field " + obj.path(e.getKey()), "a string",
                             describe(e.getValue()));
