@@ -2,6 +2,7 @@ package dev.nyla.sync.benchmarks;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
@@ -135,7 +136,7 @@ public class RecordFileBenchmark {
     public byte[] baselineCopySha256() throws Exception {
         Path target = dir.resolve("copy.nyr");
         Files.deleteIfExists(target);
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        MessageDigest sha = ContentHash.sha256();
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
         byte[] heap = new byte[1 << 20];
         try (FileChannel in = FileChannel.open(dir.resolve(plain.name()));
@@ -205,12 +206,7 @@ public class RecordFileBenchmark {
     }
 
     private static PayloadFile describe(Path file, Compression compression, long uncompressed) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = ContentHash.sha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] b = new byte[1 << 16];
             for (int n; (n = in.read(b)) > 0; ) {

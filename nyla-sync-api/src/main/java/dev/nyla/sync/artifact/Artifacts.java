@@ -78,10 +78,7 @@ public final class Artifacts {
             MalformedArtifactException malformed = new MalformedArtifactException(name, "gzip header", "valid gzip data",
                     "corrupt or truncated data (" + e.getMessage() + ")");
             try {
-                verified.drainAndVerify();
-            } catch (IntegrityException corrupt) {
-                corrupt.addSuppressed(malformed);
-                throw corrupt;
+                throwIfCorrupt(verified, malformed);
             } finally {
                 verified.close();
             }
@@ -105,21 +102,27 @@ public final class Artifacts {
 
             @Override
             public void onFailure(IOException failure) throws IOException {
-                // A format error in a file whose bytes are not the published ones is a corrupt or tampered
-                // download, and should say so: hash the rest and report the mismatch if there is one.
-                if (failure instanceof IntegrityException) {
-                    return;
-                }
-                try {
-                    verified.drainAndVerify();
-                } catch (IntegrityException corrupt) {
-                    corrupt.addSuppressed(failure);
-                    throw corrupt;
-                } catch (IOException other) {
-                    failure.addSuppressed(other);
+                if (!(failure instanceof IntegrityException)) {
+                    throwIfCorrupt(verified, failure);
                 }
             }
         }, false);
+    }
+
+    /**
+     * A format error in a file whose bytes are not the published ones is a corrupt or tampered download, and
+     * should say so: hashes the rest of the stored bytes and throws the mismatch, with {@code failure}
+     * suppressed, if there is one. Returns when the bytes are intact (the caller then throws {@code failure}).
+     */
+    private static void throwIfCorrupt(VerifyingInputStream verified, IOException failure) throws IOException {
+        try {
+            verified.drainAndVerify();
+        } catch (IntegrityException corrupt) {
+            corrupt.addSuppressed(failure);
+            throw corrupt;
+        } catch (IOException other) {
+            failure.addSuppressed(other);
+        }
     }
 
     /** Names the file in gzip's own errors, which otherwise say only "invalid stored block lengths" and the like. */

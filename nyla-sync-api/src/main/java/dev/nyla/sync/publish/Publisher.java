@@ -134,19 +134,17 @@ public final class Publisher {
         List<SourceRecord> sources = new ArrayList<>(records.size());
         Map<String, float[]> vectors = new HashMap<>();
         for (VectorRecord r : records) {
-            String key = r.tenant() + '\u0000' + r.id();
-            if (vectors.put(key, r.vector()) != null) {
-                throw new CorpusException("records: duplicate key " + r.tenant() + "/" + r.id());
-            }
+            vectors.put(r.tenant() + '\u0000' + r.id(), r.vector());
             sources.add(new SourceRecord(r.tenant(), r.id(), r.text(), r.metadata()));
         }
-        sources.sort(Corpus.KEY_ORDER);
+        // Corpus.of sorts and refuses duplicate keys, as for any corpus.
+        List<SourceRecord> sorted = Corpus.of(sources).records();
         VectorSupplier lookup = pending -> {
             List<float[]> out2 = new ArrayList<>(pending.size());
             pending.forEach(s -> out2.add(vectors.get(s.tenant() + '\u0000' + s.id())));
             return out2;
         };
-        return run(sources, model, lookup, out, previous);
+        return run(sorted, model, lookup, out, previous);
     }
 
     private Embedder requireEmbedder() {

@@ -348,6 +348,16 @@ class PublisherTest {
     }
 
     @Test
+    void precomputedRecordsWithADuplicateKeyAreRefused() {
+        EmbeddingModel model = new HashingEmbedder(4).model();
+        VectorRecord a = VectorRecord.of("t", "x", "one", Map.of(), model, new float[] {1, 0, 0, 0});
+        VectorRecord b = VectorRecord.of("t", "x", "two", Map.of(), model, new float[] {0, 1, 0, 0});
+        CorpusException e = assertThrows(CorpusException.class, () -> Publisher.builder().signingKey(KEYS).build()
+                .publishRecords(List.of(a, b), model, dir.resolve("dup")));
+        assertTrue(e.getMessage().contains("duplicate key t/x"), e.getMessage());
+    }
+
+    @Test
     void builderRefusesMissingKeyAndBadSettings() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Publisher.builder().build());
         assertTrue(e.getMessage().contains("signing key"), e.getMessage());
