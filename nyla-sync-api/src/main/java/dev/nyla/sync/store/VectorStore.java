@@ -36,6 +36,14 @@ public interface VectorStore extends Closeable {
     /** Where this store lives, as the location string it was opened with (e.g. {@code lucene:/var/nyla}). */
     String location();
 
+    /**
+     * The local directory the store keeps its files in, if it has one. The sync client keeps its own state
+     * and its downloads beneath it by default, so that they share the store's disk and fate.
+     */
+    default Optional<java.nio.file.Path> directory() {
+        return Optional.empty();
+    }
+
     /** The generation searches currently see; empty until a generation has been activated. */
     Optional<Generation> activeGeneration() throws IOException;
 

@@ -1,0 +1,322 @@
+package dev.nyla.sync.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.artifact.RecordFileKind;
+import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.artifact.RecordFileWriter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link VectorStore} kept in a local directory: the zero-dependency durable store. Searches are exact and
+ * run in memory, as in {@link MemoryVectorStore}; every change is on disk, crash-safely, before it is visible.
+ * Suited to thousands up to a few hundred thousand records; use the Lucene adapter for more.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ * &lt;dir&gt;/LOCK                       held while the store is open (one process at a time)
+ * &lt;dir&gt;/CURRENT                    {"active": 7, "previous": [6]}, replaced atomically
+ * &lt;dir&gt;/generations/g-7/records.nyr   the generation's records in the nyla record format (with SHA-256 trailer)
+ * &lt;dir&gt;/generations/g-7/generation.json
+ * &lt;dir&gt;/tmp/                       work in progress; emptied at open
+ * </pre>
+ * A generation is written under {@code tmp/}, forced to disk, and renamed into {@code generations/} in one
+ * step; activation replaces {@code CURRENT} the same way. A process killed at any instant therefore leaves
+ * the last activated generation in force, complete, and the next open removes the leftovers. Opening reads
+ * every kept generation and checks each file's SHA-256 trailer, so a damaged file is found at start-up.
+ *
+ * <p>Memory: every kept generation is held in memory (the active one and those kept for rollback).
+ * Mutations rewrite the active generation's file, so they cost time proportional to its size.
+ */
+public final class FileVectorStore extends SnapshotVectorStore {
+    private static final Logger LOG = LoggerFactory.getLogger(FileVectorStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
+    private static final String RECORDS = "records.nyr";
+    private static final String GENERATION = "generation.json";
+
+    private final Path root;
+    private final Path generationsDir;
+    private final Path tmpDir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private FileVectorStore(String location, Clock clock, Path root, FileChannel lockChannel, FileLock lock) {
+        super(location, clock);
+        this.root = root;
+        this.generationsDir = root.resolve("generations");
+        this.tmpDir = root.resolve("tmp");
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /** Opens (creating it when missing) the store in {@code directory}. */
+    public static FileVectorStore open(Path directory) throws IOException {
+        return open(directory, Clock.systemUTC());
+    }
+
+    /** Opens the store in {@code directory}, stamping new generations with {@code clock}. */
+    public static FileVectorStore open(Path directory, Clock clock) throws IOException {
+        Path root = directory.toAbsolutePath().normalize();
+        Files.createDirectories(root);
+        FileChannel channel = FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new StoreException("file:" + root + ": the store is open in another process or another store object "
+                    + "(" + root.resolve("LOCK") + " is locked); close that one first");
+        }
+        FileVectorStore store = new FileVectorStore("file:" + root, clock, root, channel, lock);
+        try {
+            store.load();
+        } catch (IOException | RuntimeException e) {
+            store.closeStorage();
+            throw e;
+        }
+        return store;
+    }
+
+    @Override
+    public Optional<Path> directory() {
+        return Optional.of(root);
+    }
+
+    private void load() throws IOException {
+        Files.createDirectories(generationsDir);
+        // Leftovers of installs, mutations and deletions that a crash interrupted.
+        DurableFiles.deleteRecursively(tmpDir);
+        Files.createDirectories(tmpDir);
+        Current current = readCurrent();
+        long highest = Math.max(current.active, current.previous.stream().mapToLong(Long::longValue).max().orElse(0));
+        List<Path> dirs;
+        try (Stream<Path> list = Files.list(generationsDir)) {
+            dirs = list.sorted().toList();
+        }
+        boolean activeFound = current.active == 0;
+        for (Path dir : dirs) {
+            Matcher m = GENERATION_DIR.matcher(dir.getFileName().toString());
+            if (!m.matches()) {
+                LOG.warn("{}: ignoring {}: not a generation directory", location(), dir);
+                continue;
+            }
+            long id = Long.parseLong(m.group(1));
+            highest = Math.max(highest, id);
+            try {
+                Generation g = readGeneration(dir.resolve(GENERATION), id);
+                restore(g, readRecords(dir.resolve(RECORDS), g));
+                activeFound |= id == current.active;
+            } catch (IOException | RuntimeException e) {
+                if (id == current.active) {
+                    throw new StoreException(location() + ": the active generation " + id + " cannot be read: "
+                            + e.getMessage(), e);
+                }
+                LOG.warn("{}: ignoring generation {}: {}", location(), id, e.getMessage());
+            }
+        }
+        if (!activeFound) {
+            throw new StoreException(location() + ": " + root.resolve("CURRENT") + " names generation " + current.active
+                    + ", which is missing from " + generationsDir);
+        }
+        reserveGenerationIds(highest);
+        if (current.active != 0) {
+            restoreActivation(current.active, current.previous);
+        }
+    }
+
+    private record Current(long active, List<Long> previous) {
+    }
+
+    private Current readCurrent() throws IOException {
+        Path file = root.resolve("CURRENT");
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return new Current(0, List.of());
+        }
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            List<Long> previous = new ArrayList<>();
+            n.path("previous").forEach(p -> previous.add(p.asLong()));
+            long active = n.path("active").asLong(-1);
+            if (active < 1) {
+                throw new IllegalArgumentException("no active generation id");
+            }
+            return new Current(active, previous);
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException(file.toString(), "content", "{\"active\": <id>, \"previous\": [...]}",
+                    "unreadable (" + e.getMessage() + ")");
+        }
+    }
+
+    private Generation readGeneration(Path file, long id) throws IOException {
+        JsonNode n = JSON.readTree(Files.readAllBytes(file));
+        JsonNode m = n.path("model");
+        EmbeddingModel model = new EmbeddingModel(m.path("id").asText(), m.path("dimension").asInt(),
+                Similarity.fromWireName(m.path("similarity").asText()), m.path("normalized").asBoolean(),
+                m.path("fingerprint").asText());
+        Map<String, String> attributes = new TreeMap<>();
+        n.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        long storedId = n.path("id").asLong();
+        if (storedId != id) {
+            throw new StoreException(file.toString(), "generation id", id, storedId);
+        }
+        return new Generation(id, n.path("version").asLong(), n.path("label").asText(), model,
+                n.path("recordCount").asLong(), Instant.parse(n.path("committedAt").asText()), attributes);
+    }
+
+    private static NavigableMap<String, NavigableMap<String, VectorRecord>> readRecords(Path file, Generation g)
+            throws IOException {
+        NavigableMap<String, NavigableMap<String, VectorRecord>> tenants = new TreeMap<>(RecordKeys.ORDER);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 << 10);
+             RecordFileReader reader = RecordFileReader.open(in, file.toString(), g.model().dimension())) {
+            for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
+                if (!(e.get() instanceof RecordEntry.Upsert u)) {
+                    throw new StoreException(file.toString(), "entry kind", "upserts only", "a delete");
+                }
+                tenants.computeIfAbsent(u.tenant(), t -> new TreeMap<>(RecordKeys.ORDER)).put(u.id(), u.record());
+            }
+        }
+        return tenants;
+    }
+
+    @Override
+    void persistCommit(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) throws IOException {
+        Path work = tmpDir.resolve("g-" + g.id());
+        Files.createDirectories(work);
+        writeRecords(work.resolve(RECORDS), g, tenants);
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", g.id());
+        n.put("version", g.version());
+        n.put("label", g.label());
+        n.put("committedAt", g.committedAt().toString());
+        n.put("recordCount", g.recordCount());
+        ObjectNode m = n.putObject("model");
+        m.put("id", g.model().id());
+        m.put("dimension", g.model().dimension());
+        m.put("similarity", g.model().similarity().wireName());
+        m.put("normalized", g.model().normalized());
+        m.put("fingerprint", g.model().fingerprint());
+        ObjectNode a = n.putObject("attributes");
+        new TreeMap<>(g.attributes()).forEach(a::put);
+        DurableFiles.writeAtomically(work.resolve(GENERATION), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        DurableFiles.fsyncDirectory(work);
+        DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()));
+    }
+
+    @Override
+    void persistActivation(long activeId, List<Long> previouslyActive) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("active", activeId);
+        ArrayNode p = n.putArray("previous");
+        previouslyActive.forEach(p::add);
+        DurableFiles.writeAtomically(root.resolve("CURRENT"), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    void persistMutation(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants)
+            throws IOException {
+        Path work = tmpDir.resolve("g-" + g.id() + "-" + RECORDS);
+        writeRecords(work, g, tenants);
+        DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()).resolve(RECORDS));
+    }
+
+    @Override
+    void persistDeletion(long generationId, long activeId, List<Long> previouslyActive) throws IOException {
+        if (activeId != 0) {
+            persistActivation(activeId, previouslyActive);
+        }
+        Path doomed = tmpDir.resolve("deleted-g-" + generationId);
+        DurableFiles.moveAtomically(generationsDir.resolve("g-" + generationId), doomed);
+        DurableFiles.deleteRecursively(doomed);
+    }
+
+    @Override
+    long bytesOnDisk() throws IOException {
+        return DurableFiles.sizeOf(generationsDir);
+    }
+
+    @Override
+    void closeStorage() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+    }
+
+    private static void writeRecords(Path file, Generation g,
+                                     NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 << 10);
+            RecordFileWriter writer = new RecordFileWriter(nonClosing(out), file.toString(), RecordFileKind.FULL,
+                    g.model().dimension());
+            try (writer) {
+                for (NavigableMap<String, VectorRecord> records : tenants.values()) {
+                    for (VectorRecord r : records.values()) {
+                        writer.upsert(r);
+                    }
+                }
+                writer.finish();
+            }
+            out.flush();
+            ch.force(true);
+        }
+    }
+
+    /** The writer closes its stream; the channel must stay open until it is forced. */
+    private static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.nyla.sync.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Serves {@code file:<directory>} locations with a {@link FileVectorStore}. */
+public final class FileVectorStoreProvider implements VectorStoreProvider {
+    @Override
+    public String scheme() {
+        return "file";
+    }
+
+    @Override
+    public String locationSyntax() {
+        return "file:<directory> (exact search in memory, kept on disk)";
+    }
+
+    @Override
+    public VectorStore open(String location) throws IOException {
+        String path = location.substring("file:".length());
+        if (path.isBlank()) {
+            throw new StoreException(location + ": expected file:<directory> but the directory is missing");
+        }
+        return FileVectorStore.open(Path.of(path));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.nyla.sync.store;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The file store against the contract, plus what only a store on disk can get wrong. */
+class FileVectorStoreTest extends VectorStoreContract {
+
+    @Override
+    protected VectorStore openStore(Path directory) throws IOException {
+        return FileVectorStore.open(directory);
+    }
+
+    @Test
+    void fileLocationOpensAFileStoreThroughTheServiceLoader() throws IOException {
+        store.close();
+        try (VectorStore s = VectorStores.open("file:" + dir)) {
+            assertInstanceOf(FileVectorStore.class, s);
+            assertEquals(dir.toAbsolutePath().normalize(), s.directory().orElseThrow());
+        }
+    }
+
+    @Test
+    void secondOpenOfTheSameDirectoryIsRefusedWhileTheFirstIsOpen() {
+        StoreException e = assertThrows(StoreException.class, () -> FileVectorStore.open(dir));
+        assertTrue(e.getMessage().contains("LOCK"), e.getMessage());
+    }
+
+    @Test
+    void leftoversOfAnInterruptedInstallAreRemovedAtOpen() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "t", 3, 1, Map.of()));
+        store.close();
+        Path leftover = dir.resolve("tmp").resolve("g-99");
+        Files.createDirectories(leftover);
+        Files.writeString(leftover.resolve("records.nyr"), "half written");
+        store = openStore(dir);
+        assertFalse(Files.exists(leftover));
+        assertEquals(g.id(), store.activeGeneration().orElseThrow().id());
+        // A generation id is never reused, even one whose install a crash cut short.
+        assertTrue(install(MODEL, 2, List.of()).id() > g.id());
+    }
+
+    @Test
+    void damagedActiveGenerationIsReportedAtOpenNamingTheFile() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "t", 50, 1, Map.of()));
+        store.close();
+        Path records = dir.resolve("generations").resolve("g-" + g.id()).resolve("records.nyr");
+        byte[] bytes = Files.readAllBytes(records);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(records, bytes);
+        StoreException e = assertThrows(StoreException.class, () -> FileVectorStore.open(dir));
+        assertTrue(e.getMessage().contains("records.nyr"), e.getMessage());
+        store = null;
+    }
+}
