@@ -1,0 +1,13 @@
+package dev.nyla.sync.artifact;
+
+/**
+ * The manifest's version is lower than the version this client already trusts: a rollback (replay) attack or a mistaken publication. Refused unless the client opted in to downgrades.
+ */
+public final class DowngradeException extends ArtifactException {
+    private static final long serialVersionUID = 1L;
+
+    /** A mismatch on {@code subject}: {@code what} should have been {@code expected} but was {@code actual}. */
+    public DowngradeException(String subject, String what, Object expected, Object actual) {
+        super(subject, what, expected, actual);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.nyla.sync.client;
+
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.VerifyingInputStream;
+import dev.nyla.sync.store.DurableFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The download area: payload files are fetched into {@code <name>.part}, hashed while streaming, forced to
+ * disk, and renamed to {@code <name>} only once size and SHA-256 match the signed manifest. A broken download
+ * (even one cut short by a crash) resumes from the bytes already on disk; the hash then covers them too.
+ */
+final class Downloads {
+    private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
+    private static final int PROGRESS_STEP = 1 << 20;
+
+    /** Receives progress of one file: bytes on disk so far, resumed ones included. */
+    interface Progress {
+        void update(long bytes);
+    }
+
+    private final Path dir;
+    private long fetched;
+
+    Downloads(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                // An atomic write cut short; every other file is a verified download or a resumable .part.
+                if (p.getFileName().toString().endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** The downloaded files as an artifact source, so installs read them through the same checks. */
+    ArtifactSource asSource() {
+        return new DirectoryArtifactSource(dir);
+    }
+
+    /** Bytes fetched from sources since the last call, and resets the count. */
+    long takeFetchedBytes() {
+        long n = fetched;
+        fetched = 0;
+        return n;
+    }
+
+    /**
+     * Makes {@code file} present and verified in the download area, fetching (or resuming) it from
+     * {@code source}.
+     *
+     * @throws IntegrityException when the fetched bytes are not the signed ones (the partial file is removed)
+     */
+    Path fetch(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+        Path done = dir.resolve(file.name());
+        if (Files.isRegularFile(done) && Files.size(done) == file.size()) {
+            // Verified when it was renamed here; the install reads it through the hash check again.
+            progress.update(file.size());
+            return done;
+        }
+        Path part = dir.resolve(file.name() + ".part");
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        if (have > file.size()) {
+            Files.delete(part);
+            have = 0;
+        }
+        try {
+            download(source, file, part, have, progress);
+        } catch (IntegrityException | LimitExceededException e) {
+            // Bytes on disk or on the wire are not the signed ones: resuming would repeat the failure.
+            Files.deleteIfExists(part);
+            if (have == 0) {
+                throw e;
+            }
+            LOG.warn("{}: resumed download failed verification ({}); downloading it again from the start",
+                    file.name(), e.getMessage());
+            download(source, file, part, 0, progress);
+        }
+        DurableFiles.moveAtomically(part, done);
+        return done;
+    }
+
+    private void download(ArtifactSource source, PayloadFile file, Path part, long offset, Progress progress)
+            throws IOException {
+        String name = source.describe() + "/" + file.name();
+        try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            out.truncate(offset);
+            out.position(offset);
+            VerifyingInputStream in;
+            InputStream remote = source.open(file.name(), offset);
+            try {
+                if (offset == 0) {
+                    in = VerifyingInputStream.of(remote, file, name);
+                } else {
+                    try (InputStream already = Files.newInputStream(part)) {
+                        in = VerifyingInputStream.resumeAfter(new BoundedPrefix(already, offset), remote, file, name);
+                    }
+                    LOG.info("{}: resuming at byte {} of {}", name, offset, file.size());
+                }
+            } catch (IOException | RuntimeException e) {
+                remote.close();
+                throw e;
+            }
+            try (in) {
+                byte[] buf = new byte[64 << 10];
+                long position = offset;
+                long reported = offset;
+                progress.update(position);
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                    position += n;
+                    fetched += n;
+                    if (position - reported >= PROGRESS_STEP) {
+                        progress.update(position);
+                        reported = position;
+                    }
+                }
+                progress.update(position);
+            }
+            out.force(true);
+        }
+    }
+
+    /** Deletes every download: called once an install committed, when they are no longer needed. */
+    void clear() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                DurableFiles.deleteRecursively(p);
+            }
+        }
+    }
+
+    /** The first {@code limit} bytes of a stream: the part file may be longer than the offset asked for. */
+    private static final class BoundedPrefix extends java.io.FilterInputStream {
+        private long remaining;
+
+        BoundedPrefix(InputStream in, long limit) {
+            super(in);
+            this.remaining = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+    }
+}

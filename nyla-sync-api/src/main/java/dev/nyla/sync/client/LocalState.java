@@ -1,0 +1,117 @@
+package dev.nyla.sync.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.store.DurableFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What the sync client remembers across restarts: the trusted version, the manifest's ETag, the client id,
+ * the last check and a bounded history. Kept in {@code sync-state.json}, replaced atomically; without a
+ * directory it lives in memory only. Not thread-safe: the state machine holds its lock while using it.
+ */
+final class LocalState {
+    static final String FILE_NAME = "sync-state.json";
+    private static final int HISTORY_LIMIT = 100;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    String clientId;
+    long trustedVersion;
+    String etag = "";
+    String manifestSha256 = "";
+    Instant lastCheck;
+    SyncResult.Outcome lastResult;
+    int consecutiveFailures;
+    /** Set by clearVersion: until the next install, the active generation's version is not trusted again. */
+    boolean versionCleared;
+    final List<SyncHistoryEntry> history = new ArrayList<>();
+
+    private LocalState(Path file) {
+        this.file = file;
+    }
+
+    /** Reads the state in {@code directory}, or starts a fresh one (with a new client id) when there is none. */
+    static LocalState load(Optional<Path> directory, String clientId) throws IOException {
+        LocalState s = new LocalState(directory.map(d -> d.resolve(FILE_NAME)).orElse(null));
+        if (s.file != null) {
+            Files.createDirectories(directory.get());
+            try {
+                s.read(Files.readAllBytes(s.file));
+            } catch (NoSuchFileException e) {
+                // First start.
+            }
+        }
+        if (!clientId.isEmpty()) {
+            s.clientId = clientId;
+        } else if (s.clientId == null) {
+            s.clientId = UUID.randomUUID().toString();
+        }
+        return s;
+    }
+
+    private void read(byte[] bytes) throws IOException {
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            clientId = n.path("clientId").asText(null);
+            trustedVersion = n.path("trustedVersion").asLong(0);
+            etag = n.path("etag").asText("");
+            manifestSha256 = n.path("manifestSha256").asText("");
+            lastCheck = n.hasNonNull("lastCheck") ? Instant.parse(n.get("lastCheck").asText()) : null;
+            lastResult = n.hasNonNull("lastResult") ? SyncResult.Outcome.valueOf(n.get("lastResult").asText()) : null;
+            consecutiveFailures = n.path("consecutiveFailures").asInt(0);
+            versionCleared = n.path("versionCleared").asBoolean(false);
+            for (JsonNode h : n.path("history")) {
+                history.add(new SyncHistoryEntry(Instant.parse(h.path("at").asText()), h.path("kind").asText(),
+                        h.path("version").asLong(), h.path("detail").asText()));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new NylaSyncException(file.toString(), "sync state", "the JSON this client writes",
+                    "unreadable content (" + e.getMessage() + "); delete the file to start over (the next check "
+                            + "then trusts whatever version the source serves)");
+        }
+    }
+
+    void record(Instant at, String kind, long version, String detail) {
+        history.add(new SyncHistoryEntry(at, kind, version, detail));
+        while (history.size() > HISTORY_LIMIT) {
+            history.remove(0);
+        }
+    }
+
+    /** Writes the state durably (atomic replace + fsync); a no-op without a directory. */
+    void save() throws IOException {
+        if (file == null) {
+            return;
+        }
+        ObjectNode n = JSON.createObjectNode();
+        n.put("clientId", clientId);
+        n.put("trustedVersion", trustedVersion);
+        n.put("etag", etag);
+        n.put("manifestSha256", manifestSha256);
+        n.put("lastCheck", lastCheck == null ? null : lastCheck.toString());
+        n.put("lastResult", lastResult == null ? null : lastResult.name());
+        n.put("consecutiveFailures", consecutiveFailures);
+        n.put("versionCleared", versionCleared);
+        ArrayNode h = n.putArray("history");
+        for (SyncHistoryEntry e : history) {
+            h.addObject().put("at", e.at().toString()).put("kind", e.kind()).put("version", e.version())
+                    .put("detail", e.detail());
+        }
+        DurableFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+    }
+}

@@ -1,0 +1,470 @@
+package dev.nyla.sync.client;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.VectorStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sync client: keeps a local {@link VectorStore} on the newest signed artifact an {@link ArtifactSource}
+ * offers. Build one with {@link #builder()}:
+ *
+ * <pre>{@code
+ * try (NylaSync sync = NylaSync.builder()
+ *         .source(HttpArtifactSource.builder(URI.create("https://cdn.example.com/kb/")).build())
+ *         .store(FileVectorStore.open(Path.of("/var/lib/app/vectors")))
+ *         .publicKey(SigningKeys.readPublicKey(Path.of("publisher.pub")))
+ *         .queryEmbedder(embedder)
+ *         .build()
+ *         .start()) {           // a check now, then hourly with jitter, installing in the background
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Every run checks the manifest and installs a newer version when one is due (see {@link SyncState} for the
+ * stages and {@link SyncListener} for events). A run never throws for a failed check or install: the
+ * {@link SyncResult} says what happened, and the previous version keeps serving. Runs are serialized; all
+ * methods are thread-safe. Closing the client stops its schedule; the store and the source belong to the
+ * caller and stay open.
+ */
+public final class NylaSync implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(NylaSync.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final SyncConfig config;
+    private final SyncStateMachine machine;
+    private final Duration checkInterval;
+    private final double jitter;
+    private final Duration failureBackoff;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final Path temporaryDownloads;
+    private final Object scheduleLock = new Object();
+    private ScheduledFuture<?> next;
+    private boolean started;
+    private volatile boolean closed;
+
+    private NylaSync(Builder b, SyncConfig config) throws IOException {
+        this.config = config;
+        this.checkInterval = b.checkInterval;
+        this.jitter = b.jitter;
+        this.failureBackoff = b.failureBackoff;
+        Path downloads;
+        if (config.stateDirectory().isPresent()) {
+            downloads = config.stateDirectory().get().resolve("downloads");
+            temporaryDownloads = null;
+        } else {
+            temporaryDownloads = Files.createTempDirectory("nyla-sync-downloads");
+            downloads = temporaryDownloads;
+        }
+        this.machine = new SyncStateMachine(config, downloads);
+        this.ownScheduler = b.scheduler == null;
+        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nyla-sync-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A builder; {@code source}, {@code store}, a public key and the query model are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The store this client keeps in sync. */
+    public VectorStore store() {
+        return config.store();
+    }
+
+    /**
+     * Checks now and installs what is due, in the calling thread (waiting for a scheduled run in progress).
+     * The gates (staged rollout, update condition, metered connection, approval in manual mode) apply.
+     */
+    public SyncResult checkNow() throws IOException {
+        ensureOpen();
+        return machine.run(false);
+    }
+
+    /**
+     * Checks now and installs the offered version in full even when it is installed already (to repair a
+     * damaged store), skipping the ETag and every gate. All signature, version, expiry, model and hash checks
+     * still apply.
+     */
+    public SyncResult forceUpdate() throws IOException {
+        ensureOpen();
+        return machine.run(true);
+    }
+
+    /**
+     * Activates the generation that was active before the current one. The version rolled back from stays
+     * trusted, so it is not installed again; the next higher version is.
+     *
+     * @return the generation now active
+     * @throws dev.nyla.sync.store.StoreException when the store keeps no earlier generation
+     */
+    public Generation rollback() throws IOException {
+        ensureOpen();
+        return machine.rollback();
+    }
+
+    /**
+     * Forgets the trusted version and the manifest's ETag, so the next check installs whatever the source
+     * serves, even a lower version. For operators recovering from a bad publication; it weakens the
+     * protection against replayed old manifests until the next install.
+     */
+    public void clearVersion() throws IOException {
+        ensureOpen();
+        machine.clearVersion();
+    }
+
+    /** The client's state, trusted version, the store's generations, the last check and recent history. */
+    public SyncStatus status() throws IOException {
+        return machine.status();
+    }
+
+    /**
+     * Starts background checks: one at once (the start-up check), then every check interval with jitter, and
+     * after failures sooner, with exponential backoff and full jitter (never later than the interval).
+     *
+     * @return this client
+     */
+    public NylaSync start() {
+        synchronized (scheduleLock) {
+            if (closed) {
+                throw new IllegalStateException("this NylaSync is closed");
+            }
+            if (!started) {
+                started = true;
+                schedule(Duration.ZERO);
+            }
+        }
+        return this;
+    }
+
+    private void schedule(Duration delay) {
+        synchronized (scheduleLock) {
+            if (!closed) {
+                next = scheduler.schedule(this::scheduledRun, delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void scheduledRun() {
+        if (closed) {
+            return;
+        }
+        try {
+            SyncResult r = machine.run(false);
+            LOG.debug("{}: scheduled check: {}", config.store().location(), r.outcome());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: scheduled check failed: {}", config.store().location(), e.toString());
+        }
+        schedule(nextDelay(machine.consecutiveFailures()));
+    }
+
+    /** The delay before the next scheduled check. */
+    Duration nextDelay(int consecutiveFailures) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long interval = checkInterval.toMillis();
+        if (consecutiveFailures > 0) {
+            // Full jitter over an exponentially growing window: clients that failed together spread out.
+            int shift = Math.min(consecutiveFailures - 1, 30);
+            long window = Math.min(interval, failureBackoff.toMillis() << shift);
+            return Duration.ofMillis(Math.max(1000, random.nextLong(window + 1)));
+        }
+        long spread = (long) (interval * jitter);
+        return Duration.ofMillis(Math.max(1000, interval + (spread == 0 ? 0 : random.nextLong(-spread, spread + 1))));
+    }
+
+    /** Stops background checks (waiting for a run in progress to finish); leaves the store and source open. */
+    @Override
+    public void close() throws IOException {
+        synchronized (scheduleLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (next != null) {
+                next.cancel(false);
+            }
+        }
+        if (ownScheduler) {
+            scheduler.shutdown();
+            try {
+                if (!scheduler.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LOG.warn("{}: a sync run did not finish within 60 s of close; interrupting it",
+                            config.store().location());
+                    scheduler.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                scheduler.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (temporaryDownloads != null) {
+            DurableFiles.deleteRecursively(temporaryDownloads);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this NylaSync is closed");
+        }
+    }
+
+    /**
+     * Configures a {@link NylaSync}. Everything is checked in {@link #build()}, which names every missing or
+     * inconsistent setting at once.
+     */
+    public static final class Builder {
+        private ArtifactSource source;
+        private VectorStore store;
+        private final List<PublicKey> keys = new ArrayList<>();
+        private EmbeddingModel expectedModel;
+        private boolean anyModel;
+        private Predicate<UpdateOffer> approver;
+        private Predicate<UpdateOffer> condition = offer -> true;
+        private BooleanSupplier metered = () -> false;
+        private boolean allowDowngrade;
+        private String clientId = "";
+        private Path stateDirectory;
+        private SyncListener listener = SyncListener.NONE;
+        private Clock clock = Clock.systemUTC();
+        private long maxManifestBytes = Manifest.DEFAULT_MAX_BYTES;
+        private int keepGenerations = 2;
+        private Corpus rebuildCorpus;
+        private Embedder rebuildEmbedder;
+        private Duration checkInterval = Duration.ofHours(1);
+        private double jitter = 0.1;
+        private Duration failureBackoff = Duration.ofSeconds(30);
+        private ScheduledExecutorService scheduler;
+
+        private Builder() {
+        }
+
+        /** Where artifacts come from (required). */
+        public Builder source(ArtifactSource source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** The store to keep in sync (required). The client does not close it. */
+        public Builder store(VectorStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** A publisher key the manifest signature must verify with (at least one; repeat to rotate keys). */
+        public Builder publicKey(PublicKey key) {
+            keys.add(Objects.requireNonNull(key, "key"));
+            return this;
+        }
+
+        /** Several publisher keys, as {@link #publicKey(PublicKey)} each. */
+        public Builder publicKeys(Collection<PublicKey> keys) {
+            keys.forEach(this::publicKey);
+            return this;
+        }
+
+        /** The embedder the app embeds queries with: artifacts of any other model are refused (model guard). */
+        public Builder queryEmbedder(Embedder embedder) {
+            return expectedModel(embedder.model());
+        }
+
+        /** The model the app embeds queries with, when the embedder is not at hand. */
+        public Builder expectedModel(EmbeddingModel model) {
+            this.expectedModel = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** Turns the model guard off: for tools that only copy artifacts and never search them. */
+        public Builder acceptAnyModel() {
+            this.anyModel = true;
+            return this;
+        }
+
+        /**
+         * Manual mode: an offered update is installed only when {@code approver} says yes. It is called on the
+         * sync thread after {@link SyncListener#approvalNeeded}, and may block (for a user's answer, say).
+         */
+        public Builder manualApproval(Predicate<UpdateOffer> approver) {
+            this.approver = Objects.requireNonNull(approver, "approver");
+            return this;
+        }
+
+        /** A condition an offered update must meet, such as "only when the label changes the major version". */
+        public Builder updateCondition(Predicate<UpdateOffer> condition) {
+            this.condition = Objects.requireNonNull(condition, "condition");
+            return this;
+        }
+
+        /** Tells whether the connection is metered now; updates wait for an unmetered one. */
+        public Builder meteredConnection(BooleanSupplier isMetered) {
+            this.metered = Objects.requireNonNull(isMetered, "isMetered");
+            return this;
+        }
+
+        /** Accepts a manifest with a lower version than the trusted one (off by default: replay protection). */
+        public Builder allowDowngrade(boolean allow) {
+            this.allowDowngrade = allow;
+            return this;
+        }
+
+        /** This installation's id for staged rollouts; by default a random id kept in the state directory. */
+        public Builder clientId(String clientId) {
+            this.clientId = Objects.requireNonNull(clientId, "clientId");
+            return this;
+        }
+
+        /**
+         * Where the client keeps its state (trusted version, ETag, history) and downloads. Default: a
+         * {@code sync} directory inside the store's directory; a store without one (memory) keeps the state
+         * in memory only.
+         */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Receives every event; see {@link SyncListener}. */
+        public Builder listener(SyncListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The clock for expiry checks and history (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The largest manifest accepted, in bytes (default 4 MiB). */
+        public Builder maxManifestBytes(long bytes) {
+            this.maxManifestBytes = bytes;
+            return this;
+        }
+
+        /** How many generations to keep, the active one included (default 2: one to roll back to). */
+        public Builder keepGenerations(int count) {
+            this.keepGenerations = count;
+            return this;
+        }
+
+        /**
+         * The last fallback: when nothing is installed and no artifact can be, embed {@code corpus} (bundled
+         * with the app) locally with {@code embedder}, so search works offline from the first start.
+         */
+        public Builder localRebuild(Corpus corpus, Embedder embedder) {
+            this.rebuildCorpus = Objects.requireNonNull(corpus, "corpus");
+            this.rebuildEmbedder = Objects.requireNonNull(embedder, "embedder");
+            return this;
+        }
+
+        /** How often background checks run (default 1 hour). */
+        public Builder checkInterval(Duration interval) {
+            this.checkInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /** The random spread of the check interval, as a fraction 0..1 of it (default 0.1). */
+        public Builder jitter(double fraction) {
+            this.jitter = fraction;
+            return this;
+        }
+
+        /** The first delay after a failed check; it doubles with every further failure (default 30 s). */
+        public Builder failureBackoff(Duration delay) {
+            this.failureBackoff = Objects.requireNonNull(delay, "delay");
+            return this;
+        }
+
+        /** Runs background checks on the app's scheduler instead of a daemon thread of the client's own. */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Checks the configuration and opens the client's local state.
+         *
+         * @throws IllegalStateException naming every missing or inconsistent setting
+         * @throws IOException           when the state directory cannot be read or created
+         */
+        public NylaSync build() throws IOException {
+            List<String> problems = new ArrayList<>();
+            if (source == null) {
+                problems.add("source(...) is required: where artifacts come from (HttpArtifactSource, "
+                        + "DirectoryArtifactSource, ClasspathArtifactSource)");
+            }
+            if (store == null) {
+                problems.add("store(...) is required: the vector store to keep in sync");
+            }
+            if (keys.isEmpty()) {
+                problems.add("publicKey(...) is required: the publisher's Ed25519 key that manifests must be signed with");
+            }
+            if (expectedModel == null && !anyModel) {
+                problems.add("queryEmbedder(...) or expectedModel(...) is required: the model guard refuses artifacts "
+                        + "of another model (acceptAnyModel() turns it off)");
+            }
+            if (expectedModel != null && anyModel) {
+                problems.add("acceptAnyModel() contradicts queryEmbedder/expectedModel; choose one");
+            }
+            if (maxManifestBytes < 1024) {
+                problems.add("maxManifestBytes: expected at least 1024 but was " + maxManifestBytes);
+            }
+            if (keepGenerations < 1) {
+                problems.add("keepGenerations: expected at least 1 but was " + keepGenerations);
+            }
+            if (checkInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add("checkInterval: expected at least 1 s but was " + checkInterval);
+            }
+            if (!(jitter >= 0 && jitter <= 1)) {
+                problems.add("jitter: expected a fraction in 0..1 but was " + jitter);
+            }
+            if (failureBackoff.isNegative() || failureBackoff.isZero()) {
+                problems.add("failureBackoff: expected a positive duration but was " + failureBackoff);
+            }
+            if (rebuildEmbedder != null && expectedModel != null
+                    && !rebuildEmbedder.model().isCompatibleWith(expectedModel)) {
+                problems.add("localRebuild embedder model " + rebuildEmbedder.model().id()
+                        + " differs from the query model " + expectedModel.id());
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("NylaSync configuration: " + String.join("; ", problems));
+            }
+            Optional<Path> state = stateDirectory != null ? Optional.of(stateDirectory)
+                    : store.directory().map(d -> d.resolve("sync"));
+            SyncConfig config = new SyncConfig(source, store, List.copyOf(keys), Optional.ofNullable(expectedModel),
+                    approver != null, approver == null ? offer -> true : approver, condition, metered, allowDowngrade,
+                    clientId, state, listener, clock, maxManifestBytes, keepGenerations,
+                    Optional.ofNullable(rebuildCorpus), Optional.ofNullable(rebuildEmbedder));
+            return new NylaSync(this, config);
+        }
+    }
+}

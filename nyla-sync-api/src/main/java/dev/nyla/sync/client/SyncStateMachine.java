@@ -1,0 +1,678 @@
+package dev.nyla.sync.client;
+
+import static dev.nyla.sync.client.SyncState.*;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.Delta;
+import dev.nyla.sync.artifact.DowngradeException;
+import dev.nyla.sync.artifact.ExpiredManifestException;
+import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.ManifestRequest;
+import dev.nyla.sync.artifact.ManifestResponse;
+import dev.nyla.sync.artifact.ModelMismatchException;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.artifact.RecordFileKind;
+import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.VectorStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sync state machine: every state and transition of a run is in this file.
+ *
+ * <pre>
+ * IDLE → CHECKING ─┬→ UP_TO_DATE ──────────────────────────────────────────────→ IDLE
+ *                  └→ UPDATE_AVAILABLE ─(manual)→ AWAITING_APPROVAL ─┐
+ *                        │ (rollout / condition / metered / declined → UP_TO_DATE) │
+ *                        └──────────────→ DOWNLOADING → VERIFYING → INSTALLING → SWAPPING → COMMITTED → IDLE
+ *   any step ──→ FAILED → IDLE            (a failed route falls back to the next: DOWNLOADING or INSTALLING again)
+ *   SWAPPING ──→ ROLLING_BACK → FAILED    (the new generation was active but could not be recorded)
+ * </pre>
+ *
+ * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → Ed25519 signature with the
+ * pinned keys → version not below the trusted one (equal: nothing to do) → not expired → model guard → each
+ * file's size cap and SHA-256 while streaming. The model guard runs before any download: the model is named
+ * in the signed manifest, so refusing early saves the download and changes nothing else.
+ *
+ * <p>The old generation serves until {@link VectorStore#activate} switches to the new one; every failure
+ * before that leaves it untouched, and a failure after it activates the old one again. Runs are serialized.
+ */
+final class SyncStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncStateMachine.class);
+    private static final Map<SyncState, Set<SyncState>> TRANSITIONS = new EnumMap<>(SyncState.class);
+
+    static {
+        TRANSITIONS.put(IDLE, EnumSet.of(CHECKING));
+        // INSTALLING straight from CHECKING: the source is unreachable and a local rebuild is the only way.
+        TRANSITIONS.put(CHECKING, EnumSet.of(UP_TO_DATE, UPDATE_AVAILABLE, INSTALLING, FAILED));
+        TRANSITIONS.put(UPDATE_AVAILABLE, EnumSet.of(AWAITING_APPROVAL, DOWNLOADING, INSTALLING, UP_TO_DATE, FAILED));
+        TRANSITIONS.put(AWAITING_APPROVAL, EnumSet.of(DOWNLOADING, INSTALLING, UP_TO_DATE, FAILED));
+        // DOWNLOADING or INSTALLING again: a route failed and the next one starts.
+        TRANSITIONS.put(DOWNLOADING, EnumSet.of(VERIFYING, DOWNLOADING, INSTALLING, FAILED));
+        TRANSITIONS.put(VERIFYING, EnumSet.of(INSTALLING, DOWNLOADING, FAILED));
+        TRANSITIONS.put(INSTALLING, EnumSet.of(SWAPPING, DOWNLOADING, INSTALLING, FAILED));
+        TRANSITIONS.put(SWAPPING, EnumSet.of(COMMITTED, ROLLING_BACK, FAILED));
+        TRANSITIONS.put(ROLLING_BACK, EnumSet.of(FAILED));
+        TRANSITIONS.put(COMMITTED, EnumSet.of(IDLE));
+        TRANSITIONS.put(UP_TO_DATE, EnumSet.of(IDLE));
+        TRANSITIONS.put(FAILED, EnumSet.of(IDLE));
+    }
+
+    private final SyncConfig config;
+    private final VectorStore store;
+    private final LocalState local;
+    private final Downloads downloads;
+    private final Optional<Path> manifestsDir;
+    /** Installed manifests when there is no state directory. */
+    private final Map<Long, byte[]> manifestsInMemory = new HashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile SyncState state = IDLE;
+    private volatile SyncStatus published;
+
+    SyncStateMachine(SyncConfig config, Path downloadDir) throws IOException {
+        this.config = config;
+        this.store = config.store();
+        this.local = LocalState.load(config.stateDirectory(), config.clientId());
+        this.downloads = new Downloads(downloadDir);
+        this.manifestsDir = config.stateDirectory().map(d -> d.resolve("manifests"));
+        if (manifestsDir.isPresent()) {
+            Files.createDirectories(manifestsDir.get());
+        }
+        // A crash between activating a generation and saving the state leaves the store one version ahead of
+        // the state: the store is right (the generation was verified before it was activated).
+        Optional<Generation> active = store.activeGeneration();
+        if (active.isPresent() && active.get().version() > local.trustedVersion && !local.versionCleared) {
+            LOG.info("{}: trusting version {} found active in the store (the state file said {})",
+                    store.location(), active.get().version(), local.trustedVersion);
+            local.trustedVersion = active.get().version();
+            local.etag = "";
+        }
+        local.save();
+        publish();
+    }
+
+    SyncState state() {
+        return state;
+    }
+
+    SyncStatus status() throws IOException {
+        SyncStatus s = published;
+        return new SyncStatus(state, s.trustedVersion(), store.activeGeneration(), store.generations(), s.clientId(),
+                s.lastCheck(), s.lastResult(), s.history());
+    }
+
+    // ------------------------------------------------------------------------------------------------ a run
+
+    /** Per-run bookkeeping for the result. */
+    private final class Run {
+        final long started = System.nanoTime();
+        final long fromVersion;
+        final List<String> steps = new ArrayList<>();
+        long bytes;
+        long fullBytes;
+        Manifest offered;
+
+        Run() throws IOException {
+            fromVersion = store.activeGeneration().map(Generation::version).orElse(0L);
+        }
+
+        SyncResult result(SyncResult.Outcome outcome, Optional<InstallRoute> route, Optional<IOException> failure)
+                throws IOException {
+            long to = store.activeGeneration().map(Generation::version).orElse(0L);
+            return new SyncResult(outcome, fromVersion, to, route, bytes, fullBytes, steps,
+                    Duration.ofNanos(System.nanoTime() - started), failure);
+        }
+
+        void step(String what) {
+            steps.add(what);
+            LOG.info("{}: {}", store.location(), what);
+        }
+    }
+
+    /**
+     * One check, and an install when one is due. Never throws for a failed check or install: the result says
+     * what happened and the listener heard about it. {@code forced} skips the ETag, rollout, condition,
+     * metered and approval gates and reinstalls the offered version in full even when it is installed.
+     */
+    SyncResult run(boolean forced) throws IOException {
+        lock.lock();
+        try {
+            Run run = new Run();
+            try {
+                SyncResult result = check(run, forced);
+                return finish(result);
+            } catch (IOException e) {
+                return finish(fail(run, state, e));
+            } catch (RuntimeException e) {
+                // A user callback (condition, approver, metered hook) or an adapter broke its contract.
+                return finish(fail(run, state, new NylaSyncException("sync run failed unexpectedly: " + e, e)));
+            }
+        } finally {
+            if (state != IDLE) {
+                move(IDLE);
+            }
+            lock.unlock();
+        }
+    }
+
+    private SyncResult finish(SyncResult result) throws IOException {
+        local.lastResult = result.outcome();
+        local.consecutiveFailures = result.outcome() == SyncResult.Outcome.FAILED ? local.consecutiveFailures + 1 : 0;
+        saveQuietly();
+        if (result.outcome() != SyncResult.Outcome.FAILED) {
+            emit(l -> l.completed(result));
+        }
+        return result;
+    }
+
+    int consecutiveFailures() {
+        return local.consecutiveFailures;
+    }
+
+    private SyncResult check(Run run, boolean forced) throws IOException {
+        move(CHECKING);
+        emit(l -> l.checkStarted(local.trustedVersion));
+        Instant now = config.clock().instant();
+        local.lastCheck = now;
+        Optional<Generation> active = store.activeGeneration();
+        String etag = forced || active.isEmpty() ? "" : local.etag;
+        ManifestResponse response;
+        try {
+            response = config.source().fetchManifest(new ManifestRequest(etag, config.maxManifestBytes()));
+        } catch (IOException e) {
+            if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
+                run.step("manifest unavailable from " + config.source().describe() + " (" + e.getMessage()
+                        + "); nothing is installed, so rebuilding locally");
+                return installLocally(run, e);
+            }
+            throw e;
+        }
+        if (response instanceof ManifestResponse.NotModified) {
+            run.step("manifest not modified since the last check");
+            emit(l -> l.checkFinished(0, false));
+            move(UP_TO_DATE);
+            local.record(now, "check", local.trustedVersion, "not modified");
+            return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
+        }
+        ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
+        String name = config.source().describe() + "/" + Manifest.FILE_NAME;
+        Manifest manifest = verify(fetched, name, now);
+        run.offered = manifest;
+        run.fullBytes = manifest.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
+        boolean installed = active.isPresent() && manifest.version() == local.trustedVersion;
+        if (installed && !forced) {
+            run.step("version " + manifest.version() + " is installed");
+            emit(l -> l.checkFinished(manifest.version(), false));
+            move(UP_TO_DATE);
+            local.etag = fetched.etag();
+            local.manifestSha256 = sha256(fetched.manifest());
+            local.record(now, "check", manifest.version(), "up to date");
+            return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
+        }
+
+        List<InstallRoute> routes = plan(manifest, active, forced);
+        if (routes.isEmpty()) {
+            throw new UnsupportedFormatException(name, "payload files", "a gzip or uncompressed record file",
+                    "none this client can install");
+        }
+        UpdateOffer offer = new UpdateOffer(manifest, installedManifest(active).orElse(null), routes.get(0),
+                downloadBytes(manifest, active, routes.get(0)));
+        move(UPDATE_AVAILABLE);
+        run.step("update available: " + offer);
+        emit(l -> l.checkFinished(manifest.version(), true));
+        emit(l -> l.updateAvailable(offer));
+        if (!forced) {
+            Optional<SyncResult.Outcome> gate = gate(offer, active.isPresent());
+            if (gate.isPresent()) {
+                run.step("not installing version " + manifest.version() + ": " + gate.get());
+                move(UP_TO_DATE);
+                local.record(now, "check", manifest.version(), "not installed: " + gate.get());
+                emit(l -> l.skipped(manifest, gate.get()));
+                return run.result(gate.get(), Optional.empty(), Optional.empty());
+            }
+        }
+        return install(run, manifest, fetched, routes);
+    }
+
+    /** TUF order after the size cap: signature, version, expiry, then the model guard and the payload kind. */
+    private Manifest verify(ManifestResponse.Fetched fetched, String name, Instant now) throws IOException {
+        Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), config.trustedKeys(), name);
+        if (m.version() < local.trustedVersion && !config.allowDowngrade()) {
+            throw new DowngradeException(name, "version", "at least the trusted version " + local.trustedVersion
+                    + " (a downgrade needs allowDowngrade)", m.version());
+        }
+        if (!now.isBefore(m.expiresAt())) {
+            throw new ExpiredManifestException(name, "expiresAt", "a time after now (" + now + ")", m.expiresAt());
+        }
+        if (config.expectedModel().isPresent() && !config.expectedModel().get().isCompatibleWith(m.model())) {
+            throw new ModelMismatchException(name, "embedding model", describe(config.expectedModel().get())
+                    + " (the client's query embedder)", describe(m.model()));
+        }
+        if (!Payload.RECORDS.equals(m.payload().kind())) {
+            throw new UnsupportedFormatException(name, "payload kind", "'" + Payload.RECORDS + "'",
+                    "'" + m.payload().kind() + "' (install the store adapter that reads it)");
+        }
+        return m;
+    }
+
+    private static String describe(EmbeddingModel m) {
+        return m.id() + " (" + m.dimension() + " dims, " + m.similarity().wireName() + ", fingerprint "
+                + m.fingerprint() + ")";
+    }
+
+    /** Why an offered update is not installed now, if it is not. */
+    private Optional<SyncResult.Outcome> gate(UpdateOffer offer, boolean somethingServes) {
+        Manifest m = offer.offered();
+        // A client with nothing installed takes any version: the staged rollout guards users from a new
+        // version, and this client has no older one to stay on.
+        if (somethingServes && !m.rollout().includes(local.clientId)) {
+            return Optional.of(SyncResult.Outcome.NOT_IN_ROLLOUT);
+        }
+        if (!config.condition().test(offer)) {
+            return Optional.of(SyncResult.Outcome.DECLINED);
+        }
+        if (config.metered().getAsBoolean()) {
+            return Optional.of(SyncResult.Outcome.DEFERRED_METERED);
+        }
+        if (config.manualMode()) {
+            move(AWAITING_APPROVAL);
+            emit(l -> l.approvalNeeded(offer));
+            if (!config.approver().test(offer)) {
+                return Optional.of(SyncResult.Outcome.DECLINED);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The routes to try, in the fallback order delta → full compressed → full uncompressed → local rebuild. */
+    private List<InstallRoute> plan(Manifest m, Optional<Generation> active, boolean forced) {
+        List<InstallRoute> routes = new ArrayList<>();
+        if (!forced && active.isPresent() && active.get().model().isCompatibleWith(m.model())
+                && m.deltaFrom(active.get().version()).isPresent()) {
+            routes.add(InstallRoute.DELTA);
+        }
+        if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.GZIP)) {
+            routes.add(InstallRoute.FULL_COMPRESSED);
+        }
+        if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.NONE)) {
+            routes.add(InstallRoute.FULL_UNCOMPRESSED);
+        }
+        if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
+            routes.add(InstallRoute.LOCAL_REBUILD);
+        }
+        return routes;
+    }
+
+    private static long downloadBytes(Manifest m, Optional<Generation> active, InstallRoute route) {
+        return switch (route) {
+            case DELTA -> Artifacts.preferredEncoding(m.deltaFrom(active.orElseThrow().version()).orElseThrow().files()).size();
+            case FULL_COMPRESSED -> fileFor(m.payload().files(), Compression.GZIP).size();
+            case FULL_UNCOMPRESSED -> fileFor(m.payload().files(), Compression.NONE).size();
+            case LOCAL_REBUILD -> 0;
+        };
+    }
+
+    private static PayloadFile fileFor(List<PayloadFile> files, Compression compression) {
+        return files.stream().filter(f -> f.compression() == compression).findFirst().orElseThrow();
+    }
+
+    // --------------------------------------------------------------------------------------------- install
+
+    private SyncResult install(Run run, Manifest m, ManifestResponse.Fetched fetched, List<InstallRoute> routes)
+            throws IOException {
+        IOException last = null;
+        for (int i = 0; i < routes.size(); i++) {
+            InstallRoute route = routes.get(i);
+            Generation built;
+            try {
+                built = route == InstallRoute.LOCAL_REBUILD ? buildLocally(run)
+                        : buildFromArtifact(run, m, sha256(fetched.manifest()), route);
+            } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+                IOException cause = e instanceof IOException io ? io
+                        : e instanceof UncheckedIOException u ? u.getCause()
+                        : new MalformedArtifactException(config.source().describe(), "payload", "valid records",
+                        e.getMessage());
+                run.bytes += downloads.takeFetchedBytes();
+                run.step(route + " failed: " + cause.getMessage());
+                if (last != null) {
+                    cause.addSuppressed(last);
+                }
+                last = cause;
+                if (i + 1 < routes.size()) {
+                    InstallRoute next = routes.get(i + 1);
+                    run.step("falling back to " + next);
+                    emit(l -> l.fallback(route, next, cause));
+                }
+                continue;
+            }
+            if (route == InstallRoute.LOCAL_REBUILD) {
+                swap(run, built, null, null);
+                return run.result(SyncResult.Outcome.REBUILT_LOCALLY, Optional.of(route), Optional.ofNullable(last));
+            }
+            swap(run, built, m, fetched);
+            return run.result(SyncResult.Outcome.INSTALLED, Optional.of(route), Optional.empty());
+        }
+        throw last;
+    }
+
+    /** The local rebuild when the source cannot be reached at all and nothing is installed. */
+    private SyncResult installLocally(Run run, IOException why) throws IOException {
+        Generation built = buildLocally(run);
+        swap(run, built, null, null);
+        return run.result(SyncResult.Outcome.REBUILT_LOCALLY, Optional.of(InstallRoute.LOCAL_REBUILD), Optional.of(why));
+    }
+
+    private Generation buildFromArtifact(Run run, Manifest m, String manifestSha256, InstallRoute route) throws IOException {
+        Optional<Generation> active = store.activeGeneration();
+        boolean delta = route == InstallRoute.DELTA;
+        Delta d = delta ? m.deltaFrom(active.orElseThrow().version()).orElseThrow() : null;
+        PayloadFile file = delta ? Artifacts.preferredEncoding(d.files())
+                : fileFor(m.payload().files(), route == InstallRoute.FULL_COMPRESSED ? Compression.GZIP : Compression.NONE);
+        move(DOWNLOADING);
+        run.step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
+        emit(l -> l.routeStarted(route, file.size()));
+        downloads.fetch(config.source(), file, bytes -> emit(l -> l.downloadProgress(file.name(), bytes, file.size(),
+                file.size() == 0 ? 100 : (int) (bytes * 100 / file.size()))));
+        run.bytes += downloads.takeFetchedBytes();
+        move(VERIFYING);
+        emit(l -> l.verified(file.name(), file.size()));
+
+        move(INSTALLING);
+        GenerationSpec spec = new GenerationSpec(m.version(), m.label(), m.model(),
+                Map.of("manifestSha256", manifestSha256, "route", route.name()));
+        long total = delta ? d.upserts() + d.deletes() : m.records();
+        Generation g;
+        try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec);
+             RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
+            RecordFileKind expected = delta ? RecordFileKind.DELTA : RecordFileKind.FULL;
+            if (reader.kind() != expected) {
+                throw new MalformedArtifactException(file.name(), "record file kind", expected, reader.kind());
+            }
+            long n = 0;
+            for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
+                switch (e.get()) {
+                    case RecordEntry.Upsert u -> writer.add(u.record());
+                    case RecordEntry.Delete del -> writer.delete(del.tenant(), del.id());
+                }
+                if (++n % 1000 == 0) {
+                    long done = n;
+                    emit(l -> l.installProgress(done, total, (int) Math.min(99, done * 100 / Math.max(1, total))));
+                }
+            }
+            long done = n;
+            emit(l -> l.installProgress(done, total, 100));
+            if (writer.recordCount() != m.records()) {
+                throw new IntegrityException(file.name(), "record count after installing version " + m.version(),
+                        m.records() + " (manifest)", writer.recordCount());
+            }
+            g = writer.commit();
+        }
+        return g;
+    }
+
+    private Generation buildLocally(Run run) throws IOException {
+        Corpus corpus = config.rebuildCorpus().orElseThrow();
+        Embedder embedder = config.rebuildEmbedder().orElseThrow();
+        EmbeddingModel model = embedder.model();
+        move(INSTALLING);
+        run.step(InstallRoute.LOCAL_REBUILD + ": embedding " + corpus.size() + " records with " + model.id());
+        emit(l -> l.routeStarted(InstallRoute.LOCAL_REBUILD, 0));
+        List<SourceRecord> records = corpus.records();
+        int batch = Math.max(1, embedder.preferredBatchSize());
+        try (GenerationWriter writer = store.newGeneration(new GenerationSpec(0, "local rebuild", model,
+                Map.of("route", InstallRoute.LOCAL_REBUILD.name())))) {
+            for (int from = 0; from < records.size(); from += batch) {
+                List<SourceRecord> slice = records.subList(from, Math.min(records.size(), from + batch));
+                List<float[]> vectors = embedder.embed(slice.stream().map(SourceRecord::text).toList());
+                if (vectors.size() != slice.size()) {
+                    throw new NylaSyncException(model.id(), "vectors returned for a batch", slice.size(), vectors.size());
+                }
+                for (int i = 0; i < slice.size(); i++) {
+                    writer.add(slice.get(i).toVectorRecord(vectors.get(i), model.fingerprint()));
+                }
+                long done = from + slice.size();
+                emit(l -> l.installProgress(done, records.size(), (int) (done * 100 / records.size())));
+            }
+            return writer.commit();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ swap
+
+    /**
+     * Activates {@code built} and records the version as trusted; when that cannot be completed, activates
+     * the previous generation again. {@code m} is null for a local rebuild, which changes no trust.
+     */
+    private void swap(Run run, Generation built, Manifest m, ManifestResponse.Fetched fetched) throws IOException {
+        move(SWAPPING);
+        Optional<Generation> previous = store.activeGeneration();
+        try {
+            if (m != null) {
+                saveManifest(m.version(), fetched);
+            }
+            store.activate(built.id());
+        } catch (IOException | RuntimeException e) {
+            discard(built);
+            throw e;
+        }
+        emit(l -> l.swapped(previous.orElse(null), built));
+        long trusted = local.trustedVersion;
+        String etag = local.etag;
+        String sha = local.manifestSha256;
+        boolean cleared = local.versionCleared;
+        try {
+            if (m != null) {
+                local.trustedVersion = m.version();
+                local.etag = fetched.etag();
+                local.manifestSha256 = sha256(fetched.manifest());
+                local.versionCleared = false;
+            }
+            local.record(config.clock().instant(), "install", built.version(),
+                    (m == null ? "rebuilt locally" : "installed") + ", " + built.recordCount() + " records");
+            local.save();
+        } catch (IOException | RuntimeException e) {
+            move(ROLLING_BACK);
+            local.trustedVersion = trusted;
+            local.etag = etag;
+            local.manifestSha256 = sha;
+            local.versionCleared = cleared;
+            if (previous.isPresent()) {
+                store.activate(previous.get().id());
+                discard(built);
+                emit(l -> l.rolledBack(previous.get(), "could not record the install: " + e.getMessage()));
+                run.step("rolled back to version " + previous.get().version() + ": " + e.getMessage());
+            }
+            throw e;
+        }
+        move(COMMITTED);
+        run.step("version " + built.version() + " active (generation " + built.id() + ", " + built.recordCount()
+                + " records)");
+        cleanUp(built);
+    }
+
+    /** Deletes generations beyond the ones kept for rollback, the downloads, and unneeded manifests. */
+    private void cleanUp(Generation current) {
+        try {
+            List<Generation> kept = store.generations();
+            int keep = config.keepGenerations();
+            List<Long> keptVersions = new ArrayList<>();
+            int others = 0;
+            for (Generation g : kept) {
+                if (g.id() == current.id() || others++ < keep - 1) {
+                    keptVersions.add(g.version());
+                } else {
+                    store.deleteGeneration(g.id());
+                }
+            }
+            downloads.clear();
+            if (manifestsDir.isPresent()) {
+                try (var files = Files.list(manifestsDir.get())) {
+                    for (Path p : (Iterable<Path>) files::iterator) {
+                        String v = p.getFileName().toString().replaceAll("\\D.*$", "");
+                        if (!v.isEmpty() && !keptVersions.contains(Long.parseLong(v))) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            } else {
+                manifestsInMemory.keySet().retainAll(keptVersions);
+            }
+        } catch (IOException | RuntimeException e) {
+            // The install is complete; what is left over is removed after the next one.
+            LOG.warn("{}: cleaning up after the install failed: {}", store.location(), e.toString());
+        }
+    }
+
+    private void discard(Generation built) {
+        try {
+            store.deleteGeneration(built.id());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not delete the unused generation {}: {}", store.location(), built.id(), e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- manual actions
+
+    Generation rollback() throws IOException {
+        lock.lock();
+        try {
+            Generation g = store.rollback();
+            local.record(config.clock().instant(), "rollback", g.version(), "rolled back to generation " + g.id()
+                    + " on request; version " + local.trustedVersion + " stays trusted and is not reinstalled");
+            local.save();
+            publish();
+            emit(l -> l.rolledBack(g, "requested"));
+            return g;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void clearVersion() throws IOException {
+        lock.lock();
+        try {
+            local.record(config.clock().instant(), "clear", local.trustedVersion,
+                    "trusted version forgotten; the next check installs what the source serves");
+            local.trustedVersion = 0;
+            local.etag = "";
+            local.manifestSha256 = "";
+            local.versionCleared = true;
+            local.save();
+            publish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- plumbing
+
+    private SyncResult fail(Run run, SyncState stage, IOException e) throws IOException {
+        LOG.warn("{}: sync failed while {}: {}", store.location(), stage, e.getMessage());
+        if (state != FAILED) {
+            move(FAILED);
+        }
+        run.bytes += downloads.takeFetchedBytes();
+        run.step("failed while " + stage + ": " + e.getMessage());
+        local.record(config.clock().instant(), "failure", run.offered == null ? 0 : run.offered.version(),
+                stage + ": " + e.getMessage());
+        emit(l -> l.failed(stage, e));
+        return run.result(SyncResult.Outcome.FAILED, Optional.empty(), Optional.of(e));
+    }
+
+    private void move(SyncState next) {
+        SyncState from = state;
+        if (!TRANSITIONS.getOrDefault(from, Set.of()).contains(next)) {
+            throw new IllegalStateException("sync state machine: no transition from " + from + " to " + next);
+        }
+        state = next;
+        LOG.debug("{}: {} -> {}", store.location(), from, next);
+        emit(l -> l.stateChanged(from, next));
+    }
+
+    private void emit(Consumer<SyncListener> event) {
+        try {
+            event.accept(config.listener());
+        } catch (RuntimeException e) {
+            LOG.warn("sync listener failed (ignored): {}", e.toString(), e);
+        }
+    }
+
+    private void saveQuietly() {
+        try {
+            local.save();
+        } catch (IOException e) {
+            LOG.warn("{}: could not save the sync state: {}", store.location(), e.getMessage());
+        }
+        publish();
+    }
+
+    private void publish() {
+        published = new SyncStatus(state, local.trustedVersion, Optional.empty(), List.of(), local.clientId,
+                Optional.ofNullable(local.lastCheck), Optional.ofNullable(local.lastResult), List.copyOf(local.history));
+    }
+
+    private void saveManifest(long version, ManifestResponse.Fetched fetched) throws IOException {
+        if (manifestsDir.isPresent()) {
+            DurableFiles.writeAtomically(manifestsDir.get().resolve(version + ".json"), fetched.manifest());
+        } else {
+            manifestsInMemory.put(version, fetched.manifest());
+        }
+    }
+
+    /** The manifest of the active generation's version, when it was installed from an artifact. */
+    private Optional<Manifest> installedManifest(Optional<Generation> active) {
+        if (active.isEmpty() || active.get().version() == 0) {
+            return Optional.empty();
+        }
+        long v = active.get().version();
+        try {
+            byte[] bytes = manifestsDir.isPresent() ? Files.readAllBytes(manifestsDir.get().resolve(v + ".json"))
+                    : manifestsInMemory.get(v);
+            // Verified when it was installed; the state directory is as trusted as the store.
+            return bytes == null ? Optional.empty() : Optional.of(ManifestCodec.read(bytes, "installed manifest " + v));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            LOG.warn("{}: installed manifest of version {} unreadable: {}", store.location(), v, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(dev.nyla.sync.ContentHash.sha256().digest(bytes));
+    }
+}
