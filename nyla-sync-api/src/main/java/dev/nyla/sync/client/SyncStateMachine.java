@@ -249,7 +249,8 @@ final class SyncStateMachine {
             throw new UnsupportedFormatException(name, "payload files", "a gzip or uncompressed record file",
                     "none this client can install");
         }
-        UpdateOffer offer = new UpdateOffer(manifest, installedManifest(active).orElse(null), routes.get(0),
+        UpdateOffer offer = new UpdateOffer(manifest, installedManifest(active).orElse(null),
+                active.map(Generation::version).orElse(0L), routes.get(0),
                 downloadBytes(manifest, active, routes.get(0)));
         move(UPDATE_AVAILABLE);
         run.step("update available: " + offer);

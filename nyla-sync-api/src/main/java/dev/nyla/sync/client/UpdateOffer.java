@@ -12,11 +12,13 @@ public final class UpdateOffer {
     private final Manifest offered;
     private final Manifest installed;
     private final InstallRoute route;
+    private final long installedVersion;
     private final long downloadBytes;
 
-    UpdateOffer(Manifest offered, Manifest installed, InstallRoute route, long downloadBytes) {
+    UpdateOffer(Manifest offered, Manifest installed, long installedVersion, InstallRoute route, long downloadBytes) {
         this.offered = Objects.requireNonNull(offered, "offered");
         this.installed = installed;
+        this.installedVersion = installedVersion;
         this.route = Objects.requireNonNull(route, "route");
         this.downloadBytes = downloadBytes;
     }
@@ -26,14 +28,17 @@ public final class UpdateOffer {
         return offered;
     }
 
-    /** The manifest of the version installed now, if any was installed from an artifact. */
+    /**
+     * The manifest of the version installed now, when this client installed it from an artifact (the state
+     * directory keeps it across restarts).
+     */
     public Optional<Manifest> installed() {
         return Optional.ofNullable(installed);
     }
 
-    /** The version installed now, 0 when none. */
+    /** The version active in the store now, 0 when none (or built locally). */
     public long installedVersion() {
-        return installed == null ? 0 : installed.version();
+        return installedVersion;
     }
 
     /** The route the client will try first. */
