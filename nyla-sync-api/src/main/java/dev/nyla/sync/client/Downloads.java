@@ -64,7 +64,8 @@ final class Downloads {
      * Makes {@code file} present and verified in the download area, fetching (or resuming) it from
      * {@code source}.
      *
-     * @throws IntegrityException when the fetched bytes are not the signed ones (the partial file is removed)
+     * @throws IntegrityException when the fetched bytes are not the signed ones (the file is removed), or the
+     *         source ended early (the bytes so far are kept, and the next attempt resumes after them)
      */
     Path fetch(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
         Path done = dir.resolve(file.name());
@@ -80,8 +81,17 @@ final class Downloads {
             have = 0;
         }
         try {
-            download(source, file, part, have, progress);
+            if (have == file.size()) {
+                // Complete but not renamed (a crash in between): check it here, nothing left to ask the source.
+                checkLocally(part, file);
+            } else {
+                download(source, file, part, have, progress);
+            }
         } catch (IntegrityException | LimitExceededException e) {
+            if (Files.isRegularFile(part) && Files.size(part) < file.size()) {
+                // Cut short, not wrong: the bytes so far are kept for the next attempt to resume.
+                throw e;
+            }
             // Bytes on disk or on the wire are not the signed ones: resuming would repeat the failure.
             Files.deleteIfExists(part);
             if (have == 0) {
@@ -89,10 +99,30 @@ final class Downloads {
             }
             LOG.warn("{}: resumed download failed verification ({}); downloading it again from the start",
                     file.name(), e.getMessage());
-            download(source, file, part, 0, progress);
+            try {
+                download(source, file, part, 0, progress);
+            } catch (IntegrityException | LimitExceededException again) {
+                if (Files.size(part) >= file.size()) {
+                    Files.deleteIfExists(part);
+                }
+                again.addSuppressed(e);
+                throw again;
+            }
         }
         DurableFiles.moveAtomically(part, done);
         return done;
+    }
+
+    /** Forgets a downloaded file found damaged at install, so the next attempt fetches it again. */
+    void discard(PayloadFile file) throws IOException {
+        Files.deleteIfExists(dir.resolve(file.name()));
+        Files.deleteIfExists(dir.resolve(file.name() + ".part"));
+    }
+
+    private static void checkLocally(Path part, PayloadFile file) throws IOException {
+        try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(part), file, part.toString())) {
+            in.drainAndVerify();
+        }
     }
 
     private void download(ArtifactSource source, PayloadFile file, Path part, long offset, Progress progress)

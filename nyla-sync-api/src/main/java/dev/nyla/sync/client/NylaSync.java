@@ -184,8 +184,10 @@ public final class NylaSync implements Closeable {
             LOG.debug("{}: scheduled check: {}", config.store().location(), r.outcome());
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: scheduled check failed: {}", config.store().location(), e.toString());
+        } finally {
+            // Whatever happened, the schedule goes on.
+            schedule(nextDelay(machine.consecutiveFailures()));
         }
-        schedule(nextDelay(machine.consecutiveFailures()));
     }
 
     /** The delay before the next scheduled check. */
@@ -194,8 +196,9 @@ public final class NylaSync implements Closeable {
         long interval = checkInterval.toMillis();
         if (consecutiveFailures > 0) {
             // Full jitter over an exponentially growing window: clients that failed together spread out.
-            int shift = Math.min(consecutiveFailures - 1, 30);
-            long window = Math.min(interval, failureBackoff.toMillis() << shift);
+            long base = failureBackoff.toMillis();
+            int shift = Math.min(consecutiveFailures - 1, Long.numberOfLeadingZeros(Math.max(1, base)) - 2);
+            long window = Math.min(interval, base << Math.max(0, shift));
             return Duration.ofMillis(Math.max(1000, random.nextLong(window + 1)));
         }
         long spread = (long) (interval * jitter);
@@ -214,6 +217,7 @@ public final class NylaSync implements Closeable {
                 next.cancel(false);
             }
         }
+        boolean idle = true;
         if (ownScheduler) {
             scheduler.shutdown();
             try {
@@ -221,13 +225,18 @@ public final class NylaSync implements Closeable {
                     LOG.warn("{}: a sync run did not finish within 60 s of close; interrupting it",
                             config.store().location());
                     scheduler.shutdownNow();
+                    idle = scheduler.awaitTermination(10, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
                 scheduler.shutdownNow();
+                idle = false;
                 Thread.currentThread().interrupt();
             }
+        } else {
+            // The app's scheduler is not ours to stop; a run already started finishes first.
+            machine.awaitIdle();
         }
-        if (temporaryDownloads != null) {
+        if (temporaryDownloads != null && idle) {
             DurableFiles.deleteRecursively(temporaryDownloads);
         }
     }

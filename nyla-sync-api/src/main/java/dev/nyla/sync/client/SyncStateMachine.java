@@ -150,9 +150,15 @@ final class SyncStateMachine {
             fromVersion = store.activeGeneration().map(Generation::version).orElse(0L);
         }
 
-        SyncResult result(SyncResult.Outcome outcome, Optional<InstallRoute> route, Optional<IOException> failure)
-                throws IOException {
-            long to = store.activeGeneration().map(Generation::version).orElse(0L);
+        SyncResult result(SyncResult.Outcome outcome, Optional<InstallRoute> route, Optional<IOException> failure) {
+            long to;
+            try {
+                to = store.activeGeneration().map(Generation::version).orElse(0L);
+            } catch (IOException e) {
+                // The run's outcome stands; only the report of the active version is unknown.
+                LOG.warn("{}: cannot read the active generation: {}", store.location(), e.getMessage());
+                to = fromVersion;
+            }
             return new SyncResult(outcome, fromVersion, to, route, bytes, fullBytes, steps,
                     Duration.ofNanos(System.nanoTime() - started), failure);
         }
@@ -169,7 +175,7 @@ final class SyncStateMachine {
      * metered and approval gates and reinstalls the offered version in full even when it is installed.
      */
     SyncResult run(boolean forced) throws IOException {
-        lock.lock();
+        enter();
         try {
             Run run = new Run();
             try {
@@ -182,9 +188,32 @@ final class SyncStateMachine {
                 return finish(fail(run, state, new NylaSyncException("sync run failed unexpectedly: " + e, e)));
             }
         } finally {
-            if (state != IDLE) {
-                move(IDLE);
+            try {
+                if (state != IDLE) {
+                    SyncState from = state;
+                    // Directly, not through move(): an Error thrown mid-run must not leave the machine stuck.
+                    state = IDLE;
+                    emit(l -> l.stateChanged(from, IDLE));
+                }
+            } finally {
+                lock.unlock();
             }
+        }
+    }
+
+    /** Takes the run lock; a listener or callback calling back into the client on the sync thread is refused. */
+    private void enter() {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("NylaSync was called from one of its own listeners or callbacks; "
+                    + "call it from another thread");
+        }
+        lock.lock();
+    }
+
+    /** Waits for a run in progress to finish. */
+    void awaitIdle() {
+        if (!lock.isHeldByCurrentThread()) {
+            lock.lock();
             lock.unlock();
         }
     }
@@ -209,7 +238,12 @@ final class SyncStateMachine {
         Instant now = config.clock().instant();
         local.lastCheck = now;
         Optional<Generation> active = store.activeGeneration();
-        String etag = forced || active.isEmpty() ? "" : local.etag;
+        // A conditional request only when an artifact version is active and its manifest has not expired: a
+        // local rebuild (version 0) must be replaced, and a source answering "not modified" forever must not
+        // hide that the publisher stopped re-signing (TUF's freeze attack).
+        boolean artifactActive = active.isPresent() && active.get().version() != 0;
+        boolean expired = installedManifest(active).map(m -> !now.isBefore(m.expiresAt())).orElse(false);
+        String etag = forced || !artifactActive || expired ? "" : local.etag;
         ManifestResponse response;
         try {
             response = config.source().fetchManifest(new ManifestRequest(etag, config.maxManifestBytes()));
@@ -233,7 +267,7 @@ final class SyncStateMachine {
         Manifest manifest = verify(fetched, name, now);
         run.offered = manifest;
         run.fullBytes = manifest.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
-        boolean installed = active.isPresent() && manifest.version() == local.trustedVersion;
+        boolean installed = artifactActive && manifest.version() == local.trustedVersion;
         if (installed && !forced) {
             run.step("version " + manifest.version() + " is installed");
             emit(l -> l.checkFinished(manifest.version(), false));
@@ -416,33 +450,42 @@ final class SyncStateMachine {
         GenerationSpec spec = new GenerationSpec(m.version(), m.label(), m.model(),
                 Map.of("manifestSha256", manifestSha256, "route", route.name()));
         long total = delta ? d.upserts() + d.deletes() : m.records();
-        Generation g;
-        try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec);
-             RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
-            RecordFileKind expected = delta ? RecordFileKind.DELTA : RecordFileKind.FULL;
-            if (reader.kind() != expected) {
-                throw new MalformedArtifactException(file.name(), "record file kind", expected, reader.kind());
+        try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
+            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
+                copy(reader, writer, file, delta, total);
+            } catch (IntegrityException e) {
+                // The downloaded copy is damaged (on disk, after it was verified): fetch it again next time.
+                downloads.discard(file);
+                throw e;
             }
-            long n = 0;
-            for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
-                switch (e.get()) {
-                    case RecordEntry.Upsert u -> writer.add(u.record());
-                    case RecordEntry.Delete del -> writer.delete(del.tenant(), del.id());
-                }
-                if (++n % 1000 == 0) {
-                    long done = n;
-                    emit(l -> l.installProgress(done, total, (int) Math.min(99, done * 100 / Math.max(1, total))));
-                }
-            }
-            long done = n;
-            emit(l -> l.installProgress(done, total, 100));
             if (writer.recordCount() != m.records()) {
                 throw new IntegrityException(file.name(), "record count after installing version " + m.version(),
                         m.records() + " (manifest)", writer.recordCount());
             }
-            g = writer.commit();
+            // Committed only once the reader is closed, so no failure can leave a committed, unused generation.
+            return writer.commit();
         }
-        return g;
+    }
+
+    private void copy(RecordFileReader reader, GenerationWriter writer, PayloadFile file, boolean delta, long total)
+            throws IOException {
+        RecordFileKind expected = delta ? RecordFileKind.DELTA : RecordFileKind.FULL;
+        if (reader.kind() != expected) {
+            throw new MalformedArtifactException(file.name(), "record file kind", expected, reader.kind());
+        }
+        long n = 0;
+        for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
+            switch (e.get()) {
+                case RecordEntry.Upsert u -> writer.add(u.record());
+                case RecordEntry.Delete del -> writer.delete(del.tenant(), del.id());
+            }
+            if (++n % 1000 == 0) {
+                long done = n;
+                emit(l -> l.installProgress(done, total, (int) Math.min(99, done * 100 / Math.max(1, total))));
+            }
+        }
+        long done = n;
+        emit(l -> l.installProgress(done, total, 100));
     }
 
     private Generation buildLocally(Run run) throws IOException {
@@ -506,34 +549,51 @@ final class SyncStateMachine {
                     (m == null ? "rebuilt locally" : "installed") + ", " + built.recordCount() + " records");
             local.save();
         } catch (IOException | RuntimeException e) {
-            move(ROLLING_BACK);
-            local.trustedVersion = trusted;
-            local.etag = etag;
-            local.manifestSha256 = sha;
-            local.versionCleared = cleared;
-            if (previous.isPresent()) {
-                store.activate(previous.get().id());
+            if (previous.isEmpty()) {
+                // Nothing to go back to: the new generation serves, and the next start trusts it from the store.
+                LOG.warn("{}: version {} is active but the sync state could not be saved: {}", store.location(),
+                        built.version(), e.toString());
+                run.step("installed, but the sync state could not be saved: " + e.getMessage());
+            } else {
+                move(ROLLING_BACK);
+                local.trustedVersion = trusted;
+                local.etag = etag;
+                local.manifestSha256 = sha;
+                local.versionCleared = cleared;
+                try {
+                    store.activate(previous.get().id());
+                } catch (IOException | RuntimeException again) {
+                    e.addSuppressed(again);
+                    throw e;
+                }
                 discard(built);
                 emit(l -> l.rolledBack(previous.get(), "could not record the install: " + e.getMessage()));
                 run.step("rolled back to version " + previous.get().version() + ": " + e.getMessage());
+                throw e;
             }
-            throw e;
         }
         move(COMMITTED);
         run.step("version " + built.version() + " active (generation " + built.id() + ", " + built.recordCount()
                 + " records)");
-        cleanUp(built);
+        cleanUp(built, previous);
     }
 
     /** Deletes generations beyond the ones kept for rollback, the downloads, and unneeded manifests. */
-    private void cleanUp(Generation current) {
+    private void cleanUp(Generation current, Optional<Generation> previous) {
         try {
-            List<Generation> kept = store.generations();
-            int keep = config.keepGenerations();
+            // Keep the active generation and the one rollback() returns to first, then the newest others.
+            List<Generation> byPriority = new ArrayList<>();
+            byPriority.add(current);
+            previous.ifPresent(byPriority::add);
+            for (Generation g : store.generations()) {
+                if (byPriority.stream().noneMatch(k -> k.id() == g.id())) {
+                    byPriority.add(g);
+                }
+            }
             List<Long> keptVersions = new ArrayList<>();
-            int others = 0;
-            for (Generation g : kept) {
-                if (g.id() == current.id() || others++ < keep - 1) {
+            for (int i = 0; i < byPriority.size(); i++) {
+                Generation g = byPriority.get(i);
+                if (i < Math.max(1, config.keepGenerations())) {
                     keptVersions.add(g.version());
                 } else {
                     store.deleteGeneration(g.id());
@@ -569,7 +629,7 @@ final class SyncStateMachine {
     // ---------------------------------------------------------------------------------------- manual actions
 
     Generation rollback() throws IOException {
-        lock.lock();
+        enter();
         try {
             Generation g = store.rollback();
             local.record(config.clock().instant(), "rollback", g.version(), "rolled back to generation " + g.id()
@@ -584,7 +644,7 @@ final class SyncStateMachine {
     }
 
     void clearVersion() throws IOException {
-        lock.lock();
+        enter();
         try {
             local.record(config.clock().instant(), "clear", local.trustedVersion,
                     "trusted version forgotten; the next check installs what the source serves");
@@ -627,7 +687,10 @@ final class SyncStateMachine {
     private void emit(Consumer<SyncListener> event) {
         try {
             event.accept(config.listener());
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            // An AssertionError or a Kotlin TODO() in a listener must not break an install either.
             LOG.warn("sync listener failed (ignored): {}", e.toString(), e);
         }
     }

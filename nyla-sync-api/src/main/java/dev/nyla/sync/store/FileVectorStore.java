@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * &lt;dir&gt;/CURRENT                    {"active": 7, "previous": [6]}, replaced atomically
  * &lt;dir&gt;/generations/g-7/records.nyr   the generation's records in the nyla record format (with SHA-256 trailer)
  * &lt;dir&gt;/generations/g-7/generation.json
+ * &lt;dir&gt;/LAST_ID                    the highest generation id handed out, so none is reused
  * &lt;dir&gt;/tmp/                       work in progress; emptied at open
  * </pre>
  * A generation is written under {@code tmp/}, forced to disk, and renamed into {@code generations/} in one
@@ -67,6 +68,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
     private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
     private static final String RECORDS = "records.nyr";
     private static final String GENERATION = "generation.json";
+    private static final String LAST_ID = "LAST_ID";
 
     private final Path root;
     private final Path generationsDir;
@@ -129,6 +131,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
         Files.createDirectories(tmpDir);
         Current current = readCurrent();
         long highest = Math.max(current.active, current.previous.stream().mapToLong(Long::longValue).max().orElse(0));
+        highest = Math.max(highest, readLastId());
         List<Path> dirs;
         try (Stream<Path> list = Files.list(generationsDir)) {
             dirs = list.sorted().toList();
@@ -161,6 +164,17 @@ public final class FileVectorStore extends SnapshotVectorStore {
         reserveGenerationIds(highest);
         if (current.active != 0) {
             restoreActivation(current.active, current.previous);
+        }
+    }
+
+    private long readLastId() throws IOException {
+        Path file = root.resolve(LAST_ID);
+        try {
+            return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (NumberFormatException e) {
+            throw new StoreException(file.toString(), "content", "the last generation id", "unreadable");
         }
     }
 
@@ -223,7 +237,10 @@ public final class FileVectorStore extends SnapshotVectorStore {
 
     @Override
     void persistCommit(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) throws IOException {
+        // Taken for good before anything else, so an id is never handed out twice, whatever happens later.
+        DurableFiles.writeAtomically(root.resolve(LAST_ID), Long.toString(g.id()).getBytes(StandardCharsets.US_ASCII));
         Path work = tmpDir.resolve("g-" + g.id());
+        DurableFiles.deleteRecursively(work);
         Files.createDirectories(work);
         writeRecords(work.resolve(RECORDS), g, tenants);
         ObjectNode n = JSON.createObjectNode();
@@ -258,8 +275,13 @@ public final class FileVectorStore extends SnapshotVectorStore {
     void persistMutation(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants)
             throws IOException {
         Path work = tmpDir.resolve("g-" + g.id() + "-" + RECORDS);
-        writeRecords(work, g, tenants);
-        DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()).resolve(RECORDS));
+        try {
+            writeRecords(work, g, tenants);
+            DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()).resolve(RECORDS));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(work);
+            throw e;
+        }
     }
 
     @Override
@@ -269,7 +291,14 @@ public final class FileVectorStore extends SnapshotVectorStore {
         }
         Path doomed = tmpDir.resolve("deleted-g-" + generationId);
         DurableFiles.moveAtomically(generationsDir.resolve("g-" + generationId), doomed);
-        DurableFiles.deleteRecursively(doomed);
+        // The rename is the point of no return: the generation is gone. Reclaiming its space is best effort,
+        // and whatever remains under tmp/ is removed at the next open.
+        try {
+            DurableFiles.deleteRecursively(doomed);
+        } catch (IOException e) {
+            LOG.warn("{}: generation {} deleted, but its files in {} remain until the next open: {}", location(),
+                    generationId, doomed, e.toString());
+        }
     }
 
     @Override

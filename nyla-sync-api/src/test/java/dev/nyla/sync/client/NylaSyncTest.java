@@ -576,6 +576,109 @@ class NylaSyncTest {
         }
     }
 
+    @Test
+    void aListenerThrowingAnErrorBreaksNeitherTheInstallNorLaterRuns() throws IOException {
+        releases.publish(V1);
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = closeLater(builder(store).listener(new SyncListener() {
+            @Override
+            public void downloadProgress(String file, long bytes, long totalBytes, int stagePercent) {
+                throw new AssertionError("a listener bug");
+            }
+        }).build());
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        assertEquals(SyncState.IDLE, sync.status().state());
+        assertEquals(SyncResult.Outcome.UP_TO_DATE, sync.checkNow().outcome());
+    }
+
+    @Test
+    void aListenerCallingBackIntoTheClientIsRefusedInsteadOfRunningInsideTheSwap() throws IOException {
+        releases.publish(V1);
+        releases.publish(V2);
+        MemoryVectorStore store = new MemoryVectorStore();
+        List<Exception> refused = new ArrayList<>();
+        NylaSync[] self = new NylaSync[1];
+        self[0] = closeLater(builder(store).listener(new SyncListener() {
+            @Override
+            public void swapped(Generation previous, Generation current) {
+                try {
+                    self[0].rollback();
+                } catch (Exception e) {
+                    refused.add(e);
+                }
+            }
+        }).build());
+        assertEquals(SyncResult.Outcome.INSTALLED, self[0].checkNow().outcome());
+        assertInstanceOf(IllegalStateException.class, refused.get(0));
+        assertEquals(2, activeVersion(store));
+    }
+
+    @Test
+    void afterAManualRollbackTheNextInstallKeepsTheRollbackTargetNotTheRejectedVersion() throws IOException {
+        releases.publish(V1);
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = client(store);
+        sync.checkNow();
+        releases.publish(V2);
+        sync.checkNow();
+        sync.rollback();
+        releases.publish(V3);
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        assertEquals(List.of(3L, 1L), store.generations().stream().map(Generation::version).sorted(
+                java.util.Comparator.reverseOrder()).toList());
+        assertEquals(1, sync.rollback().version());
+    }
+
+    @Test
+    void aLocalRebuildIsReplacedOnceTheSourceIsBackEvenWhenAVersionWasTrustedBefore() throws IOException {
+        releases.publish(V1);
+        Path stateDir = dir.resolve("state");
+        try (MemoryVectorStore store = new MemoryVectorStore();
+             NylaSync sync = builder(store).stateDirectory(stateDir).build()) {
+            assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        }
+        Path hidden = dir.resolve("hidden");
+        Files.move(releases.host, hidden);
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = closeLater(builder(store).stateDirectory(stateDir)
+                .localRebuild(Corpus.of(V1.subList(0, 50)), Releases.EMBEDDER).build());
+        assertEquals(SyncResult.Outcome.REBUILT_LOCALLY, sync.checkNow().outcome());
+        Files.move(hidden, releases.host);
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(expected(V1), contents(store));
+    }
+
+    @Test
+    void anExpiredInstalledManifestIsNotHiddenByNotModifiedAnswers() throws IOException {
+        releases.publish(V1, Publisher.builder().expiresAfter(Duration.ofDays(1)));
+        MemoryVectorStore store = new MemoryVectorStore();
+        Duration[] skew = {Duration.ZERO};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.now().plus(skew[0]);
+            }
+        };
+        NylaSync sync = closeLater(builder(store).clock(clock).build());
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        assertEquals(SyncResult.Outcome.UP_TO_DATE, sync.checkNow().outcome());
+        skew[0] = Duration.ofDays(2);
+        SyncResult r = sync.checkNow();
+        assertInstanceOf(ExpiredManifestException.class, r.failure().orElseThrow(), r.steps().toString());
+        assertEquals(1, activeVersion(store), "the installed version keeps serving");
+    }
+
     private PayloadFile file(Manifest m, Compression c) {
         return m.payload().files().stream().filter(f -> f.compression() == c).findFirst().orElseThrow();
     }

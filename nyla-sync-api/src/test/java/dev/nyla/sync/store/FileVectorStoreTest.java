@@ -59,4 +59,15 @@ class FileVectorStoreTest extends VectorStoreContract {
         assertTrue(e.getMessage().contains("records.nyr"), e.getMessage());
         store = null;
     }
+
+    @Test
+    void generationIdsAreNeverReusedEvenAfterTheNewestWasDeletedAndTheStoreReopened() throws IOException {
+        Generation a = installAndActivate(1, TestData.records(MODEL, "t", 3, 1, Map.of()));
+        Generation b = install(MODEL, 2, List.of());
+        store.deleteGeneration(b.id());
+        store.close();
+        store = openStore(dir);
+        assertTrue(install(MODEL, 3, List.of()).id() > b.id());
+        assertEquals(a.id(), store.activeGeneration().orElseThrow().id());
+    }
 }
