@@ -1,33 +1,33 @@
 package dev.nyla.sync.cli;
 
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.SimpleFileServer;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestRequest;
-import dev.nyla.sync.artifact.ManifestResponse;
 import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordEntry;
-import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.embed.HashingEmbedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.GenerationSpec;
-import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -47,8 +46,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nyla-sync demo}: the whole distribution loop on the project's own documentation, with no set-up.
  *
- * <p>This version runs on the foundation alone: an in-process lexical embedder and an in-memory store.
- * The client steps (verify, install, delta, rollback) are spelled out here; the sync engine takes them over.
+ * <p>The publisher writes a site directory, served over HTTP on loopback; the sync client installs from it
+ * into a file store. It uses an in-process lexical embedder until the MiniLM module lands.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Publish this project's documentation as a signed artifact, install it, search it, "
@@ -97,106 +96,105 @@ final class DemoCommand implements Callable<Integer> {
                 SigningKeys.keyId(keys.getPublic()));
         line("embedder: a lexical hashing embedder (no model files needed); MiniLM comes with nyla-sync-embedder-djl");
 
-        title("2. Client: fetch the manifest, check the signature, verify every byte, install, activate");
-        List<PublicKey> trusted = List.of(SigningKeys.readPublicKey(workdir.resolve("release.pub")));
-        ArtifactSource source = new DirectoryArtifactSource(site);
-        VectorStore store = new MemoryVectorStore();
-        t0 = System.nanoTime();
-        ManifestResponse.Fetched first = (ManifestResponse.Fetched) source.fetchManifest(ManifestRequest.unconditional());
-        Manifest m1 = Artifacts.verifyManifest(first.manifest(), first.signature(), trusted, source.describe());
-        Generation g1 = installFull(store, source, m1);
-        store.activate(g1.id());
-        line("installed version %d (%d records) as generation %d in %s", m1.version(), g1.recordCount(), g1.id(), ms(t0));
+        title("2. Client: NylaSync over HTTP (loopback) into a file store: check, verify, download, install, swap");
+        HttpServer server = SimpleFileServer.createFileServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                site, SimpleFileServer.OutputLevel.NONE);
+        server.start();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        PublicKey trusted = SigningKeys.readPublicKey(workdir.resolve("release.pub"));
+        try (HttpArtifactSource http = HttpArtifactSource.builder(url).build();
+             FileVectorStore store = FileVectorStore.open(workdir.resolve("store"));
+             NylaSync sync = client(http, store, trusted, embedder).build()) {
+            SyncResult r1 = sync.checkNow();
+            requireCurrent(r1);
+            line("installed version %d from %s by %s: %s downloaded, verified and installed in %s", r1.toVersion(), url,
+                    route(r1), bytes(r1.bytesDownloaded()), ms(r1.elapsed()));
+            line("store %s, generation %d; client state in %s", store.location(),
+                    store.activeGeneration().orElseThrow().id(), workdir.resolve("store/sync"));
 
-        title("3. Search version 1");
-        String[] questions = {"How do I run the tests?", "What does the manifest record?",
-                "What happens when a signature does not verify?"};
-        for (String q : questions) {
-            ask(store, embedder, q);
+            title("3. Search version 1");
+            String[] questions = {"How do I run the tests?", "What does the manifest record?",
+                    "What happens when a signature does not verify?"};
+            for (String q : questions) {
+                ask(store, embedder, q);
+            }
+
+            title("4. Check again: nothing changed");
+            SyncResult again = sync.checkNow();
+            line("%s -> %s", again.steps().get(0), again.outcome() == SyncResult.Outcome.UP_TO_DATE
+                    ? "up to date, nothing downloaded" : again.outcome());
+
+            title("5. Publisher: edit the docs, publish version 2 incrementally (same site, like a CDN)");
+            List<SourceRecord> edited = new ArrayList<>(v1Corpus.records());
+            // Remove one chunk, edit one, add one; with a one-chunk corpus there is nothing to remove.
+            String removed = edited.size() > 1 ? edited.remove(edited.size() - 1).id() : "nothing";
+            SourceRecord changed = edited.get(0);
+            edited.set(0, new SourceRecord(changed.tenant(), changed.id(), changed.text() + "\n\nEdited for version 2.",
+                    changed.metadata()));
+            edited.add(new SourceRecord(VectorRecord.DEFAULT_TENANT, "CHANGELOG.md#whats-new",
+                    "What's new in version 2: rollback keeps the previous generation, so a bad release is undone in one step.",
+                    Map.of("source", "CHANGELOG.md", "title", "What's new")));
+            t0 = System.nanoTime();
+            PublishResult v2 = publishers.label("docs v2").build().publish(Corpus.of(edited), site, site);
+            line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
+                    v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
+            line("removed %s; delta %s vs full %s (%.1f%%)", removed, bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
+                    100.0 * v2.deltaBytes() / v2.fullBytes());
+
+            title("6. Client: the manifest changed; only the delta is downloaded and applied to a copy of generation 1");
+            SyncResult r2 = sync.checkNow();
+            requireCurrent(r2);
+            line("%s: downloaded %s of a %s full payload (%.1f%%) in %s; version %d now serving (%d records)",
+                    route(r2), bytes(r2.bytesDownloaded()), bytes(r2.fullPayloadBytes()),
+                    100.0 * r2.bytesDownloaded() / Math.max(1, r2.fullPayloadBytes()), ms(r2.elapsed()), r2.toVersion(),
+                    store.activeGeneration().orElseThrow().recordCount());
+            ask(store, embedder, "What is new in version 2?");
+
+            title("7. Tampering is refused and the installed version keeps serving");
+            Path tampered = workdir.resolve("tampered");
+            copyDirectory(site, tampered);
+            Path manifestFile = tampered.resolve(Manifest.FILE_NAME);
+            Files.writeString(manifestFile, Files.readString(manifestFile).replace("\"percent\" : 100", "\"percent\" : 99"));
+            try (NylaSync mirror = client(new DirectoryArtifactSource(tampered), store, trusted, embedder)
+                    .stateDirectory(workdir.resolve("mirror-client")).build()) {
+                refused("edited manifest", mirror.checkNow());
+                copyDirectory(site, tampered);
+                for (PayloadFile payload : v2.manifest().payload().files()) {
+                    Path payloadFile = tampered.resolve(payload.name());
+                    byte[] b = Files.readAllBytes(payloadFile);
+                    b[b.length / 2] ^= 1;
+                    Files.write(payloadFile, b);
+                }
+                // forceUpdate reinstalls version 2 in full, so every payload file is read and checked.
+                refused("one flipped payload bit", mirror.forceUpdate());
+            }
+            line("still serving version %d", store.activeGeneration().orElseThrow().version());
+
+            title("8. Roll back to version 1");
+            Generation back = sync.rollback();
+            line("rolled back to version %d (generation %d); version %d stays trusted, so it is not reinstalled",
+                    back.version(), back.id(), sync.status().trustedVersion());
+            ask(store, embedder, "What is new in version 2?");
+        } finally {
+            server.stop(0);
         }
-
-        title("4. Check again: nothing changed");
-        ManifestResponse again = source.fetchManifest(ManifestRequest.ifNoneMatch(first.etag()));
-        line("manifest ETag unchanged -> %s", again instanceof ManifestResponse.NotModified ? "up to date, nothing downloaded"
-                : "changed");
-
-        title("5. Publisher: edit the docs, publish version 2 incrementally (same site, like a CDN)");
-        List<SourceRecord> edited = new ArrayList<>(v1Corpus.records());
-        // Remove one chunk, edit one, add one; with a one-chunk corpus there is nothing to remove.
-        String removed = edited.size() > 1 ? edited.remove(edited.size() - 1).id() : "nothing";
-        SourceRecord changed = edited.get(0);
-        edited.set(0, new SourceRecord(changed.tenant(), changed.id(), changed.text() + "\n\nEdited for version 2.",
-                changed.metadata()));
-        edited.add(new SourceRecord(VectorRecord.DEFAULT_TENANT, "CHANGELOG.md#whats-new",
-                "What's new in version 2: rollback keeps the previous generation, so a bad release is undone in one step.",
-                Map.of("source", "CHANGELOG.md", "title", "What's new")));
-        t0 = System.nanoTime();
-        PublishResult v2 = publishers.label("docs v2").build().publish(Corpus.of(edited), site, site);
-        line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
-                v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
-        line("removed %s; delta %s vs full %s (%.1f%%)", removed, bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
-                100.0 * v2.deltaBytes() / v2.fullBytes());
-
-        title("6. Client: the manifest changed; download only the delta and build generation 2 from generation 1");
-        ManifestResponse response = source.fetchManifest(ManifestRequest.ifNoneMatch(first.etag()));
-        ManifestResponse.Fetched second = (ManifestResponse.Fetched) response;
-        Manifest m2 = Artifacts.verifyManifest(second.manifest(), second.signature(), trusted, source.describe());
-        t0 = System.nanoTime();
-        Delta delta = m2.deltaFrom(m1.version()).orElseThrow();
-        Generation g2 = installDelta(store, source, m2, delta, g1);
-        store.activate(g2.id());
-        line("applied %d upserts and %d deletes in %s; version %d now serving (%d records)", delta.upserts(),
-                delta.deletes(), ms(t0), m2.version(), g2.recordCount());
-        ask(store, embedder, "What is new in version 2?");
-
-        title("7. Tampering is refused and the installed version keeps serving");
-        Path tampered = workdir.resolve("tampered");
-        copyDirectory(site, tampered);
-        Path manifestFile = tampered.resolve(Manifest.FILE_NAME);
-        Files.writeString(manifestFile, Files.readString(manifestFile).replace("\"percent\" : 100", "\"percent\" : 99"));
-        refused("edited manifest", () -> Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(tampered), trusted));
-        copyDirectory(site, tampered);
-        PayloadFile payload = Artifacts.preferredEncoding(m2.payload().files());
-        Path payloadFile = tampered.resolve(payload.name());
-        byte[] b = Files.readAllBytes(payloadFile);
-        b[b.length / 2] ^= 1;
-        Files.write(payloadFile, b);
-        refused("one flipped payload bit", () -> installFull(store, new DirectoryArtifactSource(tampered), m2));
-        line("still serving version %d", store.activeGeneration().orElseThrow().version());
-
-        title("8. Roll back to version 1");
-        Generation back = store.rollback();
-        line("rolled back to version %d (generation %d)", back.version(), back.id());
-        ask(store, embedder, "What is new in version 2?");
         out.println();
-        line("artifact, keys and tampered copies are in %s", workdir);
+        line("artifact, keys, store and tampered copies are in %s", workdir);
         return 0;
     }
 
-    private Generation installFull(VectorStore store, ArtifactSource source, Manifest m) throws IOException {
-        PayloadFile file = Artifacts.preferredEncoding(m.payload().files());
-        try (GenerationWriter w = store.newGeneration(GenerationSpec.of(m.version(), m.label(), m.model()));
-             RecordFileReader r = Artifacts.openRecordFile(source, file, m.model().dimension())) {
-            for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
-                w.add(((RecordEntry.Upsert) e.get()).record());
-            }
-            return w.commit();
+    private static NylaSync.Builder client(ArtifactSource source, VectorStore store, PublicKey key, Embedder embedder) {
+        return NylaSync.builder().source(source).store(store).publicKey(key).queryEmbedder(embedder);
+    }
+
+    private static void requireCurrent(SyncResult r) throws IOException {
+        if (!r.isCurrent()) {
+            throw r.failure().orElse(new NylaSyncException("sync ended " + r.outcome() + ": " + r.steps()));
         }
     }
 
-    private Generation installDelta(VectorStore store, ArtifactSource source, Manifest m, Delta delta, Generation base)
-            throws IOException {
-        PayloadFile file = Artifacts.preferredEncoding(delta.files());
-        try (GenerationWriter w = store.newGeneration(GenerationSpec.of(m.version(), m.label(), m.model()), base.id());
-             RecordFileReader r = Artifacts.openRecordFile(source, file, m.model().dimension())) {
-            for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
-                switch (e.get()) {
-                    case RecordEntry.Upsert u -> w.add(u.record());
-                    case RecordEntry.Delete d -> w.delete(d.tenant(), d.id());
-                }
-            }
-            return w.commit();
-        }
+    private static String route(SyncResult r) {
+        return r.route().map(route -> route.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).orElse("none");
     }
 
     private void ask(VectorStore store, Embedder embedder, String question) throws IOException {
@@ -208,18 +206,12 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    @FunctionalInterface
-    private interface Step {
-        Object run() throws IOException;
-    }
-
-    private void refused(String what, Step step) {
-        try {
-            step.run();
-            throw new IllegalStateException(what + " was accepted");
-        } catch (IOException e) {
-            line("%s -> refused: %s: %s", what, e.getClass().getSimpleName(), abbreviate(e.getMessage(), 150));
+    private void refused(String what, SyncResult r) {
+        if (r.outcome() != SyncResult.Outcome.FAILED || r.failure().isEmpty()) {
+            throw new IllegalStateException(what + " was accepted: " + r.outcome());
         }
+        IOException e = r.failure().get();
+        line("%s -> refused: %s: %s", what, e.getClass().getSimpleName(), abbreviate(e.getMessage(), 150));
     }
 
     private void title(String s) {
@@ -247,6 +239,10 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String ms(long start) {
         return String.format("%.1f ms", (System.nanoTime() - start) / 1e6);
+    }
+
+    private static String ms(java.time.Duration d) {
+        return String.format("%.1f ms", d.toNanos() / 1e6);
     }
 
     private static String bytes(long n) {

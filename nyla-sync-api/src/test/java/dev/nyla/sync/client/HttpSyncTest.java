@@ -1,0 +1,149 @@
+package dev.nyla.sync.client;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.artifact.HttpArtifactSource;
+import dev.nyla.sync.artifact.SourceUnavailableException;
+import dev.nyla.sync.client.FaultyHost.Fault;
+import dev.nyla.sync.store.FileVectorStore;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.VectorStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sync client over real HTTP on loopback, against a host that fails in the ways real hosts and networks
+ * do: 5xx, dropped connections, stalls, a proxy ignoring Range. Every sync completes within the retry budget,
+ * resumes where it broke off, and installs exactly the published records.
+ */
+class HttpSyncTest {
+    private static final List<SourceRecord> V1 = Releases.corpus(3000, 1, 100, false);
+    private static final List<SourceRecord> V2 = Releases.corpus(3000, 2, 100, false);
+
+    @TempDir
+    Path dir;
+    private Releases releases;
+    private FaultyHost host;
+    private HttpArtifactSource source;
+    private FileVectorStore store;
+    private NylaSync sync;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        releases = new Releases(dir);
+        releases.publish(V1);
+        host = new FaultyHost(releases.host);
+        source = HttpArtifactSource.builder(host.uri()).maxAttempts(4).initialBackoff(Duration.ofMillis(2))
+                .maxBackoff(Duration.ofMillis(20)).stallTimeout(Duration.ofMillis(300)).build();
+        store = FileVectorStore.open(dir.resolve("store"));
+        sync = NylaSync.builder().source(source).store(store).publicKey(Releases.KEYS.getPublic())
+                .queryEmbedder(Releases.EMBEDDER).build();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        sync.close();
+        store.close();
+        source.close();
+        host.close();
+    }
+
+    @Test
+    void aCleanSyncThenAConditionalCheckAnsweredWith304() throws IOException {
+        SyncResult first = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, first.outcome(), first.steps().toString());
+        assertEquals(expected(V1), contents(store));
+        assertEquals("identity", host.payloadRequests().get(0).acceptEncoding());
+
+        SyncResult second = sync.checkNow();
+        assertEquals(SyncResult.Outcome.UP_TO_DATE, second.outcome());
+        FaultyHost.Request last = host.requests.get(host.requests.size() - 1);
+        assertEquals(304, last.status());
+        assertNotNull(last.ifNoneMatch());
+    }
+
+    @Test
+    void serverErrorsAndADroppedConnectionAreRetriedAndTheDownloadResumesWithRange() throws IOException {
+        host.inject(Fault.SERVER_ERROR, Fault.RESET_HALFWAY, Fault.SERVER_ERROR);
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(expected(V1), contents(store));
+        List<FaultyHost.Request> payload = host.payloadRequests();
+        assertEquals(4, payload.size(), payload.toString());
+        FaultyHost.Request resumed = payload.get(3);
+        assertEquals(206, resumed.status(), payload.toString());
+        long offset = Long.parseLong(resumed.range().replaceAll("\\D", ""));
+        assertTrue(offset > 0, resumed.range());
+        assertNotNull(resumed.ifRange(), "a resumed request is conditional on the file not having changed");
+        // Resumed bytes are not fetched twice.
+        assertEquals(r.fullPayloadBytes(), r.bytesDownloaded(), "bytes fetched");
+    }
+
+    @Test
+    void aStalledTransferIsAbandonedByTheWatchdogAndResumed() throws IOException {
+        host.inject(Fault.STALL);
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(expected(V1), contents(store));
+        List<FaultyHost.Request> payload = host.payloadRequests();
+        assertEquals(2, payload.size(), payload.toString());
+        assertNotNull(payload.get(1).range(), payload.toString());
+    }
+
+    @Test
+    void aHostIgnoringRangeRestartsTheTransferAndTheResultIsStillExact() throws IOException {
+        host.inject(Fault.RESET_HALFWAY, Fault.IGNORE_RANGE);
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(expected(V1), contents(store));
+        List<FaultyHost.Request> payload = host.payloadRequests();
+        assertEquals(200, payload.get(1).status());
+        assertNotNull(payload.get(1).range());
+    }
+
+    @Test
+    void whenTheRetryBudgetIsSpentTheRunFailsTypedAndTheOldVersionServes() throws IOException {
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        releases.publish(V2);
+        // Four failures for each of the three routes (delta, gzip, plain): every attempt of every route fails.
+        for (int i = 0; i < 12; i++) {
+            host.inject(Fault.SERVER_ERROR);
+        }
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());
+        assertInstanceOf(SourceUnavailableException.class, r.failure().orElseThrow());
+        assertEquals(12, host.payloadRequests().stream().filter(q -> q.status() == 503).count());
+        assertEquals(expected(V1), contents(store));
+        // The host recovers: the next check installs version 2 by its delta.
+        SyncResult next = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, next.outcome(), next.steps().toString());
+        assertEquals(InstallRoute.DELTA, next.route().orElseThrow());
+        assertEquals(expected(V2), contents(store));
+    }
+
+    private static List<String> contents(VectorStore store) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String tenant : store.tenants().toList()) {
+            try (Stream<InventoryEntry> inv = store.inventory(tenant)) {
+                inv.forEach(e -> out.add(tenant + "/" + e.id() + "=" + e.contentHash()));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> expected(List<SourceRecord> records) {
+        String fp = Releases.EMBEDDER.model().fingerprint();
+        return records.stream()
+                .sorted((a, b) -> dev.nyla.sync.RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id()))
+                .map(r -> r.tenant() + "/" + r.id() + "=" + r.contentHash(fp)).toList();
+    }
+}
