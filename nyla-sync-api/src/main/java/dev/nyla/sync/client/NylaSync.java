@@ -273,6 +273,7 @@ public final class NylaSync implements Closeable {
         private double jitter = 0.1;
         private Duration failureBackoff = Duration.ofSeconds(30);
         private ScheduledExecutorService scheduler;
+        private ArtifactSource baseline;
 
         private Builder() {
         }
@@ -395,6 +396,16 @@ public final class NylaSync implements Closeable {
             return this;
         }
 
+        /**
+         * An artifact bundled with the app (typically a {@code ClasspathArtifactSource}) for an offline first
+         * start: installed, with every check but expiry, when nothing is installed and the source cannot be
+         * reached. The next check that reaches the source moves on from it as from any installed version.
+         */
+        public Builder baseline(ArtifactSource baseline) {
+            this.baseline = Objects.requireNonNull(baseline, "baseline");
+            return this;
+        }
+
         /** How often background checks run (default 1 hour). */
         public Builder checkInterval(Duration interval) {
             this.checkInterval = Objects.requireNonNull(interval, "interval");
@@ -472,7 +483,7 @@ public final class NylaSync implements Closeable {
             SyncConfig config = new SyncConfig(source, store, List.copyOf(keys), Optional.ofNullable(expectedModel),
                     approver != null, approver == null ? offer -> true : approver, condition, metered, allowDowngrade,
                     clientId, state, listener, clock, maxManifestBytes, keepGenerations,
-                    Optional.ofNullable(rebuildCorpus), Optional.ofNullable(rebuildEmbedder));
+                    Optional.ofNullable(rebuildCorpus), Optional.ofNullable(rebuildEmbedder), Optional.ofNullable(baseline));
             return new NylaSync(this, config);
         }
     }

@@ -19,5 +19,5 @@ record SyncConfig(ArtifactSource source, VectorStore store, List<PublicKey> trus
                   Predicate<UpdateOffer> condition, BooleanSupplier metered, boolean allowDowngrade,
                   String clientId, Optional<Path> stateDirectory, SyncListener listener, Clock clock,
                   long maxManifestBytes, int keepGenerations, Optional<Corpus> rebuildCorpus,
-                  Optional<Embedder> rebuildEmbedder) {
+                  Optional<Embedder> rebuildEmbedder, Optional<ArtifactSource> baseline) {
 }

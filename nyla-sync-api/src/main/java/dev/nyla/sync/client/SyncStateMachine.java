@@ -5,6 +5,7 @@ import static dev.nyla.sync.client.SyncState.*;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.Compression;
 import dev.nyla.sync.artifact.Delta;
@@ -142,6 +143,8 @@ final class SyncStateMachine {
         final long started = System.nanoTime();
         final long fromVersion;
         final List<String> steps = new ArrayList<>();
+        /** The primary source, or the bundled baseline when the primary cannot be reached on a first start. */
+        ArtifactSource source = config.source();
         long bytes;
         long fullBytes;
         Manifest offered;
@@ -246,14 +249,23 @@ final class SyncStateMachine {
         String etag = forced || !artifactActive || expired ? "" : local.etag;
         ManifestResponse response;
         try {
-            response = config.source().fetchManifest(new ManifestRequest(etag, config.maxManifestBytes()));
+            response = run.source.fetchManifest(new ManifestRequest(etag, config.maxManifestBytes()));
         } catch (IOException e) {
-            if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
-                run.step("manifest unavailable from " + config.source().describe() + " (" + e.getMessage()
-                        + "); nothing is installed, so rebuilding locally");
-                return installLocally(run, e);
+            if (active.isPresent()) {
+                throw e;
             }
-            throw e;
+            if (config.baseline().isEmpty()) {
+                return rebuildOrThrow(run, e);
+            }
+            run.source = config.baseline().get();
+            run.step("manifest unavailable from " + config.source().describe() + " (" + e.getMessage()
+                    + "); nothing is installed, so installing the bundled baseline from " + run.source.describe());
+            try {
+                response = run.source.fetchManifest(new ManifestRequest("", config.maxManifestBytes()));
+            } catch (IOException baselineFailure) {
+                e.addSuppressed(baselineFailure);
+                return rebuildOrThrow(run, e);
+            }
         }
         if (response instanceof ManifestResponse.NotModified) {
             run.step("manifest not modified since the last check");
@@ -263,8 +275,9 @@ final class SyncStateMachine {
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
         ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
-        String name = config.source().describe() + "/" + Manifest.FILE_NAME;
-        Manifest manifest = verify(fetched, name, now);
+        String name = run.source.describe() + "/" + Manifest.FILE_NAME;
+        // A baseline bundled in the application is as old as the application: its expiry is not held against it.
+        Manifest manifest = verify(fetched, name, now, run.source == config.source());
         run.offered = manifest;
         run.fullBytes = manifest.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
         boolean installed = artifactActive && manifest.version() == local.trustedVersion;
@@ -304,13 +317,14 @@ final class SyncStateMachine {
     }
 
     /** TUF order after the size cap: signature, version, expiry, then the model guard and the payload kind. */
-    private Manifest verify(ManifestResponse.Fetched fetched, String name, Instant now) throws IOException {
+    private Manifest verify(ManifestResponse.Fetched fetched, String name, Instant now, boolean checkExpiry)
+            throws IOException {
         Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), config.trustedKeys(), name);
         if (m.version() < local.trustedVersion && !config.allowDowngrade()) {
             throw new DowngradeException(name, "version", "at least the trusted version " + local.trustedVersion
                     + " (a downgrade needs allowDowngrade)", m.version());
         }
-        if (!now.isBefore(m.expiresAt())) {
+        if (checkExpiry && !now.isBefore(m.expiresAt())) {
             throw new ExpiredManifestException(name, "expiresAt", "a time after now (" + now + ")", m.expiresAt());
         }
         if (config.expectedModel().isPresent() && !config.expectedModel().get().isCompatibleWith(m.model())) {
@@ -399,7 +413,7 @@ final class SyncStateMachine {
             } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
                 IOException cause = e instanceof IOException io ? io
                         : e instanceof UncheckedIOException u ? u.getCause()
-                        : new MalformedArtifactException(config.source().describe(), "payload", "valid records",
+                        : new MalformedArtifactException(run.source.describe(), "payload", "valid records",
                         e.getMessage());
                 run.bytes += downloads.takeFetchedBytes();
                 run.step(route + " failed: " + cause.getMessage());
@@ -424,6 +438,15 @@ final class SyncStateMachine {
         throw last;
     }
 
+    /** With nothing installed and no artifact reachable: the local rebuild if configured, else the failure. */
+    private SyncResult rebuildOrThrow(Run run, IOException why) throws IOException {
+        if (config.rebuildCorpus().isEmpty()) {
+            throw why;
+        }
+        run.step("no artifact reachable (" + why.getMessage() + "); nothing is installed, so rebuilding locally");
+        return installLocally(run, why);
+    }
+
     /** The local rebuild when the source cannot be reached at all and nothing is installed. */
     private SyncResult installLocally(Run run, IOException why) throws IOException {
         Generation built = buildLocally(run);
@@ -440,7 +463,7 @@ final class SyncStateMachine {
         move(DOWNLOADING);
         run.step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
         emit(l -> l.routeStarted(route, file.size()));
-        downloads.fetch(config.source(), file, bytes -> emit(l -> l.downloadProgress(file.name(), bytes, file.size(),
+        downloads.fetch(run.source, file, bytes -> emit(l -> l.downloadProgress(file.name(), bytes, file.size(),
                 file.size() == 0 ? 100 : (int) (bytes * 100 / file.size()))));
         run.bytes += downloads.takeFetchedBytes();
         move(VERIFYING);

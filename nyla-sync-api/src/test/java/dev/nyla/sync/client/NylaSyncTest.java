@@ -510,6 +510,24 @@ class NylaSyncTest {
     }
 
     @Test
+    void aBundledBaselineIsInstalledWhenTheSourceIsUnreachableOnAFirstStart() throws IOException {
+        releases.publish(V1, Publisher.builder().expiresAfter(Duration.ofDays(1)));
+        Path primary = dir.resolve("cdn");
+        MemoryVectorStore store = new MemoryVectorStore();
+        // Months after the app shipped: the bundled manifest has long expired, which a baseline may.
+        NylaSync sync = closeLater(NylaSync.builder().source(new DirectoryArtifactSource(primary)).store(store)
+                .baseline(new DirectoryArtifactSource(releases.host)).publicKey(Releases.KEYS.getPublic())
+                .queryEmbedder(Releases.EMBEDDER).clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(90))).build());
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertTrue(r.steps().get(0).contains("bundled baseline"), r.steps().toString());
+        assertEquals(expected(V1), contents(store));
+        // Once something is installed the baseline is not used again: an unreachable source is a failure.
+        assertEquals(SyncResult.Outcome.FAILED, sync.checkNow().outcome());
+        assertEquals(1, activeVersion(store));
+    }
+
+    @Test
     void withNoSourceAndNothingInstalledTheBundledCorpusIsEmbeddedLocally() throws IOException {
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = closeLater(builder(store).localRebuild(Corpus.of(V1), Releases.EMBEDDER).build());
