@@ -65,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * responses, and a {@code 416} for a range inside what the caller asked for fail with
  * {@link IntegrityException}; {@code 404} and {@code 410} with {@link FileNotFoundException}. None of these
  * is retried, nor is any other {@code 4xx} except {@code 408} and {@code 429}: those, {@code 5xx}, I/O
- * errors, timeouts, stalls and early ends are.
+ * errors, timeouts, stalls and early ends are. The stream moves bytes and checks only what the HTTP
+ * headers promise; the caller verifies the file against its manifest entry (size and SHA-256, e.g. with
+ * {@link VerifyingInputStream}), which also catches a file replaced by another of the same size between
+ * two requests of a host that gives no validator.
  *
  * <p><b>Retry budget.</b> Each {@code fetchManifest} file and each opened stream has a budget of
  * {@linkplain Builder#maxAttempts(int) maxAttempts} attempts in a row, spent across all the reconnections
@@ -266,7 +269,8 @@ public final class HttpArtifactSource implements ArtifactSource {
                 throw new LimitExceededException(uri.toString(), "size", "at most " + max + " bytes",
                         declared + " bytes (Content-Length)");
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(declared >= 0 ? (int) declared : 8192);
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(declared >= 0 ? declared : 8192,
+                    1 << 20));
             byte[] buffer = new byte[8192];
             long count = 0;
             for (int n; (n = body.read(buffer, 0, buffer.length)) >= 0; ) {
@@ -405,6 +409,9 @@ public final class HttpArtifactSource implements ArtifactSource {
      */
     static long backoffCeilingNanos(int failedAttempt, long initialNanos, long maxNanos) {
         int shift = failedAttempt - 1;
+        if (initialNanos == 0) {
+            return 0;
+        }
         if (shift >= 62 || initialNanos > (maxNanos >> shift)) {
             return maxNanos;
         }
@@ -470,6 +477,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         /** Offset in the file at which the current body must end, -1 when unknown. */
         private long expectedEnd = -1;
         private boolean finished;
+        private IOException failure;
         private volatile BodyStream body;
         private volatile boolean closed;
 
@@ -490,9 +498,22 @@ public final class HttpArtifactSource implements ArtifactSource {
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             ensureStreamOpen();
+            if (failure != null) {
+                throw failure;
+            }
             if (len == 0) {
                 return 0;
             }
+            try {
+                return readSomething(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                // A failure is final: reading on must not start a new round of requests.
+                failure = e instanceof IOException io ? io : new IOException(reason(e), e);
+                throw e;
+            }
+        }
+
+        private int readSomething(byte[] b, int off, int len) throws IOException {
             while (true) {
                 ensureStreamOpen();
                 if (finished) {
@@ -535,8 +556,12 @@ public final class HttpArtifactSource implements ArtifactSource {
                         + " its headers announced");
             }
             if (total >= 0 && position < total) {
+                if (expectedEnd < 0) {
+                    throw new EOFException("the response ended at byte " + position + " of the " + total
+                            + " the file has");
+                }
                 // The server sent all of a shorter range than asked for (some CDNs cap ranges): not a failure,
-                // the loop asks for the rest.
+                // as it delivered at least one new byte; the loop asks for the rest.
                 return;
             }
             finished = true;

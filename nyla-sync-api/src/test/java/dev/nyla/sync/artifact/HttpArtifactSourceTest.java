@@ -107,7 +107,9 @@ class HttpArtifactSourceTest {
         base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/kb");
     }
 
+    // In a thread of its own so that a source whose close() hangs fails the test instead of the build.
     @AfterEach
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stop() {
         release.countDown();
         for (HttpArtifactSource s : sources) {
@@ -384,6 +386,24 @@ class HttpArtifactSourceTest {
     }
 
     @Test
+    void aServerThatSendsShorterRangesThanAskedIsAskedForTheRestWithoutCountingFailures() throws IOException {
+        int slice = 10_000;
+        responder = (ex, n) -> {
+            byte[] bytes = bytesOf(plain().name());
+            int start = (int) rangeStart(seen.get(n - 1));
+            int end = Math.min(bytes.length, start + slice);
+            ex.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (end - 1) + "/" + bytes.length);
+            ex.sendResponseHeaders(206, end - start);
+            ex.getResponseBody().write(bytes, start, end - start);
+        };
+        byte[] bytes = bytesOf(plain().name());
+        try (InputStream in = source(builder().maxAttempts(1)).open(plain().name(), 1)) {
+            assertArrayEquals(Arrays.copyOfRange(bytes, 1, bytes.length), in.readAllBytes());
+        }
+        assertEquals((bytes.length - 1 + slice - 1) / slice, seen.size());
+    }
+
+    @Test
     void aServerThatIgnoresTheRangeRestartsTheFileAndTheBytesStillMatch() throws IOException {
         int half = (int) plain().size() / 2;
         responder = (ex, n) -> {
@@ -503,7 +523,9 @@ class HttpArtifactSourceTest {
         try (InputStream in = source(builder().maxResponseBytes(1000)).open(plain().name(), 0)) {
             LimitExceededException e = assertThrows(LimitExceededException.class, in::readAllBytes);
             assertEquals(url(plain().name()), e.subject());
+            assertSame(e, assertThrows(LimitExceededException.class, in::read), "a failure is final");
         }
+        assertEquals(1, seen.size());
     }
 
     @Test
