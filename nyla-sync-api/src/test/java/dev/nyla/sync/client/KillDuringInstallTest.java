@@ -46,7 +46,7 @@ class KillDuringInstallTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aKilledInstallLeavesExactlyTheOldOrTheNewVersion() throws Exception {
-        int trials = Integer.getInteger("nyla.kill.trials", 16);
+        int trials = Integer.getInteger("nyla.kill.trials", 24);
         long seed = Long.getLong("nyla.kill.seed", System.nanoTime());
         Random random = new Random(seed);
         Releases releases = new Releases(dir.resolve("releases"));

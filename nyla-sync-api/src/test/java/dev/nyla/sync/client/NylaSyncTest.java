@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.ClasspathArtifactSource;
 import dev.nyla.sync.artifact.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.DowngradeException;
@@ -513,10 +514,12 @@ class NylaSyncTest {
     void aBundledBaselineIsInstalledWhenTheSourceIsUnreachableOnAFirstStart() throws IOException {
         releases.publish(V1, Publisher.builder().expiresAfter(Duration.ofDays(1)));
         Path primary = dir.resolve("cdn");
+        // The artifact as an app bundles it: resources under host/ in its class path.
+        java.net.URLClassLoader bundled = closeLater(new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, null));
         MemoryVectorStore store = new MemoryVectorStore();
         // Months after the app shipped: the bundled manifest has long expired, which a baseline may.
         NylaSync sync = closeLater(NylaSync.builder().source(new DirectoryArtifactSource(primary)).store(store)
-                .baseline(new DirectoryArtifactSource(releases.host)).publicKey(Releases.KEYS.getPublic())
+                .baseline(new ClasspathArtifactSource(bundled, "host")).publicKey(Releases.KEYS.getPublic())
                 .queryEmbedder(Releases.EMBEDDER).clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(90))).build());
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
