@@ -88,7 +88,7 @@ public class RecordFileBenchmark {
         Random random = new Random(42);
         pool = new float[1024][];
         for (int i = 0; i < pool.length; i++) {
-            pool[i] = unit(random, dimension);
+            pool[i] = Vectors.unit(random, dimension);
         }
         Path plainFile = dir.resolve("records.nyr");
         writeTo(plainFile);
@@ -215,19 +215,5 @@ public class RecordFileBenchmark {
         }
         return new PayloadFile(file.getFileName().toString(), Files.size(file), HexFormat.of().formatHex(sha.digest()),
                 compression, uncompressed);
-    }
-
-    private static float[] unit(Random random, int dimension) {
-        float[] v = new float[dimension];
-        double norm = 0;
-        for (int i = 0; i < dimension; i++) {
-            v[i] = (float) random.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < dimension; i++) {
-            v[i] *= inv;
-        }
-        return v;
     }
 }

@@ -271,7 +271,6 @@ final class SyncStateMachine {
             run.step("manifest not modified since the last check");
             emit(l -> l.checkFinished(0, false));
             move(UP_TO_DATE);
-            local.record(now, "check", local.trustedVersion, "not modified");
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
         ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
@@ -287,7 +286,6 @@ final class SyncStateMachine {
             move(UP_TO_DATE);
             local.etag = fetched.etag();
             local.manifestSha256 = sha256(fetched.manifest());
-            local.record(now, "check", manifest.version(), "up to date");
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
 
@@ -308,7 +306,6 @@ final class SyncStateMachine {
             if (gate.isPresent()) {
                 run.step("not installing version " + manifest.version() + ": " + gate.get());
                 move(UP_TO_DATE);
-                local.record(now, "check", manifest.version(), "not installed: " + gate.get());
                 emit(l -> l.skipped(manifest, gate.get()));
                 return run.result(gate.get(), Optional.empty(), Optional.empty());
             }

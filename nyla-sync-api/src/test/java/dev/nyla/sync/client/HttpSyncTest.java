@@ -61,7 +61,7 @@ class HttpSyncTest {
     void aCleanSyncThenAConditionalCheckAnsweredWith304() throws IOException {
         SyncResult first = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, first.outcome(), first.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertEquals("identity", host.payloadRequests().get(0).acceptEncoding());
 
         SyncResult second = sync.checkNow();
@@ -76,7 +76,7 @@ class HttpSyncTest {
         host.inject(Fault.SERVER_ERROR, Fault.RESET_HALFWAY, Fault.SERVER_ERROR);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         List<FaultyHost.Request> payload = host.payloadRequests();
         assertEquals(4, payload.size(), payload.toString());
         FaultyHost.Request resumed = payload.get(3);
@@ -93,7 +93,7 @@ class HttpSyncTest {
         host.inject(Fault.STALL);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         List<FaultyHost.Request> payload = host.payloadRequests();
         assertEquals(2, payload.size(), payload.toString());
         assertNotNull(payload.get(1).range(), payload.toString());
@@ -104,7 +104,7 @@ class HttpSyncTest {
         host.inject(Fault.RESET_HALFWAY, Fault.IGNORE_RANGE);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         List<FaultyHost.Request> payload = host.payloadRequests();
         assertEquals(200, payload.get(1).status());
         assertNotNull(payload.get(1).range());
@@ -122,28 +122,13 @@ class HttpSyncTest {
         assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());
         assertInstanceOf(SourceUnavailableException.class, r.failure().orElseThrow());
         assertEquals(12, host.payloadRequests().stream().filter(q -> q.status() == 503).count());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         // The host recovers: the next check installs version 2 by its delta.
         SyncResult next = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, next.outcome(), next.steps().toString());
         assertEquals(InstallRoute.DELTA, next.route().orElseThrow());
-        assertEquals(expected(V2), contents(store));
+        assertEquals(Releases.expected(V2), Releases.contents(store));
     }
 
-    private static List<String> contents(VectorStore store) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String tenant : store.tenants().toList()) {
-            try (Stream<InventoryEntry> inv = store.inventory(tenant)) {
-                inv.forEach(e -> out.add(tenant + "/" + e.id() + "=" + e.contentHash()));
-            }
-        }
-        return out;
-    }
 
-    private static List<String> expected(List<SourceRecord> records) {
-        String fp = Releases.EMBEDDER.model().fingerprint();
-        return records.stream()
-                .sorted((a, b) -> dev.nyla.sync.RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id()))
-                .map(r -> r.tenant() + "/" + r.id() + "=" + r.contentHash(fp)).toList();
-    }
 }

@@ -54,8 +54,8 @@ class KillDuringInstallTest {
         releases.publish(V2);
         SigningKeys.write(Releases.KEYS, dir.resolve("publisher"));
         Path publicKey = dir.resolve("publisher.pub");
-        List<String> expected1 = expected(V1);
-        List<String> expected2 = expected(V2);
+        List<String> expected1 = Releases.expected(V1);
+        List<String> expected2 = Releases.expected(V2);
 
         // The starting point of every trial: a store with version 1 installed by the client.
         Path template = dir.resolve("template");
@@ -88,7 +88,7 @@ class KillDuringInstallTest {
                 version = store.activeGeneration().map(Generation::version).orElse(0L);
                 String where = "trial " + trial + " (seed " + seed + "), killed after '" + last + "'";
                 assertTrue(version == 1 || version == 2, where + ": active version " + version);
-                assertEquals(version == 1 ? expected1 : expected2, contents(store), where);
+                assertEquals(version == 1 ? expected1 : expected2, Releases.contents(store), where);
                 assertSearchServes(store, version, where);
                 try (Stream<Path> leftovers = Files.list(storeDir.resolve("tmp"))) {
                     assertEquals(List.of(), leftovers.toList(), where + ": leftovers");
@@ -98,7 +98,7 @@ class KillDuringInstallTest {
                     assertEquals(version, sync.status().trustedVersion(), where);
                     SyncResult r = sync.checkNow();
                     assertTrue(r.isCurrent(), where + ": " + r.steps());
-                    assertEquals(expected2, contents(store), where + ": after the next sync");
+                    assertEquals(expected2, Releases.contents(store), where + ": after the next sync");
                 }
             }
             if (version == 1) {
@@ -148,22 +148,7 @@ class KillDuringInstallTest {
         assertEquals(Set.of(String.valueOf(version)), tags, where);
     }
 
-    private static List<String> contents(VectorStore store) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String tenant : store.tenants().toList()) {
-            try (Stream<InventoryEntry> inv = store.inventory(tenant)) {
-                inv.forEach(e -> out.add(tenant + "/" + e.id() + "=" + e.contentHash()));
-            }
-        }
-        return out;
-    }
 
-    private static List<String> expected(List<SourceRecord> records) {
-        String fp = Releases.EMBEDDER.model().fingerprint();
-        return records.stream()
-                .sorted((a, b) -> dev.nyla.sync.RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id()))
-                .map(r -> r.tenant() + "/" + r.id() + "=" + r.contentHash(fp)).toList();
-    }
 
     private static Path copy(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {

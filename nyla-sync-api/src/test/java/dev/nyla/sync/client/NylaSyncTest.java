@@ -134,22 +134,7 @@ class NylaSyncTest {
         return store.activeGeneration().map(Generation::version).orElse(0L);
     }
 
-    /** The store's whole inventory, for comparing two stores. */
-    private static List<String> contents(VectorStore store) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String tenant : store.tenants().toList()) {
-            try (Stream<InventoryEntry> inv = store.inventory(tenant)) {
-                inv.forEach(e -> out.add(tenant + "/" + e.id() + "=" + e.contentHash()));
-            }
-        }
-        return out;
-    }
 
-    private static List<String> expected(List<SourceRecord> records) {
-        String fp = Releases.EMBEDDER.model().fingerprint();
-        return records.stream().sorted((a, b) -> dev.nyla.sync.RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id())).map(r -> r.tenant() + "/" + r.id() + "=" + r.contentHash(fp))
-                .toList();
-    }
 
     @Test
     void firstSyncInstallsTheFullPayloadThenTheUnchangedManifestIsNotModified() throws IOException {
@@ -163,7 +148,7 @@ class NylaSyncTest {
                 "COMMITTED", "IDLE"), events.states());
         assertEquals(events.lastDownloadTotal, events.lastDownloadBytes);
         assertEquals(first.bytesDownloaded(), first.fullPayloadBytes());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertEquals(1, sync.status().trustedVersion());
 
         SyncResult second = sync.checkNow();
@@ -189,8 +174,8 @@ class NylaSyncTest {
 
         MemoryVectorStore fresh = new MemoryVectorStore();
         assertEquals(SyncResult.Outcome.INSTALLED, client(fresh).checkNow().outcome());
-        assertEquals(contents(fresh), contents(store));
-        assertEquals(expected(V2), contents(store));
+        assertEquals(Releases.contents(fresh), Releases.contents(store));
+        assertEquals(Releases.expected(V2), Releases.contents(store));
     }
 
     @Test
@@ -208,7 +193,7 @@ class NylaSyncTest {
         assertTrue(events.log.contains("fallback DELTA -> FULL_COMPRESSED"), events.log.toString());
         assertTrue(events.log.contains("fallback FULL_COMPRESSED -> FULL_UNCOMPRESSED"), events.log.toString());
         assertTrue(r.steps().stream().anyMatch(s -> s.contains("sha256")), r.steps().toString());
-        assertEquals(expected(V2), contents(store));
+        assertEquals(Releases.expected(V2), Releases.contents(store));
     }
 
     @Test
@@ -226,7 +211,7 @@ class NylaSyncTest {
         assertEquals(SyncResult.Outcome.FAILED, r.outcome());
         assertInstanceOf(IntegrityException.class, r.failure().orElseThrow());
         assertEquals(1, activeVersion(store));
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertEquals(1, store.generations().size(), "the failed generations are not left behind");
         assertEquals(SyncState.IDLE, sync.status().state());
         assertEquals(1, sync.status().trustedVersion());
@@ -397,7 +382,7 @@ class NylaSyncTest {
                     status.history().toString());
             String clientId = status.clientId();
             assertInstanceOf(DowngradeException.class, sync.checkNow().failure().orElseThrow());
-            assertEquals(expected(V2), contents(store));
+            assertEquals(Releases.expected(V2), Releases.contents(store));
             try (NylaSync again = builder(store).build()) {
                 assertEquals(clientId, again.status().clientId(), "the client id is kept");
             }
@@ -413,7 +398,7 @@ class NylaSyncTest {
         releases.publish(V2);
         sync.checkNow();
         assertEquals(1, sync.rollback().version());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertEquals(SyncResult.Outcome.UP_TO_DATE, sync.checkNow().outcome());
         assertEquals(1, activeVersion(store));
         releases.publish(V3);
@@ -421,7 +406,7 @@ class NylaSyncTest {
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome());
         // Version 3's delta is from 2, not from the active 1: the full payload is used.
         assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
-        assertEquals(expected(V3), contents(store));
+        assertEquals(Releases.expected(V3), Releases.contents(store));
     }
 
     @Test
@@ -455,7 +440,7 @@ class NylaSyncTest {
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome());
         assertEquals(first, r.toVersion());
         assertNotEquals(generation, store.activeGeneration().orElseThrow().id());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
     }
 
     @Test
@@ -472,7 +457,7 @@ class NylaSyncTest {
             assertTrue(events.log.contains("rolledBack 1"), events.log.toString());
             assertTrue(events.states().contains("ROLLING_BACK"), events.states().toString());
             assertEquals(1, activeVersion(store));
-            assertEquals(expected(V1), contents(store));
+            assertEquals(Releases.expected(V1), Releases.contents(store));
             assertEquals(1, store.generations().size());
         }
     }
@@ -490,7 +475,7 @@ class NylaSyncTest {
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
         assertEquals(all.length - all.length / 2, r.bytesDownloaded());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertFalse(Files.exists(part));
     }
 
@@ -507,7 +492,7 @@ class NylaSyncTest {
         SyncResult r = closeLater(builder(store).stateDirectory(stateDir).build()).checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
         assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
     }
 
     @Test
@@ -524,7 +509,7 @@ class NylaSyncTest {
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
         assertTrue(r.steps().get(0).contains("bundled baseline"), r.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         // Once something is installed the baseline is not used again: an unreachable source is a failure.
         assertEquals(SyncResult.Outcome.FAILED, sync.checkNow().outcome());
         assertEquals(1, activeVersion(store));
@@ -537,13 +522,13 @@ class NylaSyncTest {
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.REBUILT_LOCALLY, r.outcome(), r.steps().toString());
         assertInstanceOf(java.io.FileNotFoundException.class, r.failure().orElseThrow());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
         assertFalse(store.search(new SearchRequest("default", Releases.EMBEDDER.embed("topic 3"), 3, Map.of())).isEmpty());
         assertEquals(0, sync.status().trustedVersion());
         // Once the source is there, its version replaces the local build.
         releases.publish(V2);
         assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
-        assertEquals(expected(V2), contents(store));
+        assertEquals(Releases.expected(V2), Releases.contents(store));
     }
 
     @Test
@@ -667,7 +652,7 @@ class NylaSyncTest {
         Files.move(hidden, releases.host);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
-        assertEquals(expected(V1), contents(store));
+        assertEquals(Releases.expected(V1), Releases.contents(store));
     }
 
     @Test

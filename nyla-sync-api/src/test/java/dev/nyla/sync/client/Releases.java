@@ -72,4 +72,23 @@ final class Releases {
         }
         return out;
     }
+
+    /** The store's whole inventory as "tenant/id=contentHash" lines, in key order, for comparing stores. */
+    static List<String> contents(dev.nyla.sync.store.VectorStore store) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String tenant : store.tenants().toList()) {
+            try (java.util.stream.Stream<dev.nyla.sync.store.InventoryEntry> inv = store.inventory(tenant)) {
+                inv.forEach(e -> out.add(tenant + "/" + e.id() + "=" + e.contentHash()));
+            }
+        }
+        return out;
+    }
+
+    /** What {@link #contents} gives for a store holding exactly {@code records} as published. */
+    static List<String> expected(List<SourceRecord> records) {
+        String fp = EMBEDDER.model().fingerprint();
+        return records.stream()
+                .sorted((a, b) -> dev.nyla.sync.RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id()))
+                .map(r -> r.tenant() + "/" + r.id() + "=" + r.contentHash(fp)).toList();
+    }
 }
