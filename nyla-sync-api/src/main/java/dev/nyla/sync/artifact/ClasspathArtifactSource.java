@@ -1,10 +1,8 @@
 package dev.nyla.sync.artifact;
 
-import dev.nyla.sync.ContentHash;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -70,13 +68,7 @@ public final class ClasspathArtifactSource implements ArtifactSource {
      */
     @Override
     public ManifestResponse fetchManifest(ManifestRequest request) throws IOException {
-        byte[] manifest = readCapped(Manifest.FILE_NAME, request.maxBytes());
-        String etag = '"' + HexFormat.of().formatHex(ContentHash.sha256().digest(manifest)) + '"';
-        if (etag.equals(request.ifNoneMatch())) {
-            return new ManifestResponse.NotModified();
-        }
-        byte[] signature = readCapped(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
-        return new ManifestResponse.Fetched(manifest, signature, etag);
+        return LocalManifests.fetch(request, this::readCapped);
     }
 
     /**
@@ -145,12 +137,6 @@ public final class ClasspathArtifactSource implements ArtifactSource {
             throw new FileNotFoundException(resourceName(name)
                     + ": no such resource on the class path (is the baseline artifact bundled with the application?)");
         }
-        try (InputStream in = resource) {
-            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
-            if (bytes.length > max) {
-                throw new LimitExceededException(resourceName(name), "size", "at most " + max + " bytes", "more");
-            }
-            return bytes;
-        }
+        return LocalManifests.readCapped(resource, max, resourceName(name));
     }
 }

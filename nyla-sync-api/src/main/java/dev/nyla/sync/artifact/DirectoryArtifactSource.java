@@ -1,6 +1,5 @@
 package dev.nyla.sync.artifact;
 
-import dev.nyla.sync.ContentHash;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HexFormat;
 
 /**
  * An {@link ArtifactSource} on a local directory, laid out as a publisher writes it: {@code manifest.json},
@@ -32,13 +30,7 @@ public final class DirectoryArtifactSource implements ArtifactSource {
 
     @Override
     public ManifestResponse fetchManifest(ManifestRequest request) throws IOException {
-        byte[] manifest = readCapped(Manifest.FILE_NAME, request.maxBytes());
-        String etag = '"' + HexFormat.of().formatHex(ContentHash.sha256().digest(manifest)) + '"';
-        if (etag.equals(request.ifNoneMatch())) {
-            return new ManifestResponse.NotModified();
-        }
-        byte[] signature = readCapped(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
-        return new ManifestResponse.Fetched(manifest, signature, etag);
+        return LocalManifests.fetch(request, this::readCapped);
     }
 
     @Override
@@ -61,12 +53,8 @@ public final class DirectoryArtifactSource implements ArtifactSource {
 
     private byte[] readCapped(String name, long max) throws IOException {
         Path file = root.resolve(name);
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
-            if (bytes.length > max) {
-                throw new LimitExceededException(file.toString(), "size", "at most " + max + " bytes", "more");
-            }
-            return bytes;
+        try {
+            return LocalManifests.readCapped(Files.newInputStream(file), max, file.toString());
         } catch (NoSuchFileException e) {
             throw new FileNotFoundException(file + ": not found (is this an artifact directory?)");
         }

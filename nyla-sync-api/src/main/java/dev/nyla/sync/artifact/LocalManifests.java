@@ -1,0 +1,42 @@
+package dev.nyla.sync.artifact;
+
+import dev.nyla.sync.ContentHash;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HexFormat;
+
+/**
+ * Manifest fetching for sources whose files are at hand (a directory, the class path), where no server
+ * gives an ETag: the ETag is the quoted SHA-256 of the manifest bytes, so conditional fetches behave as
+ * they do over HTTP.
+ */
+final class LocalManifests {
+    private LocalManifests() {
+    }
+
+    /** Reads one named file of the artifact with a byte cap. */
+    interface Reader {
+        byte[] read(String name, long maxBytes) throws IOException;
+    }
+
+    static ManifestResponse fetch(ManifestRequest request, Reader reader) throws IOException {
+        byte[] manifest = reader.read(Manifest.FILE_NAME, request.maxBytes());
+        String etag = '"' + HexFormat.of().formatHex(ContentHash.sha256().digest(manifest)) + '"';
+        if (etag.equals(request.ifNoneMatch())) {
+            return new ManifestResponse.NotModified();
+        }
+        byte[] signature = reader.read(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
+        return new ManifestResponse.Fetched(manifest, signature, etag);
+    }
+
+    /** Reads {@code in} to its end, refusing more than {@code max} bytes; closes it. */
+    static byte[] readCapped(InputStream in, long max, String name) throws IOException {
+        try (in) {
+            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
+            if (bytes.length > max) {
+                throw new LimitExceededException(name, "size", "at most " + max + " bytes", "more");
+            }
+            return bytes;
+        }
+    }
+}
