@@ -1,0 +1,308 @@
+package dev.nyla.sync.djl;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.embed.EmbeddingException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link Embedder} on DJL: a sentence-transformer model (ONNX, TorchScript, or DJL format with its
+ * block) with its HuggingFace tokenizer, mean pooling and L2 normalization, so embeddings are unit vectors
+ * compared by cosine.
+ *
+ * <pre>{@code
+ * try (DjlEmbedder embedder = DjlEmbedder.allMiniLmL6V2()) {          // bundled, offline, 384 dims
+ *     float[] v = embedder.embed("How do I install a new knowledge base?");
+ * }
+ * }</pre>
+ *
+ * <p><b>Offline.</b> Nothing is downloaded: the default model's files come from a jar on the class path
+ * (Maven Central), the engines' native libraries from their jars. DJL is put in offline mode and extracts
+ * natives into its cache directory ({@code DJL_CACHE_DIR}, by default {@code ~/.djl.ai};
+ * {@link Builder#cacheDirectory(Path)} sets another).
+ *
+ * <p><b>Identity.</b> {@link #model()} carries a fingerprint: the SHA-256 over the model file and the
+ * tokenizer file. Two embedders with equal fingerprints embed identically; publishers record it in the
+ * manifest and the sync client refuses artifacts of another model.
+ *
+ * <p><b>Threads.</b> {@link #embed(List)} may be called from several threads at once: each call borrows a
+ * predictor from a pool (DJL predictors are not thread-safe) and returns it. {@link #close()} releases the
+ * native memory of the model and every predictor.
+ */
+public final class DjlEmbedder implements Embedder {
+    private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
+
+    private final ZooModel<String, float[]> zooModel;
+    private final EmbeddingModel model;
+    private final int batchSize;
+    private final ConcurrentLinkedQueue<Predictor<String, float[]>> idle = new ConcurrentLinkedQueue<>();
+    private final Set<Predictor<String, float[]>> all = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private DjlEmbedder(ZooModel<String, float[]> zooModel, String id, String fingerprint, int batchSize)
+            throws IOException {
+        this.zooModel = zooModel;
+        this.batchSize = batchSize;
+        // The dimension is whatever the model produces: ask it once.
+        float[] probe = predict(List.of("dimension probe")).get(0);
+        this.model = new EmbeddingModel(id, probe.length, Similarity.COSINE, true, fingerprint);
+    }
+
+    /** The bundled all-MiniLM-L6-v2 (384 dimensions) on ONNX Runtime, with the default settings. */
+    public static DjlEmbedder allMiniLmL6V2() throws IOException {
+        return builder().build();
+    }
+
+    /** A builder; without a model set, it loads the bundled all-MiniLM-L6-v2. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public EmbeddingModel model() {
+        return model;
+    }
+
+    @Override
+    public int preferredBatchSize() {
+        return batchSize;
+    }
+
+    /**
+     * Embeds texts in batches of {@link #preferredBatchSize()}.
+     *
+     * @throws EmbeddingException when the model fails or returns a vector of the wrong length or with
+     *         non-finite values
+     */
+    @Override
+    public List<float[]> embed(List<String> texts) throws IOException {
+        for (int i = 0; i < texts.size(); i++) {
+            Objects.requireNonNull(texts.get(i), () -> "text " + texts.size() + " is null");
+        }
+        List<float[]> out = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += batchSize) {
+            List<float[]> batch = predict(texts.subList(from, Math.min(texts.size(), from + batchSize)));
+            for (float[] v : batch) {
+                check(v);
+            }
+            out.addAll(batch);
+        }
+        return out;
+    }
+
+    private List<float[]> predict(List<String> texts) throws IOException {
+        if (closed) {
+            throw new EmbeddingException(describe() + ": the embedder is closed");
+        }
+        Predictor<String, float[]> predictor = idle.poll();
+        if (predictor == null) {
+            predictor = zooModel.newPredictor();
+            all.add(predictor);
+        }
+        try {
+            return predictor.batchPredict(texts);
+        } catch (TranslateException | RuntimeException e) {
+            throw new EmbeddingException(describe() + ": embedding a batch of " + texts.size() + " texts failed: "
+                    + e.getMessage(), e);
+        } finally {
+            if (closed) {
+                predictor.close();
+            } else {
+                idle.add(predictor);
+            }
+        }
+    }
+
+    private void check(float[] v) throws EmbeddingException {
+        if (v.length != model.dimension()) {
+            throw new EmbeddingException(describe() + ": vector length: expected " + model.dimension() + " but was "
+                    + v.length);
+        }
+        for (float f : v) {
+            if (!Float.isFinite(f)) {
+                throw new EmbeddingException(describe() + ": vector values: expected finite numbers but was " + f);
+            }
+        }
+    }
+
+    private String describe() {
+        return model == null ? zooModel.getName() : model.id();
+    }
+
+    /** Releases the model's and the predictors' native memory; later calls to {@link #embed} fail. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Predictor<String, float[]> p : all) {
+            p.close();
+        }
+        all.clear();
+        idle.clear();
+        zooModel.close();
+    }
+
+    /** Configures a {@link DjlEmbedder}. */
+    public static final class Builder {
+        private Path directory;
+        private String url;
+        private Block block;
+        private String id;
+        private int maxLength = 256;
+        private boolean truncation = true;
+        private int batchSize = 32;
+        private Path cacheDirectory;
+        private String engine;
+
+        private Builder() {
+        }
+
+        /**
+         * A local model directory: one model file ({@code *.onnx} for ONNX Runtime, {@code *.pt} for a
+         * TorchScript model on PyTorch, or DJL-format {@code *.params} together with {@link #block(Block)})
+         * and the HuggingFace {@code tokenizer.json}. The engine follows the model format.
+         */
+        public Builder modelDirectory(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * A model by DJL URL, such as {@code djl://ai.djl.huggingface.pytorch/sentence-transformers/all-MiniLM-L6-v2}.
+         * DJL runs offline here, so the model must already be in DJL's cache; nothing is downloaded.
+         */
+        public Builder modelUrl(String url) {
+            this.url = Objects.requireNonNull(url, "url");
+            return this;
+        }
+
+        /** The network of a DJL-format model (parameters only on disk), as DJL needs it to load one. */
+        public Builder block(Block block) {
+            this.block = Objects.requireNonNull(block, "block");
+            return this;
+        }
+
+        /** The model's name in {@link EmbeddingModel#id()}; default: the directory's name or the URL's last part. */
+        public Builder id(String id) {
+            this.id = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /** The longest input in tokens (default 256, what all-MiniLM-L6-v2 was trained with). */
+        public Builder maxLength(int tokens) {
+            this.maxLength = tokens;
+            return this;
+        }
+
+        /** Whether longer inputs are cut at {@link #maxLength(int)} tokens (default) or refused by the model. */
+        public Builder truncation(boolean truncate) {
+            this.truncation = truncate;
+            return this;
+        }
+
+        /** Texts per model call (default 32). */
+        public Builder batchSize(int size) {
+            this.batchSize = size;
+            return this;
+        }
+
+        /** Where DJL extracts native libraries and this class the bundled model (default: DJL's own). */
+        public Builder cacheDirectory(Path directory) {
+            this.cacheDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Forces an engine ({@code OnnxRuntime}, {@code PyTorch}) instead of choosing by the model format. */
+        public Builder engine(String engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * Loads the model.
+         *
+         * @throws IllegalStateException when the settings contradict each other
+         * @throws EmbeddingException    when the model or tokenizer is missing, corrupt or of an unknown format,
+         *                               naming the file
+         */
+        public DjlEmbedder build() throws IOException {
+            if (directory != null && url != null) {
+                throw new IllegalStateException("DjlEmbedder: modelDirectory and modelUrl are exclusive; choose one");
+            }
+            if (maxLength < 1 || maxLength > 8192) {
+                throw new IllegalStateException("DjlEmbedder: maxLength: expected 1..8192 but was " + maxLength);
+            }
+            if (batchSize < 1 || batchSize > 4096) {
+                throw new IllegalStateException("DjlEmbedder: batchSize: expected 1..4096 but was " + batchSize);
+            }
+            DjlRuntime.configure(cacheDirectory);
+            ModelFiles files;
+            if (url != null) {
+                files = null;
+            } else if (directory != null) {
+                files = ModelFiles.inDirectory(directory, block != null);
+            } else {
+                files = ModelFiles.bundledMiniLm(DjlRuntime.cacheDirectory());
+            }
+            String chosenEngine = engine != null ? engine : files == null ? null : files.engine();
+            Criteria.Builder<String, float[]> criteria = Criteria.builder()
+                    .setTypes(String.class, float[].class)
+                    .optTranslatorFactory(new TextEmbeddingTranslatorFactory())
+                    .optArgument("pooling", "mean")
+                    .optArgument("normalize", "true")
+                    .optArgument("includeTokenTypes", "true")
+                    .optArgument("padding", "true")
+                    .optArgument("truncation", String.valueOf(truncation))
+                    .optArgument("maxLength", String.valueOf(maxLength));
+            if (chosenEngine != null) {
+                criteria.optEngine(chosenEngine);
+            }
+            if (block != null) {
+                criteria.optBlock(block);
+            }
+            String name;
+            if (files != null) {
+                criteria.optModelPath(files.directory()).optModelName(files.modelName());
+                name = id != null ? id : files.defaultId();
+            } else {
+                criteria.optModelUrls(url);
+                name = id != null ? id : url.replaceAll("/+$", "").replaceAll("^.*/", "");
+            }
+            ZooModel<String, float[]> zoo;
+            try {
+                zoo = criteria.build().loadModel();
+            } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
+                throw new EmbeddingException("DjlEmbedder: cannot load model "
+                        + (files != null ? files.modelFile() : url) + " (engine " + chosenEngine + "): " + e.getMessage(), e);
+            }
+            String fingerprint;
+            try {
+                fingerprint = files != null ? files.fingerprint() : ModelFiles.fingerprintOf(zoo.getModelPath());
+                DjlEmbedder embedder = new DjlEmbedder(zoo, name, fingerprint, batchSize);
+                LOG.info("loaded {} on {}: {} dimensions, fingerprint {}", name, zoo.getNDManager().getEngine().getEngineName(),
+                        embedder.model.dimension(), fingerprint);
+                return embedder;
+            } catch (IOException | RuntimeException e) {
+                zoo.close();
+                throw e;
+            }
+        }
+    }
+}

