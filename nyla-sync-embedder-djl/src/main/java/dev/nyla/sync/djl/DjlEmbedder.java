@@ -81,6 +81,11 @@ public final class DjlEmbedder implements Embedder {
         return model;
     }
 
+    /** The DJL engine running the model: {@code OnnxRuntime} or {@code PyTorch}. */
+    public String engine() {
+        return zooModel.getNDManager().getEngine().getEngineName();
+    }
+
     @Override
     public int preferredBatchSize() {
         return batchSize;
