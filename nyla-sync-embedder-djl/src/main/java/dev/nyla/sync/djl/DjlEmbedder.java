@@ -2,6 +2,7 @@ package dev.nyla.sync.djl;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory;
 import ai.djl.nn.Block;
 import ai.djl.repository.zoo.Criteria;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,15 +53,18 @@ public final class DjlEmbedder implements Embedder {
     private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
 
     private final ZooModel<String, float[]> zooModel;
+    /** Ours to close when we made it (model directories); null when DJL's translator owns one. */
+    private final HuggingFaceTokenizer tokenizer;
     private final EmbeddingModel model;
     private final int batchSize;
     private final ConcurrentLinkedQueue<Predictor<String, float[]>> idle = new ConcurrentLinkedQueue<>();
     private final Set<Predictor<String, float[]>> all = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private DjlEmbedder(ZooModel<String, float[]> zooModel, String id, String fingerprint, int batchSize)
-            throws IOException {
+    private DjlEmbedder(ZooModel<String, float[]> zooModel, HuggingFaceTokenizer tokenizer, String id,
+                        String fingerprint, int batchSize) throws IOException {
         this.zooModel = zooModel;
+        this.tokenizer = tokenizer;
         this.batchSize = batchSize;
         // The dimension is whatever the model produces: ask it once.
         float[] probe = predict(List.of("dimension probe")).get(0);
@@ -162,6 +167,9 @@ public final class DjlEmbedder implements Embedder {
         all.clear();
         idle.clear();
         zooModel.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
     }
 
     /** Configures a {@link DjlEmbedder}. */
@@ -175,6 +183,7 @@ public final class DjlEmbedder implements Embedder {
         private int batchSize = 32;
         private Path cacheDirectory;
         private String engine;
+        private boolean tokenTypes = true;
 
         private Builder() {
         }
@@ -234,6 +243,15 @@ public final class DjlEmbedder implements Embedder {
             return this;
         }
 
+        /**
+         * Whether the model takes {@code token_type_ids} as its third input (BERT-style models such as
+         * MiniLM do; default true).
+         */
+        public Builder tokenTypes(boolean include) {
+            this.tokenTypes = include;
+            return this;
+        }
+
         /** Forces an engine ({@code OnnxRuntime}, {@code PyTorch}) instead of choosing by the model format. */
         public Builder engine(String engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
@@ -267,15 +285,27 @@ public final class DjlEmbedder implements Embedder {
                 files = ModelFiles.bundledMiniLm(DjlRuntime.cacheDirectory());
             }
             String chosenEngine = engine != null ? engine : files == null ? null : files.engine();
-            Criteria.Builder<String, float[]> criteria = Criteria.builder()
-                    .setTypes(String.class, float[].class)
-                    .optTranslatorFactory(new TextEmbeddingTranslatorFactory())
-                    .optArgument("pooling", "mean")
-                    .optArgument("normalize", "true")
-                    .optArgument("includeTokenTypes", "true")
-                    .optArgument("padding", "true")
-                    .optArgument("truncation", String.valueOf(truncation))
-                    .optArgument("maxLength", String.valueOf(maxLength));
+            Map<String, String> tokenizerArguments = Map.of("padding", "true", "truncation", String.valueOf(truncation),
+                    "maxLength", String.valueOf(maxLength));
+            Criteria.Builder<String, float[]> criteria = Criteria.builder().setTypes(String.class, float[].class);
+            HuggingFaceTokenizer tokenizer = null;
+            if (files != null) {
+                try {
+                    tokenizer = HuggingFaceTokenizer.builder(tokenizerArguments).optTokenizerPath(files.tokenizer()).build();
+                } catch (IOException | RuntimeException e) {
+                    throw new EmbeddingException(files.tokenizer() + ": tokenizer: expected a HuggingFace tokenizer.json "
+                            + "but it cannot be read: " + e.getMessage(), e);
+                }
+                criteria.optTranslator(new MeanPoolingTranslator(tokenizer, tokenTypes));
+            } else {
+                // A model DJL resolves itself: its tokenizer is found only once it is loaded, so DJL's own
+                // translator (same pre- and post-processing, pooling in engine operators) is used.
+                criteria.optTranslatorFactory(new TextEmbeddingTranslatorFactory())
+                        .optArgument("pooling", "mean")
+                        .optArgument("normalize", "true")
+                        .optArgument("includeTokenTypes", String.valueOf(tokenTypes));
+                tokenizerArguments.forEach(criteria::optArgument);
+            }
             if (chosenEngine != null) {
                 criteria.optEngine(chosenEngine);
             }
@@ -294,18 +324,24 @@ public final class DjlEmbedder implements Embedder {
             try {
                 zoo = criteria.build().loadModel();
             } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
                 throw new EmbeddingException("DjlEmbedder: cannot load model "
                         + (files != null ? files.modelFile() : url) + " (engine " + chosenEngine + "): " + e.getMessage(), e);
             }
             String fingerprint;
             try {
                 fingerprint = files != null ? files.fingerprint() : ModelFiles.fingerprintOf(zoo.getModelPath());
-                DjlEmbedder embedder = new DjlEmbedder(zoo, name, fingerprint, batchSize);
+                DjlEmbedder embedder = new DjlEmbedder(zoo, tokenizer, name, fingerprint, batchSize);
                 LOG.info("loaded {} on {}: {} dimensions, fingerprint {}", name, zoo.getNDManager().getEngine().getEngineName(),
                         embedder.model.dimension(), fingerprint);
                 return embedder;
             } catch (IOException | RuntimeException e) {
                 zoo.close();
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
                 throw e;
             }
         }

@@ -1,0 +1,181 @@
+package dev.nyla.sync.benchmarks;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.djl.DjlEmbedder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@link DjlEmbedder} (all-MiniLM-L6-v2 on DJL's ONNX Runtime engine) against a raw ONNX Runtime session on
+ * the same model file, the same tokenizer and the same batches, with mean pooling and L2 normalization done
+ * in plain Java: what the embedder costs on top of the runtime. One op is one batch; sentences per second
+ * are ops/s × {@code batch}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class EmbedBenchmark {
+    @Param({"1", "8", "32", "128"})
+    int batch;
+
+    private DjlEmbedder embedder;
+    private RawOrt raw;
+    private List<List<String>> batches;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void load() throws Exception {
+        Path cache = Path.of(System.getProperty("nyla.bench.djlCache", "target/djl-cache")).toAbsolutePath();
+        embedder = DjlEmbedder.builder().cacheDirectory(cache).batchSize(batch).build();
+        Path modelDir = cache.resolve("nyla-models/all-minilm-l6-v2");
+        raw = new RawOrt(modelDir.resolve("model.onnx"), modelDir.resolve("tokenizer.json"));
+        Random random = new Random(7);
+        String[] words = ("the a knowledge base vector store install update search index record tenant version "
+                + "manifest signature delta rollback generation query embedding model publish client server cache "
+                + "network download verify hash file directory lucene postgres batch user document answer question")
+                .split(" ");
+        batches = new ArrayList<>();
+        for (int b = 0; b < 16; b++) {
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                StringBuilder s = new StringBuilder();
+                int length = 6 + random.nextInt(30);
+                for (int w = 0; w < length; w++) {
+                    s.append(w == 0 ? "" : " ").append(words[random.nextInt(words.length)]);
+                }
+                texts.add(s.append('.').toString());
+            }
+            batches.add(texts);
+        }
+        // Same vectors, or the comparison is meaningless.
+        List<String> probe = batches.get(0);
+        List<float[]> a = embedder.embed(probe);
+        float[][] b = raw.embed(probe);
+        for (int i = 0; i < probe.size(); i++) {
+            double cos = Similarity.COSINE.score(a.get(i), b[i]);
+            if (cos < 0.9999) {
+                throw new IllegalStateException("DJL and raw ONNX Runtime disagree on '" + probe.get(i) + "': cos " + cos);
+            }
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws OrtException {
+        embedder.close();
+        raw.close();
+    }
+
+    @Benchmark
+    public List<float[]> djlEmbedder() throws IOException {
+        return embedder.embed(nextBatch());
+    }
+
+    @Benchmark
+    public float[][] rawOnnxRuntime() throws OrtException {
+        return raw.embed(nextBatch());
+    }
+
+    private List<String> nextBatch() {
+        next = (next + 1) % batches.size();
+        return batches.get(next);
+    }
+
+    /** The baseline: tokenizer → ONNX Runtime session → mean pooling → L2 normalization, nothing else. */
+    static final class RawOrt implements AutoCloseable {
+        private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        private final OrtSession session;
+        private final HuggingFaceTokenizer tokenizer;
+
+        RawOrt(Path model, Path tokenizerFile) throws OrtException, IOException {
+            session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+            tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile,
+                    Map.of("padding", "true", "truncation", "true", "maxLength", "256"));
+        }
+
+        float[][] embed(List<String> texts) throws OrtException {
+            Encoding[] enc = tokenizer.batchEncode(texts);
+            int n = enc.length;
+            long[][] ids = new long[n][];
+            long[][] mask = new long[n][];
+            long[][] types = new long[n][];
+            for (int i = 0; i < n; i++) {
+                ids[i] = enc[i].getIds();
+                mask[i] = enc[i].getAttentionMask();
+                types[i] = enc[i].getTypeIds();
+            }
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            try (OnnxTensor a = OnnxTensor.createTensor(env, ids);
+                 OnnxTensor b = OnnxTensor.createTensor(env, mask);
+                 OnnxTensor c = OnnxTensor.createTensor(env, types)) {
+                inputs.put("input_ids", a);
+                inputs.put("attention_mask", b);
+                inputs.put("token_type_ids", c);
+                try (OrtSession.Result result = session.run(inputs)) {
+                    float[][][] hidden = (float[][][]) result.get(0).getValue();
+                    float[][] out = new float[n][];
+                    for (int i = 0; i < n; i++) {
+                        out[i] = meanPoolNormalized(hidden[i], mask[i]);
+                    }
+                    return out;
+                }
+            }
+        }
+
+        private static float[] meanPoolNormalized(float[][] tokens, long[] mask) {
+            float[] sum = new float[tokens[0].length];
+            int count = 0;
+            for (int t = 0; t < tokens.length; t++) {
+                if (mask[t] == 1) {
+                    count++;
+                    for (int d = 0; d < sum.length; d++) {
+                        sum[d] += tokens[t][d];
+                    }
+                }
+            }
+            double norm = 0;
+            for (int d = 0; d < sum.length; d++) {
+                sum[d] /= Math.max(1, count);
+                norm += sum[d] * sum[d];
+            }
+            float inv = (float) (1 / Math.max(1e-12, Math.sqrt(norm)));
+            for (int d = 0; d < sum.length; d++) {
+                sum[d] *= inv;
+            }
+            return sum;
+        }
+
+        @Override
+        public void close() throws OrtException {
+            session.close();
+            tokenizer.close();
+        }
+    }
+}
