@@ -105,7 +105,9 @@ public final class DjlEmbedder implements Embedder {
     @Override
     public List<float[]> embed(List<String> texts) throws IOException {
         for (int i = 0; i < texts.size(); i++) {
-            Objects.requireNonNull(texts.get(i), () -> "text " + texts.size() + " is null");
+            if (texts.get(i) == null) {
+                throw new NullPointerException("text " + i + " of " + texts.size() + " is null");
+            }
         }
         List<float[]> out = new ArrayList<>(texts.size());
         for (int from = 0; from < texts.size(); from += batchSize) {
@@ -157,7 +159,10 @@ public final class DjlEmbedder implements Embedder {
         return model == null ? zooModel.getName() : model.id();
     }
 
-    /** Releases the model's and the predictors' native memory; later calls to {@link #embed} fail. */
+    /**
+     * Releases the model's, the predictors' and the tokenizer's native memory; later calls to {@link #embed}
+     * fail. Call it once no other thread is embedding.
+     */
     @Override
     public void close() {
         closed = true;
