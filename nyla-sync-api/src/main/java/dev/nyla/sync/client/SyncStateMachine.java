@@ -126,10 +126,6 @@ final class SyncStateMachine {
         publish();
     }
 
-    SyncState state() {
-        return state;
-    }
-
     SyncStatus status() throws IOException {
         SyncStatus s = published;
         return new SyncStatus(state, s.trustedVersion(), store.activeGeneration(), store.generations(), s.clientId(),

@@ -257,8 +257,8 @@ public final class FileVectorStore extends SnapshotVectorStore {
         m.put("fingerprint", g.model().fingerprint());
         ObjectNode a = n.putObject("attributes");
         new TreeMap<>(g.attributes()).forEach(a::put);
+        // Also forces the work directory, so the records file's entry is durable before the rename below.
         DurableFiles.writeAtomically(work.resolve(GENERATION), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-        DurableFiles.fsyncDirectory(work);
         DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()));
     }
 
