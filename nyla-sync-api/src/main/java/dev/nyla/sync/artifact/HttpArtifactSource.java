@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.Backoff;
 import dev.nyla.sync.NylaSyncException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -28,7 +29,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -403,21 +403,6 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
     }
 
-    /**
-     * The longest back-off before the attempt after failed attempt {@code failedAttempt} (1-based):
-     * {@code min(max, initial * 2^(failedAttempt - 1))}, without overflow.
-     */
-    static long backoffCeilingNanos(int failedAttempt, long initialNanos, long maxNanos) {
-        int shift = failedAttempt - 1;
-        if (initialNanos == 0) {
-            return 0;
-        }
-        if (shift >= 62 || initialNanos > (maxNanos >> shift)) {
-            return maxNanos;
-        }
-        return Math.min(maxNanos, initialNanos << shift);
-    }
-
     // ---- retries -----------------------------------------------------------------------------------------
 
     /**
@@ -447,8 +432,7 @@ public final class HttpArtifactSource implements ArtifactSource {
                         + (failuresInARow == 1 ? " attempt" : " attempts") + " in a row without progress" + at
                         + "; last failure: " + reason(cause), cause);
             }
-            long ceiling = backoffCeilingNanos(failuresInARow, initialBackoffNanos, maxBackoffNanos);
-            long pause = ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+            long pause = Backoff.fullJitter(failuresInARow, initialBackoffNanos, maxBackoffNanos);
             LOG.warn("{}: attempt {} of {} failed{} ({}); retrying in {} ms", uri, failuresInARow, maxAttempts, at,
                     reason(cause), TimeUnit.NANOSECONDS.toMillis(pause));
             try {

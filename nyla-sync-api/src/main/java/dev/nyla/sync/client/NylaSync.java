@@ -1,5 +1,6 @@
 package dev.nyla.sync.client;
 
+import dev.nyla.sync.Backoff;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
@@ -192,17 +193,13 @@ public final class NylaSync implements Closeable {
 
     /** The delay before the next scheduled check. */
     Duration nextDelay(int consecutiveFailures) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
         long interval = checkInterval.toMillis();
         if (consecutiveFailures > 0) {
-            // Full jitter over an exponentially growing window: clients that failed together spread out.
-            long base = failureBackoff.toMillis();
-            int shift = Math.min(consecutiveFailures - 1, Long.numberOfLeadingZeros(Math.max(1, base)) - 2);
-            long window = Math.min(interval, base << Math.max(0, shift));
-            return Duration.ofMillis(Math.max(1000, random.nextLong(window + 1)));
+            return Duration.ofMillis(Math.max(1000,
+                    Backoff.fullJitter(consecutiveFailures, failureBackoff.toMillis(), interval)));
         }
         long spread = (long) (interval * jitter);
-        return Duration.ofMillis(Math.max(1000, interval + (spread == 0 ? 0 : random.nextLong(-spread, spread + 1))));
+        return Duration.ofMillis(Math.max(1000, interval + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1))));
     }
 
     /** Stops background checks (waiting for a run in progress to finish); leaves the store and source open. */

@@ -651,16 +651,4 @@ class HttpArtifactSourceTest {
             assertTrue(e.getMessage().startsWith("connectTimeout"), e.getMessage());
         }
     }
-
-    @Test
-    void backoffCeilingsDoubleUpToTheMaximum() {
-        long initial = TimeUnit.MILLISECONDS.toNanos(250);
-        long max = TimeUnit.SECONDS.toNanos(30);
-        assertEquals(initial, HttpArtifactSource.backoffCeilingNanos(1, initial, max));
-        assertEquals(2 * initial, HttpArtifactSource.backoffCeilingNanos(2, initial, max));
-        assertEquals(64 * initial, HttpArtifactSource.backoffCeilingNanos(7, initial, max));
-        assertEquals(max, HttpArtifactSource.backoffCeilingNanos(8, initial, max), "128 * 250 ms is above 30 s");
-        assertEquals(max, HttpArtifactSource.backoffCeilingNanos(1000, initial, max), "no overflow");
-        assertEquals(0, HttpArtifactSource.backoffCeilingNanos(5, 0, max));
-    }
 }
