@@ -57,6 +57,11 @@ public final class ContentHash {
         return true;
     }
 
+    /** The SHA-256 of {@code bytes} as 64 lowercase hex digits. */
+    public static String sha256Hex(byte[] bytes) {
+        return HEX.formatHex(sha256().digest(bytes));
+    }
+
     /** A fresh SHA-256 digest; every JDK has one. */
     public static MessageDigest sha256() {
         try {

@@ -3,7 +3,6 @@ package dev.nyla.sync.artifact;
 import dev.nyla.sync.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.HexFormat;
 
 /**
  * Manifest fetching for sources whose files are at hand (a directory, the class path), where no server
@@ -21,7 +20,7 @@ final class LocalManifests {
 
     static ManifestResponse fetch(ManifestRequest request, Reader reader) throws IOException {
         byte[] manifest = reader.read(Manifest.FILE_NAME, request.maxBytes());
-        String etag = '"' + HexFormat.of().formatHex(ContentHash.sha256().digest(manifest)) + '"';
+        String etag = '"' + ContentHash.sha256Hex(manifest) + '"';
         if (etag.equals(request.ifNoneMatch())) {
             return new ManifestResponse.NotModified();
         }

@@ -2,6 +2,7 @@ package dev.nyla.sync.client;
 
 import static dev.nyla.sync.client.SyncState.*;
 
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.SourceRecord;
@@ -42,7 +43,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -281,7 +281,7 @@ final class SyncStateMachine {
             emit(l -> l.checkFinished(manifest.version(), false));
             move(UP_TO_DATE);
             local.etag = fetched.etag();
-            local.manifestSha256 = sha256(fetched.manifest());
+            local.manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
 
@@ -402,7 +402,7 @@ final class SyncStateMachine {
             Generation built;
             try {
                 built = route == InstallRoute.LOCAL_REBUILD ? buildLocally(run)
-                        : buildFromArtifact(run, m, sha256(fetched.manifest()), route);
+                        : buildFromArtifact(run, m, ContentHash.sha256Hex(fetched.manifest()), route);
             } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
                 IOException cause = e instanceof IOException io ? io
                         : e instanceof UncheckedIOException u ? u.getCause()
@@ -558,7 +558,7 @@ final class SyncStateMachine {
             if (m != null) {
                 local.trustedVersion = m.version();
                 local.etag = fetched.etag();
-                local.manifestSha256 = sha256(fetched.manifest());
+                local.manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
                 local.versionCleared = false;
             }
             local.record(config.clock().instant(), "install", built.version(),
@@ -752,7 +752,4 @@ final class SyncStateMachine {
         }
     }
 
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(dev.nyla.sync.ContentHash.sha256().digest(bytes));
-    }
 }
