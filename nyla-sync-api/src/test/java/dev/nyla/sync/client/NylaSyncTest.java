@@ -125,6 +125,15 @@ class NylaSyncTest {
         return s;
     }
 
+    /** Publishes version 1 and installs it into {@code store} through a new client, which is returned. */
+    private NylaSync installedV1(MemoryVectorStore store) throws IOException {
+        releases.publish(V1);
+        NylaSync sync = client(store);
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        return sync;
+    }
+
     private <T extends AutoCloseable> T closeLater(T c) {
         toClose.add(c);
         return c;
@@ -159,10 +168,8 @@ class NylaSyncTest {
 
     @Test
     void aSmallChangeIsInstalledFromTheDeltaAndGivesTheSameStoreAsAFullInstall() throws IOException {
-        releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = client(store);
-        sync.checkNow();
+        NylaSync sync = installedV1(store);
         PublishResult v2 = releases.publish(V2);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
@@ -180,10 +187,8 @@ class NylaSyncTest {
 
     @Test
     void corruptFilesFallBackAlongTheChainAndTheLastGoodRouteInstalls() throws IOException {
-        releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = client(store);
-        sync.checkNow();
+        NylaSync sync = installedV1(store);
         Manifest m2 = releases.publish(V2).manifest();
         corrupt(m2.deltas().get(0).files().get(0));
         corrupt(file(m2, Compression.GZIP));
@@ -198,10 +203,8 @@ class NylaSyncTest {
 
     @Test
     void whenEveryRouteFailsTheOldVersionKeepsServing() throws IOException {
-        releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = client(store);
-        sync.checkNow();
+        NylaSync sync = installedV1(store);
         Manifest m2 = releases.publish(V2).manifest();
         for (PayloadFile f : m2.payload().files()) {
             corrupt(f);
@@ -391,10 +394,8 @@ class NylaSyncTest {
 
     @Test
     void manualRollbackStaysOnTheOldVersionUntilANewerOneIsPublished() throws IOException {
-        releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = client(store);
-        sync.checkNow();
+        NylaSync sync = installedV1(store);
         releases.publish(V2);
         sync.checkNow();
         assertEquals(1, sync.rollback().version());
@@ -621,10 +622,8 @@ class NylaSyncTest {
 
     @Test
     void afterAManualRollbackTheNextInstallKeepsTheRollbackTargetNotTheRejectedVersion() throws IOException {
-        releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = client(store);
-        sync.checkNow();
+        NylaSync sync = installedV1(store);
         releases.publish(V2);
         sync.checkNow();
         sync.rollback();
