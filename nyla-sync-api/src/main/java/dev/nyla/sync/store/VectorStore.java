@@ -44,6 +44,15 @@ public interface VectorStore extends Closeable {
         return Optional.empty();
     }
 
+    /**
+     * The installer of this store's own payload format, if it has one: the sync client then installs a
+     * manifest's store-native payload of that kind (such as a prebuilt Lucene index) instead of rebuilding
+     * from portable records, and downloads only the files this store does not hold yet.
+     */
+    default Optional<NativeInstaller> nativeInstaller() {
+        return Optional.empty();
+    }
+
     /** The generation searches currently see; empty until a generation has been activated. */
     Optional<Generation> activeGeneration() throws IOException;
 

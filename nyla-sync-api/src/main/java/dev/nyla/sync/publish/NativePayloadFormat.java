@@ -1,0 +1,58 @@
+package dev.nyla.sync.publish;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.artifact.Payload;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Writes a store-native payload (such as a prebuilt Lucene index) that a {@link Publisher} puts into an
+ * artifact beside the portable records, so that clients with that store install it without rebuilding
+ * anything. Store adapters implement it and register it in
+ * {@code META-INF/services/dev.nyla.sync.publish.NativePayloadFormat}; {@link #forKind} finds one by kind.
+ */
+public interface NativePayloadFormat {
+
+    /** The payload kind written, e.g. {@code lucene}. */
+    String kind();
+
+    /**
+     * Starts the payload of a new version.
+     *
+     * @param model the embedding model of every vector
+     * @param base  the previous version's payload of this kind, to build on incrementally so that most of
+     *              its files stay unchanged (clients then download only the rest); empty to build from scratch
+     */
+    NativePayloadBuilder begin(EmbeddingModel model, Optional<Base> base) throws IOException;
+
+    /**
+     * The previous version's native payload: its description from the previous manifest, and the directory
+     * holding its files (verified by the publisher against the manifest's sizes and SHA-256s).
+     */
+    record Base(Payload payload, Path directory) {
+        public Base {
+            Objects.requireNonNull(payload, "payload");
+            Objects.requireNonNull(directory, "directory");
+        }
+    }
+
+    /**
+     * The registered format for {@code kind}.
+     *
+     * @throws IllegalArgumentException naming the kinds found when none is registered for {@code kind}
+     */
+    static NativePayloadFormat forKind(String kind) {
+        StringBuilder found = new StringBuilder();
+        for (NativePayloadFormat f : ServiceLoader.load(NativePayloadFormat.class)) {
+            if (f.kind().equals(kind)) {
+                return f;
+            }
+            found.append(found.isEmpty() ? "" : ", ").append(f.kind());
+        }
+        throw new IllegalArgumentException("native payload kind: expected one of [" + found
+                + "] (the formats of the store adapters on the class path) but was '" + kind + "'");
+    }
+}
