@@ -1,0 +1,237 @@
+package dev.nyla.sync.lucene;
+
+import dev.nyla.sync.DimensionMismatchException;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.StoreException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
+
+/**
+ * Writes one index: from scratch, or on top of an index already in the directory (a base), taking records
+ * in key order. Shared by the store's generation writer and the publisher's payload builder, so that what
+ * a client builds from records and what a publisher ships are the same index.
+ */
+final class IndexBuilder implements Closeable {
+    private final Directory directory;
+    private final EmbeddingModel model;
+    private final String subject;
+    private final DirectoryReader base;
+    private final ExecutorService mergeExecutor;
+    private final IndexWriter writer;
+    private String lastTenant;
+    private String lastId;
+    private long count;
+    private boolean finished;
+
+    /**
+     * @param withBase whether {@code directory} holds a committed index to build on; otherwise it must be empty
+     */
+    IndexBuilder(Directory directory, EmbeddingModel model, LuceneOptions options, boolean withBase, String subject)
+            throws IOException {
+        this.directory = directory;
+        this.model = model;
+        this.subject = subject;
+        this.base = withBase ? DirectoryReader.open(directory) : null;
+        this.count = withBase ? base.numDocs() : 0;
+        this.mergeExecutor = options.mergeThreads() > 1 ? Executors.newFixedThreadPool(options.mergeThreads(),
+                r -> {
+                    Thread t = new Thread(r, "nyla-lucene-merge");
+                    t.setDaemon(true);
+                    return t;
+                }) : null;
+        IndexWriterConfig config = new IndexWriterConfig()
+                .setOpenMode(withBase ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE)
+                .setCodec(codec(options, mergeExecutor))
+                .setIndexSort(Schema.INDEX_SORT)
+                .setRAMBufferSizeMB(options.ramBufferMb())
+                .setCommitOnClose(false);
+        IndexWriter w;
+        try {
+            w = new IndexWriter(directory, config);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+        this.writer = w;
+    }
+
+    /** The codec for new segments: Lucene's current one with the configured HNSW format for vectors. */
+    static Codec codec(LuceneOptions options, ExecutorService mergeExecutor) {
+        int workers = mergeExecutor == null ? 1 : options.mergeThreads();
+        KnnVectorsFormat format = switch (options.quantization()) {
+            case NONE -> new Lucene99HnswVectorsFormat(options.maxConn(), options.beamWidth(), workers, mergeExecutor);
+            case INT7 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SEVEN_BIT, options.maxConn(),
+                    options.beamWidth(), workers, mergeExecutor);
+            case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, options.maxConn(),
+                    options.beamWidth(), workers, mergeExecutor);
+        };
+        return new Lucene104Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return format;
+            }
+        };
+    }
+
+    void add(VectorRecord r) throws IOException {
+        checkOrder(r.tenant(), r.id());
+        if (r.vector().length != model.dimension()) {
+            throw new DimensionMismatchException("vector of " + r.tenant() + "/" + r.id() + " for " + subject,
+                    model.dimension(), r.vector().length);
+        }
+        if (base == null) {
+            writer.addDocument(Schema.document(r, model.fingerprint(), model.similarity()));
+            count++;
+        } else {
+            if (!inBase(r.tenant(), r.id())) {
+                count++;
+            }
+            writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r, model.fingerprint(),
+                    model.similarity()));
+        }
+        advance(r.tenant(), r.id());
+    }
+
+    void delete(String tenant, String id) throws IOException {
+        checkOrder(tenant, id);
+        if (base != null && inBase(tenant, id)) {
+            writer.deleteDocuments(Schema.keyTerm(tenant, id));
+            count--;
+        }
+        advance(tenant, id);
+    }
+
+    long count() {
+        return count;
+    }
+
+    /**
+     * Commits durably with {@code userData} (the schema and model are added), merging into one segment
+     * first when asked, and closes the writer. Returns the number of live documents, checked against the
+     * count kept while writing.
+     */
+    long commit(boolean mergeToOneSegment, Map<String, String> userData) throws IOException {
+        if (finished) {
+            throw new StoreException(subject + ": already committed or aborted");
+        }
+        finished = true;
+        Map<String, String> data = new HashMap<>(userData);
+        data.put(Schema.COMMIT_SCHEMA, Schema.VERSION);
+        data.put(Schema.COMMIT_MODEL, model.fingerprint());
+        data.put(Schema.COMMIT_DIMENSION, Integer.toString(model.dimension()));
+        data.put(Schema.COMMIT_SIMILARITY, model.similarity().wireName());
+        try {
+            writer.setLiveCommitData(data.entrySet());
+            if (mergeToOneSegment) {
+                writer.forceMerge(1);
+            }
+            writer.commit();
+            writer.close();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+        closeQuietly();
+        try (DirectoryReader r = DirectoryReader.open(directory)) {
+            if (r.numDocs() != count) {
+                throw new StoreException(subject, "records after commit", count, r.numDocs());
+            }
+        }
+        return count;
+    }
+
+    /** Discards uncommitted changes; the directory's files are the caller's to remove. */
+    void abort() {
+        finished = true;
+        closeQuietly();
+    }
+
+    @Override
+    public void close() {
+        if (!finished) {
+            abort();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (writer != null && writer.isOpen()) {
+                writer.rollback();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Rolling back a writer that failed; the caller reports the first failure.
+        }
+        try {
+            if (base != null) {
+                base.close();
+            }
+        } catch (IOException ignored) {
+            // Closing a reader releases only memory and file handles.
+        }
+        if (mergeExecutor != null) {
+            mergeExecutor.shutdownNow();
+        }
+    }
+
+    private void checkOrder(String tenant, String id) {
+        if (finished) {
+            throw new IllegalStateException(subject + ": the writer was already committed or aborted");
+        }
+        RecordKeys.requireValid(tenant, id);
+        if (lastTenant != null && RecordKeys.compare(lastTenant, lastId, tenant, id) >= 0) {
+            throw new IllegalArgumentException(subject + ": key " + tenant + "/" + id
+                    + " is not after the previous key " + lastTenant + "/" + lastId
+                    + " (keys must come in strictly ascending order, each once)");
+        }
+    }
+
+    private void advance(String tenant, String id) {
+        lastTenant = tenant;
+        lastId = id;
+    }
+
+    private boolean inBase(String tenant, String id) throws IOException {
+        BytesRef key = Schema.key(tenant, id);
+        for (LeafReaderContext leaf : base.leaves()) {
+            Terms terms = leaf.reader().terms(Schema.KEY);
+            if (terms == null) {
+                continue;
+            }
+            TermsEnum te = terms.iterator();
+            if (!te.seekExact(key)) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
+            for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
+                if (live == null || live.get(doc)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

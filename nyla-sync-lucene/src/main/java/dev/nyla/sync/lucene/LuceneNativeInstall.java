@@ -1,0 +1,221 @@
+package dev.nyla.sync.lucene;
+
+import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.ModelMismatchException;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.StoreException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+
+/**
+ * One install of a Lucene payload: files the store holds from a kept generation are hard-linked, the
+ * others are downloaded by the sync client and moved in; then Lucene's own checks run before the
+ * generation is committed.
+ */
+final class LuceneNativeInstall implements NativeInstall {
+    private final LuceneVectorStore store;
+    private final GenerationSpec spec;
+    private final Payload payload;
+    private final LuceneVectorStore.Work work;
+    private final String subject;
+    /** Payload file name to index file name, in payload order. */
+    private final Map<String, String> indexNames = new LinkedHashMap<>();
+    private final List<PayloadFile> toFetch = new ArrayList<>();
+    private final Set<String> put = new HashSet<>();
+    private boolean done;
+
+    LuceneNativeInstall(LuceneVectorStore store, GenerationSpec spec, Payload payload, boolean reuse)
+            throws IOException {
+        this.store = store;
+        this.spec = spec;
+        this.payload = payload;
+        this.work = store.newWork();
+        this.subject = store.location() + " generation " + work.id();
+        try {
+            Map<String, String> wanted = new TreeMap<>();
+            for (PayloadFile f : payload.files()) {
+                String name = PayloadNames.indexFileName(f, subject);
+                if (indexNames.containsValue(name)) {
+                    throw new IntegrityException(subject, "index file " + name, "named once in the payload", "twice");
+                }
+                indexNames.put(f.name(), name);
+                wanted.put(name, f.sha256());
+            }
+            Map<String, Path> local = reuse ? store.reusableFiles(wanted) : Map.of();
+            for (PayloadFile f : payload.files()) {
+                Path from = local.get(indexNames.get(f.name()));
+                if (from != null) {
+                    LuceneVectorStore.link(from, work.index().resolve(indexNames.get(f.name())));
+                } else {
+                    toFetch.add(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            DurableFiles.deleteRecursively(work.dir());
+            throw e;
+        }
+    }
+
+    @Override
+    public List<PayloadFile> filesToFetch() {
+        return List.copyOf(toFetch);
+    }
+
+    @Override
+    public void put(PayloadFile file, Path verified) throws IOException {
+        requireOpen();
+        if (!toFetch.contains(file)) {
+            throw new IllegalArgumentException(subject + ": " + file.name() + " is not one of the files to fetch");
+        }
+        Path target = work.index().resolve(indexNames.get(file.name()));
+        try {
+            Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.copy(verified, target, StandardCopyOption.REPLACE_EXISTING);
+            Files.delete(verified);
+        }
+        put.add(file.name());
+    }
+
+    @Override
+    public Generation commit() throws IOException {
+        requireOpen();
+        done = true;
+        try {
+            for (PayloadFile f : toFetch) {
+                if (!put.contains(f.name())) {
+                    throw new StoreException(subject + ": payload file " + f.name() + " was not put before commit");
+                }
+            }
+            long records;
+            try (Directory dir = FSDirectory.open(work.index())) {
+                records = check(dir);
+            }
+            Map<String, GenerationInfo.FileFacts> facts = new TreeMap<>();
+            for (PayloadFile f : payload.files()) {
+                facts.put(indexNames.get(f.name()), new GenerationInfo.FileFacts(f.size(), f.sha256()));
+            }
+            for (String name : facts.keySet()) {
+                DurableFiles.fsync(work.index().resolve(name));
+            }
+            return store.publish(work, spec, records, LucenePayloadFormat.writeOptions(payload, store.options()), facts);
+        } catch (IOException | RuntimeException e) {
+            DurableFiles.deleteRecursively(work.dir());
+            throw e;
+        }
+    }
+
+    /** Lucene's checksums, the commit's file list, the schema and the model; returns the live documents. */
+    private long check(Directory dir) throws IOException {
+        Set<String> fetched = new HashSet<>();
+        toFetch.forEach(f -> fetched.add(indexNames.get(f.name())));
+        for (String name : indexNames.values()) {
+            String where = work.index().resolve(name).toString();
+            if (fetched.contains(name)) {
+                // Downloaded: the SHA-256 matched the manifest; Lucene's own checksum guards against a
+                // publisher that shipped a damaged index.
+                LuceneVectorStore.checksum(dir, name, where);
+            } else {
+                // Reused: verified when it was installed, and Lucene never rewrites a file. A full read here
+                // would cost as much as the download the delta saves; the footer is checked cheaply.
+                try (IndexInput in = dir.openInput(name, IOContext.READONCE)) {
+                    CodecUtil.retrieveChecksum(in);
+                } catch (CorruptIndexException e) {
+                    throw new IntegrityException(where, "Lucene footer", "a valid footer", e.getMessage());
+                }
+            }
+        }
+        SegmentInfos infos;
+        try {
+            infos = SegmentInfos.readLatestCommit(dir);
+        } catch (IndexFormatTooOldException | IndexFormatTooNewException e) {
+            throw new UnsupportedFormatException(subject, "Lucene index format",
+                    "one Lucene " + org.apache.lucene.util.Version.LATEST + " reads", e.getMessage());
+        } catch (CorruptIndexException e) {
+            throw new IntegrityException(subject, "Lucene commit", "a readable commit", e.getMessage());
+        }
+        Set<String> referenced = new TreeSet<>(infos.files(true));
+        Set<String> shipped = new TreeSet<>(indexNames.values());
+        if (!referenced.equals(shipped)) {
+            Set<String> missing = new TreeSet<>(referenced);
+            missing.removeAll(shipped);
+            Set<String> extra = new TreeSet<>(shipped);
+            extra.removeAll(referenced);
+            throw new IntegrityException(subject, "files of the index's commit", "exactly the payload's files",
+                    "missing " + missing + ", not part of the commit " + extra);
+        }
+        Map<String, String> data = infos.getUserData();
+        if (!Schema.VERSION.equals(data.get(Schema.COMMIT_SCHEMA))) {
+            throw new UnsupportedFormatException(subject, "nyla schema in the commit", Schema.VERSION,
+                    data.get(Schema.COMMIT_SCHEMA));
+        }
+        if (!spec.model().fingerprint().equals(data.get(Schema.COMMIT_MODEL))) {
+            throw new ModelMismatchException(subject, "model fingerprint in the commit", spec.model().fingerprint(),
+                    data.get(Schema.COMMIT_MODEL));
+        }
+        try (DirectoryReader reader = DirectoryReader.open(dir)) {
+            for (LeafReaderContext leaf : reader.leaves()) {
+                if (!Schema.INDEX_SORT.equals(leaf.reader().getMetaData().sort())) {
+                    throw new UnsupportedFormatException(subject, "index sort of segment " + leaf.ord,
+                            Schema.INDEX_SORT, leaf.reader().getMetaData().sort());
+                }
+                FieldInfo vectors = leaf.reader().getFieldInfos().fieldInfo(Schema.VECTOR);
+                if (vectors == null) {
+                    continue;
+                }
+                if (vectors.getVectorDimension() != spec.model().dimension()) {
+                    throw new IntegrityException(subject, "vector dimension of segment " + leaf.ord,
+                            spec.model().dimension(), vectors.getVectorDimension());
+                }
+                if (vectors.getVectorSimilarityFunction() != Schema.luceneSimilarity(spec.model().similarity())) {
+                    throw new IntegrityException(subject, "vector similarity of segment " + leaf.ord,
+                            Schema.luceneSimilarity(spec.model().similarity()), vectors.getVectorSimilarityFunction());
+                }
+            }
+            return reader.numDocs();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!done) {
+            done = true;
+            DurableFiles.deleteRecursively(work.dir());
+        }
+    }
+
+    private void requireOpen() throws StoreException {
+        if (done) {
+            throw new StoreException(subject + ": the install was already committed or closed");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.nyla.sync.lucene;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of a {@link LuceneVectorStore} and of the Lucene payloads a publisher writes.
+ *
+ * @param maxConn               HNSW: neighbours per node (Lucene's default 16); more raises recall and memory
+ * @param beamWidth             HNSW: candidates considered while building (default 100); more raises recall
+ *                              and build time
+ * @param quantization          how the graph holds vectors; search results are re-scored at full precision
+ * @param overFetch             the graph is searched for {@code k × overFetch} candidates, re-scored exactly,
+ *                              and the best {@code k} returned: the recall knob at search time
+ * @param exactSearchThreshold  a search whose tenant and filter match at most this many records scans them
+ *                              exactly instead of walking the graph (exact, and faster for small tenants)
+ * @param mergeThreads          threads that build the graph when segments merge (1: the calling thread)
+ * @param ramBufferMb           memory for buffered documents while writing a generation, in MiB
+ */
+public record LuceneOptions(int maxConn, int beamWidth, Quantization quantization, int overFetch,
+                            int exactSearchThreshold, int mergeThreads, int ramBufferMb) {
+
+    /** The defaults: HNSW 16/100, no quantization, over-fetch 4, exact scan up to 2,000 records. */
+    public static final LuceneOptions DEFAULTS = new LuceneOptions(16, 100, Quantization.NONE, 4, 2_000, 1, 64);
+
+    public LuceneOptions {
+        List<String> problems = new ArrayList<>();
+        check(problems, "maxConn", maxConn, 2, 512);
+        check(problems, "beamWidth", beamWidth, 2, 3200);
+        check(problems, "overFetch", overFetch, 1, 100);
+        check(problems, "exactSearchThreshold", exactSearchThreshold, 0, 10_000_000);
+        check(problems, "mergeThreads", mergeThreads, 1, 512);
+        check(problems, "ramBufferMb", ramBufferMb, 1, 2047);
+        if (quantization == null) {
+            problems.add("quantization: expected none, int7 or int4 but was null");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Lucene options: " + String.join("; ", problems));
+        }
+    }
+
+    private static void check(List<String> problems, String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            problems.add(name + ": expected " + min + ".." + max + " but was " + value);
+        }
+    }
+
+    /** These options with another HNSW graph shape. */
+    public LuceneOptions withHnsw(int newMaxConn, int newBeamWidth) {
+        return new LuceneOptions(newMaxConn, newBeamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads,
+                ramBufferMb);
+    }
+
+    /** These options with another quantization. */
+    public LuceneOptions withQuantization(Quantization q) {
+        return new LuceneOptions(maxConn, beamWidth, q, overFetch, exactSearchThreshold, mergeThreads, ramBufferMb);
+    }
+
+    /** These options with another over-fetch factor. */
+    public LuceneOptions withOverFetch(int factor) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, factor, exactSearchThreshold, mergeThreads, ramBufferMb);
+    }
+
+    /** These options with another exact-search threshold (0: always walk the graph when possible). */
+    public LuceneOptions withExactSearchThreshold(int records) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, records, mergeThreads, ramBufferMb);
+    }
+
+    /** These options with another number of graph-merge threads. */
+    public LuceneOptions withMergeThreads(int threads) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, threads, ramBufferMb);
+    }
+
+    /** These options with another indexing buffer size. */
+    public LuceneOptions withRamBufferMb(int mb) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads, mb);
+    }
+
+    /**
+     * Options from location parameters such as {@code maxConn=32&quantization=int7}; unnamed settings keep
+     * their defaults.
+     *
+     * @throws IllegalArgumentException naming an unknown parameter or a bad value
+     */
+    public static LuceneOptions parse(String query) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (query != null && !query.isEmpty()) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("Lucene option '" + pair + "': expected name=value");
+                }
+                params.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        LuceneOptions o = DEFAULTS;
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            String v = e.getValue();
+            o = switch (e.getKey()) {
+                case "maxConn" -> o.withHnsw(integer(e), o.beamWidth);
+                case "beamWidth" -> o.withHnsw(o.maxConn, integer(e));
+                case "quantization" -> o.withQuantization(Quantization.fromWireName(v));
+                case "overFetch" -> o.withOverFetch(integer(e));
+                case "exactSearchThreshold" -> o.withExactSearchThreshold(integer(e));
+                case "mergeThreads" -> o.withMergeThreads(integer(e));
+                case "ramBufferMb" -> o.withRamBufferMb(integer(e));
+                default -> throw new IllegalArgumentException("Lucene option '" + e.getKey() + "': expected one of "
+                        + "maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads, ramBufferMb");
+            };
+        }
+        return o;
+    }
+
+    private static int integer(Map.Entry<String, String> e) {
+        try {
+            return Integer.parseInt(e.getValue());
+        } catch (NumberFormatException x) {
+            throw new IllegalArgumentException("Lucene option " + e.getKey() + ": expected an integer but was '"
+                    + e.getValue() + "'");
+        }
+    }
+}
