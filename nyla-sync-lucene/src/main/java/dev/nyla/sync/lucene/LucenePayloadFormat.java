@@ -118,6 +118,78 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
         return o;
     }
 
+    /**
+     * Describes the committed index in {@code indexDir} as a payload and copies its files into {@code out}
+     * under their host names. {@code write} is recorded as the settings later segments should use.
+     */
+    static Payload packageIndex(Path indexDir, Path out, LuceneOptions write) throws IOException {
+        try (Directory directory = FSDirectory.open(indexDir)) {
+            SegmentInfos infos = SegmentInfos.readLatestCommit(directory);
+            Map<String, String> attributes = new TreeMap<>();
+            attributes.put(ATTR_SCHEMA, Schema.VERSION);
+            Version committed = infos.getCommitLuceneVersion();
+            attributes.put(ATTR_LUCENE_VERSION, (committed == null ? Version.LATEST : committed).toString());
+            attributes.put(ATTR_CREATED_MAJOR, Integer.toString(infos.getIndexCreatedVersionMajor()));
+            Version min = infos.getMinSegmentLuceneVersion();
+            attributes.put(ATTR_MIN_SEGMENT_VERSION, min == null ? Version.LATEST.toString() : min.toString());
+            TreeSet<String> codecs = new TreeSet<>();
+            for (SegmentCommitInfo si : infos) {
+                codecs.add(si.info.getCodec().getName());
+            }
+            if (codecs.isEmpty()) {
+                codecs.add(IndexBuilder.codec(write, null).getName());
+            }
+            attributes.put(ATTR_CODECS, String.join(",", codecs));
+            TreeSet<String> formats = new TreeSet<>();
+            try (DirectoryReader reader = DirectoryReader.open(directory)) {
+                for (LeafReaderContext leaf : reader.leaves()) {
+                    FieldInfo fi = leaf.reader().getFieldInfos().fieldInfo(Schema.VECTOR);
+                    String f = fi == null ? null : fi.getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY);
+                    if (f != null) {
+                        formats.add(f);
+                    }
+                }
+            }
+            if (formats.isEmpty()) {
+                formats.add(IndexBuilder.codec(write, null).knnVectorsFormat().getName());
+            }
+            attributes.put(ATTR_VECTOR_FORMATS, String.join(",", formats));
+            attributes.put(ATTR_SEGMENTS, Integer.toString(infos.size()));
+            attributes.put(ATTR_MAX_CONN, Integer.toString(write.maxConn()));
+            attributes.put(ATTR_BEAM_WIDTH, Integer.toString(write.beamWidth()));
+            attributes.put(ATTR_QUANTIZATION, write.quantization().wireName());
+
+            Files.createDirectories(out);
+            List<PayloadFile> files = new ArrayList<>();
+            for (String name : new TreeSet<>(infos.files(true))) {
+                Path source = indexDir.resolve(name);
+                String sha = sha256(source);
+                long size = Files.size(source);
+                String host = PayloadNames.hostName(sha, name);
+                Path target = out.resolve(host);
+                if (!Files.exists(target) || Files.size(target) != size) {
+                    Path tmp = out.resolve("." + host + ".tmp");
+                    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    DurableFiles.fsync(tmp);
+                    DurableFiles.moveAtomically(tmp, target);
+                }
+                files.add(new PayloadFile(host, size, sha, Compression.NONE, size));
+            }
+            return new Payload(KIND, attributes, files);
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md = ContentHash.sha256();
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     private static final class Builder implements NativePayloadBuilder {
         private final Path work;
         private final Directory directory;
@@ -153,69 +225,9 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
         public Payload finish(Path out) throws IOException {
             finished = true;
             index.commit(!fromBase, Map.of());
-            SegmentInfos infos = SegmentInfos.readLatestCommit(directory);
-            Map<String, String> attributes = new TreeMap<>();
-            attributes.put(ATTR_SCHEMA, Schema.VERSION);
-            attributes.put(ATTR_LUCENE_VERSION, Version.LATEST.toString());
-            attributes.put(ATTR_CREATED_MAJOR, Integer.toString(infos.getIndexCreatedVersionMajor()));
-            Version min = infos.getMinSegmentLuceneVersion();
-            attributes.put(ATTR_MIN_SEGMENT_VERSION, min == null ? Version.LATEST.toString() : min.toString());
-            TreeSet<String> codecs = new TreeSet<>();
-            for (SegmentCommitInfo si : infos) {
-                codecs.add(si.info.getCodec().getName());
-            }
-            if (codecs.isEmpty()) {
-                codecs.add(IndexBuilder.codec(write, null).getName());
-            }
-            attributes.put(ATTR_CODECS, String.join(",", codecs));
-            TreeSet<String> formats = new TreeSet<>();
-            try (DirectoryReader reader = DirectoryReader.open(directory)) {
-                for (LeafReaderContext leaf : reader.leaves()) {
-                    FieldInfo fi = leaf.reader().getFieldInfos().fieldInfo(Schema.VECTOR);
-                    String f = fi == null ? null : fi.getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY);
-                    if (f != null) {
-                        formats.add(f);
-                    }
-                }
-            }
-            if (formats.isEmpty()) {
-                formats.add(IndexBuilder.codec(write, null).knnVectorsFormat().getName());
-            }
-            attributes.put(ATTR_VECTOR_FORMATS, String.join(",", formats));
-            attributes.put(ATTR_SEGMENTS, Integer.toString(infos.size()));
-            attributes.put(ATTR_MAX_CONN, Integer.toString(write.maxConn()));
-            attributes.put(ATTR_BEAM_WIDTH, Integer.toString(write.beamWidth()));
-            attributes.put(ATTR_QUANTIZATION, write.quantization().wireName());
-
-            Files.createDirectories(out);
-            List<PayloadFile> files = new ArrayList<>();
-            for (String name : new TreeSet<>(infos.files(true))) {
-                Path source = work.resolve(name);
-                String sha = sha256(source);
-                long size = Files.size(source);
-                String host = PayloadNames.hostName(sha, name);
-                Path target = out.resolve(host);
-                if (!Files.exists(target) || Files.size(target) != size) {
-                    Path tmp = out.resolve("." + host + ".tmp");
-                    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    DurableFiles.fsync(tmp);
-                    DurableFiles.moveAtomically(tmp, target);
-                }
-                files.add(new PayloadFile(host, size, sha, Compression.NONE, size));
-            }
+            Payload payload = packageIndex(work, out, write);
             close();
-            return new Payload(KIND, attributes, files);
-        }
-
-        private static String sha256(Path file) throws IOException {
-            MessageDigest md = ContentHash.sha256();
-            byte[] buf = new byte[1 << 16];
-            try (InputStream in = Files.newInputStream(file)) {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
+            return payload;
         }
 
         @Override
