@@ -16,8 +16,13 @@ final class ClusteredVectors {
     private ClusteredVectors() {
     }
 
-    /** {@code count} unit vectors around {@code clusters} random centres, spread {@code sigma}; fixed by {@code seed}. */
-    static List<float[]> vectors(int count, int dimension, int clusters, double sigma, long seed) {
+    /**
+     * {@code count} unit vectors around {@code clusters} random centres; fixed by {@code seed}. {@code spread} is
+     * the expected length of the noise added to a (unit) centre, whatever the dimension: 0.5 puts members at a
+     * cosine of about 0.9 from their centre.
+     */
+    static List<float[]> vectors(int count, int dimension, int clusters, double spread, long seed) {
+        double sigma = spread / Math.sqrt(dimension);
         Random random = new Random(seed);
         List<float[]> centres = new ArrayList<>();
         for (int c = 0; c < clusters; c++) {
