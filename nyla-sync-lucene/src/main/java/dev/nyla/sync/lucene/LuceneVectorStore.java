@@ -291,9 +291,7 @@ public final class LuceneVectorStore implements VectorStore {
             dir.close();
             throw e;
         }
-        // The directory holds no resources beyond the reader's open files; close it with the last reader.
-        reader.getReaderCacheHelper().addClosedListener(key -> dir.close());
-        return Serving.of(info.generation(), reader);
+        return new Serving.SharedDirectory(dir).serve(info.generation(), reader);
     }
 
     // ------------------------------------------------------------------------------------------ generations

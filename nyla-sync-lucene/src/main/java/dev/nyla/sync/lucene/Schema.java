@@ -31,7 +31,7 @@ import org.apache.lucene.util.VectorUtil;
 /**
  * How records are laid out in a Lucene index: the one place that knows field names. An index written by
  * another program (or another Lucene version) is readable by this store when it follows this layout; see
- * {@code docs/vector-stores.md}.
+ * {@code docs/lucene-store.md}.
  *
  * <p>Documents are sorted by {@link #KEY} (the index sort), so within every segment document order is
  * key order, and inventories stream in {@link dev.nyla.sync.RecordKeys} order from doc values without

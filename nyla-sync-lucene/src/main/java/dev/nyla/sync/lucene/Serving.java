@@ -7,20 +7,51 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ReferenceManager;
+import org.apache.lucene.store.Directory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The generation searches see: a point-in-time reader of one generation's index. Reference counted through
  * the reader, so a swap never interrupts a search and a reader closes when its last search releases it.
  *
  * @param generation the generation, or null when none is active (then the reader is empty)
+ * @param directory  the generation's directory, or null with no generation
  */
-record Serving(Generation generation, IndexReader reader, IndexSearcher searcher) {
+record Serving(Generation generation, IndexReader reader, IndexSearcher searcher, SharedDirectory directory) {
+
+    /**
+     * A generation's directory, shared by the readers opened on it (a mutation's refresh opens a new reader
+     * on the same directory): closed when the last of them closes.
+     */
+    static final class SharedDirectory {
+        private final Directory directory;
+        private final AtomicInteger readers = new AtomicInteger();
+
+        SharedDirectory(Directory directory) {
+            this.directory = directory;
+        }
+
+        /** Serves a reader opened on this directory; the directory stays open until the reader closes. */
+        Serving serve(Generation generation, DirectoryReader reader) {
+            readers.incrementAndGet();
+            reader.getReaderCacheHelper().addClosedListener(key -> {
+                if (readers.decrementAndGet() == 0) {
+                    directory.close();
+                }
+            });
+            return of(generation, reader, this);
+        }
+    }
 
     static Serving of(Generation generation, IndexReader reader) {
+        return of(generation, reader, null);
+    }
+
+    private static Serving of(Generation generation, IndexReader reader, SharedDirectory directory) {
         IndexSearcher searcher = new IndexSearcher(reader);
         // The store's queries need no caching of filters between requests; caching would only cost memory.
         searcher.setQueryCache(null);
-        return new Serving(generation, reader, searcher);
+        return new Serving(generation, reader, searcher, directory);
     }
 
     static Serving none() {
@@ -67,7 +98,7 @@ record Serving(Generation generation, IndexReader reader, IndexSearcher searcher
             if (old.reader() instanceof DirectoryReader dr) {
                 DirectoryReader changed = DirectoryReader.openIfChanged(dr);
                 if (changed != null) {
-                    return of(old.generation(), changed);
+                    return old.directory().serve(old.generation(), changed);
                 }
             }
             return null;
