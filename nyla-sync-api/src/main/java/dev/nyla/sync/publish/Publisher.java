@@ -271,7 +271,7 @@ public final class Publisher {
                 : List.of(new Delta(previous.version(), deltaUpserts, deltaDeletes, deltaFiles));
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, channel, version,
                 label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model,
-                new Payload(Payload.RECORDS, Map.of(), fullFiles), records.size(), tenants, deltas,
+                new Payload(Payload.RECORDS, Map.of(), fullFiles), List.of(), records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
         byte[] manifestBytes = ManifestCodec.write(manifest);
         writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifestBytes, signingKey));
