@@ -43,7 +43,9 @@ public interface NativeInstaller {
      * is committed and the generation {@linkplain VectorStore#activate(long) activated}.
      *
      * @param reuseLocalFiles whether files the store already holds may stand in for downloads; {@code false}
-     *                        asks for every file to be downloaded (the fallback when a reused file was bad)
+     *                        asks for every file to be downloaded (the fallback when a reused file was bad),
+     *                        and the downloaded files then replace the store's copies of the same names, so
+     *                        that a damaged copy does not fail the next delta again
      */
     NativeInstall begin(GenerationSpec spec, Payload payload, boolean reuseLocalFiles) throws IOException;
 }
