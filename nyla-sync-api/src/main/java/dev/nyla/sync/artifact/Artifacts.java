@@ -54,6 +54,21 @@ public final class Artifacts {
     }
 
     /**
+     * Reads a file of an artifact to its end through the size and SHA-256 checks, for files that are used
+     * as they are stored (store-native payload parts) rather than streamed through a reader.
+     *
+     * @throws IntegrityException     when the file's size or SHA-256 is not the declared one, naming both
+     * @throws LimitExceededException when the file is longer than declared
+     */
+    public static void verifyFile(ArtifactSource source, PayloadFile file) throws IOException {
+        String name = source.describe() + "/" + file.name();
+        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(FileNames.requireSafe(file.name(), name), 0),
+                file, name)) {
+            in.drainAndVerify();
+        }
+    }
+
+    /**
      * Opens a record file of an artifact for streaming, with every check in place: the stored bytes are
      * capped at the declared size and their SHA-256 is checked at the end; gzip is decompressed with the
      * output capped at the declared uncompressed size; the record file's own checks run as it is read.

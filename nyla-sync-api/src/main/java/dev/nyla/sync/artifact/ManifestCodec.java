@@ -68,17 +68,16 @@ public final class ManifestCodec {
             g.writeBooleanField("normalized", m.normalized());
             g.writeStringField("fingerprint", m.fingerprint());
             g.writeEndObject();
-            g.writeObjectFieldStart("payload");
-            g.writeStringField("kind", manifest.payload().kind());
-            g.writeObjectFieldStart("attributes");
-            Map<String, String> attributes = new TreeMap<>(RecordKeys.ORDER);
-            attributes.putAll(manifest.payload().attributes());
-            for (Map.Entry<String, String> e : attributes.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
+            g.writeFieldName("payload");
+            writePayload(g, manifest.payload());
+            // Only when there are some: manifests without native payloads keep the bytes they always had.
+            if (!manifest.nativePayloads().isEmpty()) {
+                g.writeArrayFieldStart("nativePayloads");
+                for (Payload p : manifest.nativePayloads()) {
+                    writePayload(g, p);
+                }
+                g.writeEndArray();
             }
-            g.writeEndObject();
-            writeFiles(g, manifest.payload().files());
-            g.writeEndObject();
             g.writeObjectFieldStart("counts");
             g.writeNumberField("records", manifest.records());
             g.writeNumberField("tenants", manifest.tenants());
@@ -103,6 +102,20 @@ public final class ManifestCodec {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }
         return out.toByteArray();
+    }
+
+    private static void writePayload(JsonGenerator g, Payload payload) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("kind", payload.kind());
+        g.writeObjectFieldStart("attributes");
+        Map<String, String> attributes = new TreeMap<>(RecordKeys.ORDER);
+        attributes.putAll(payload.attributes());
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        writeFiles(g, payload.files());
+        g.writeEndObject();
     }
 
     private static void writeFiles(JsonGenerator g, List<PayloadFile> files) throws IOException {
@@ -166,15 +179,23 @@ public final class ManifestCodec {
             }
             EmbeddingModel embeddingModel = new EmbeddingModel(model.text("id"), (int) model.intIn("dimension", 1, 65_536),
                     model.similarity("similarity"), model.bool("normalized"), model.text("fingerprint"));
-            Payload p = new Payload(payload.text("kind"), payload.stringMap("attributes"), files(payload));
+            List<Payload> nativePayloads = new ArrayList<>();
+            for (Fields n : f.optionalArray("nativePayloads")) {
+                nativePayloads.add(payload(n));
+            }
             return new Manifest((int) format, f.text("channel"), f.integer("version"), f.text("label"),
-                    f.instant("createdAt"), f.instant("expiresAt"), embeddingModel, p, counts.integer("records"),
+                    f.instant("createdAt"), f.instant("expiresAt"), embeddingModel, payload(payload), nativePayloads,
+                    counts.integer("records"),
                     counts.integer("tenants"), deltas, new Rollout((int) rollout.intIn("percent", 0, 100),
                             rollout.text("salt")));
         } catch (IllegalArgumentException e) {
             // Cross-field rules enforced by the records themselves.
             throw new MalformedArtifactException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Payload payload(Fields p) throws ArtifactException {
+        return new Payload(p.text("kind"), p.stringMap("attributes"), files(p));
     }
 
     private static List<PayloadFile> files(Fields parent) throws ArtifactException {
@@ -318,6 +339,17 @@ public final class ManifestCodec {
                 out.add(item);
             }
             return out;
+        }
+
+        /** An optional array: empty when the field is absent; when present it must be an array (not null). */
+        List<Fields> optionalArray(String name) throws MalformedArtifactException {
+            if (!node.has(name)) {
+                return List.of();
+            }
+            if (node.get(name).isNull()) {
+                throw new MalformedArtifactException(source, "field " + path(name), "an array (or no field)", "null");
+            }
+            return array(name);
         }
 
         Map<String, String> stringMap(String name) throws MalformedArtifactException {

@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The full payload of an artifact version.
+ * A full payload of an artifact version: the portable records every client can install
+ * ({@link Manifest#payload()}), or a store-native alternative to them ({@link Manifest#nativePayloads()}).
  *
  * <p>For kind {@value #RECORDS} the files are alternative encodings of one record stream (say gzip and
  * uncompressed), the preferred one first; a client downloads one of them. For store-native kinds, defined

@@ -113,14 +113,35 @@ final class Downloads {
         return done;
     }
 
+    /**
+     * As {@link #fetch}, for a file handed to a store as it is stored instead of being read through the
+     * checks again: a copy found already downloaded (by an earlier, failed attempt) is hashed before it is
+     * trusted, and fetched again when it no longer matches.
+     */
+    Path fetchVerified(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+        Path done = dir.resolve(file.name());
+        if (Files.isRegularFile(done)) {
+            try {
+                checkLocally(done, file);
+                progress.update(file.size());
+                return done;
+            } catch (IntegrityException | LimitExceededException e) {
+                LOG.warn("{}: the earlier download was damaged since ({}); downloading it again", file.name(),
+                        e.getMessage());
+                Files.delete(done);
+            }
+        }
+        return fetch(source, file, progress);
+    }
+
     /** Forgets a downloaded file found damaged at install, so the next attempt fetches it again. */
     void discard(PayloadFile file) throws IOException {
         Files.deleteIfExists(dir.resolve(file.name()));
         Files.deleteIfExists(dir.resolve(file.name() + ".part"));
     }
 
-    private static void checkLocally(Path part, PayloadFile file) throws IOException {
-        try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(part), file, part.toString())) {
+    private static void checkLocally(Path local, PayloadFile file) throws IOException {
+        try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(local), file, local.toString())) {
             in.drainAndVerify();
         }
     }

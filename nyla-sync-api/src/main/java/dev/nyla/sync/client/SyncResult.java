@@ -14,8 +14,10 @@ import java.util.Optional;
  * @param toVersion        the version active after it (0 when none); equal to {@code fromVersion} unless installed
  * @param route            the route that installed, when one did
  * @param bytesDownloaded  payload bytes fetched in this run (resumed bytes fetched earlier not included)
- * @param fullPayloadBytes the size of the smallest full payload of the version offered, 0 when none was offered;
- *                         compare with {@code bytesDownloaded} to see what a delta saved
+ * @param fullPayloadBytes the size of the version's full payload that the installing (or last tried) route
+ *                         belongs to: the smallest encoding of the records, or for a store-native route the
+ *                         sum of the native payload's files; 0 when no version was offered. Compare with
+ *                         {@code bytesDownloaded} to see what a delta saved
  * @param steps            what was tried, in order, including each fallback and why
  * @param elapsed          wall time of the run
  * @param failure          why the run failed, when it did (a typed {@link dev.nyla.sync.NylaSyncException} for

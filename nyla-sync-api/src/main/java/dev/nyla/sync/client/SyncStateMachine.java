@@ -31,6 +31,8 @@ import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,6 +66,10 @@ import org.slf4j.LoggerFactory;
  *   SWAPPING ──→ ROLLING_BACK → FAILED    (the new generation was active but could not be recorded)
  * </pre>
  *
+ * <p>Routes, each a pass through DOWNLOADING → VERIFYING → INSTALLING (a local rebuild: INSTALLING only), in
+ * the order they are tried: the store-native payload when the store installs its kind (reusing local files,
+ * then downloading all), then the records (delta, full gzip, full plain), then a local rebuild.
+ *
  * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → Ed25519 signature with the
  * pinned keys → version not below the trusted one (equal: nothing to do) → not expired → model guard → each
  * file's size cap and SHA-256 while streaming. The model guard runs before any download: the model is named
@@ -82,7 +88,8 @@ final class SyncStateMachine {
         TRANSITIONS.put(CHECKING, EnumSet.of(UP_TO_DATE, UPDATE_AVAILABLE, INSTALLING, FAILED));
         TRANSITIONS.put(UPDATE_AVAILABLE, EnumSet.of(AWAITING_APPROVAL, DOWNLOADING, INSTALLING, UP_TO_DATE, FAILED));
         TRANSITIONS.put(AWAITING_APPROVAL, EnumSet.of(DOWNLOADING, INSTALLING, UP_TO_DATE, FAILED));
-        // DOWNLOADING or INSTALLING again: a route failed and the next one starts.
+        // DOWNLOADING or INSTALLING again: a route failed and the next one starts (native → native or records,
+        // records → records, any → local rebuild), whichever of these three states the failed route was in.
         TRANSITIONS.put(DOWNLOADING, EnumSet.of(VERIFYING, DOWNLOADING, INSTALLING, FAILED));
         TRANSITIONS.put(VERIFYING, EnumSet.of(INSTALLING, DOWNLOADING, FAILED));
         TRANSITIONS.put(INSTALLING, EnumSet.of(SWAPPING, DOWNLOADING, INSTALLING, FAILED));
@@ -274,7 +281,7 @@ final class SyncStateMachine {
         // A baseline bundled in the application is as old as the application: its expiry is not held against it.
         Manifest manifest = verify(fetched, name, now, run.source == config.source());
         run.offered = manifest;
-        run.fullBytes = manifest.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
+        run.fullBytes = smallestEncoding(manifest);
         boolean installed = artifactActive && manifest.version() == local.trustedVersion;
         if (installed && !forced) {
             run.step("version " + manifest.version() + " is installed");
@@ -285,14 +292,14 @@ final class SyncStateMachine {
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
 
-        List<InstallRoute> routes = plan(manifest, active, forced);
-        if (routes.isEmpty()) {
+        Plan plan = plan(run, manifest, name, active, forced);
+        if (plan.routes().isEmpty()) {
             throw new UnsupportedFormatException(name, "payload files", "a gzip or uncompressed record file",
                     "none this client can install");
         }
+        InstallRoute first = plan.routes().get(0);
         UpdateOffer offer = new UpdateOffer(manifest, installedManifest(active).orElse(null),
-                active.map(Generation::version).orElse(0L), routes.get(0),
-                downloadBytes(manifest, active, routes.get(0)));
+                active.map(Generation::version).orElse(0L), first, plan.downloadBytes(manifest, active, first));
         move(UPDATE_AVAILABLE);
         run.step("update available: " + offer);
         emit(l -> l.checkFinished(manifest.version(), true));
@@ -306,10 +313,13 @@ final class SyncStateMachine {
                 return run.result(gate.get(), Optional.empty(), Optional.empty());
             }
         }
-        return install(run, manifest, fetched, routes);
+        return install(run, manifest, fetched, plan);
     }
 
-    /** TUF order after the size cap: signature, version, expiry, then the model guard and the payload kind. */
+    /**
+     * TUF order after the size cap: signature, version, expiry, then the model guard. (The payload is records
+     * in every manifest; whether the store can read a native payload is asked when planning the routes.)
+     */
     private Manifest verify(ManifestResponse.Fetched fetched, String name, Instant now, boolean checkExpiry)
             throws IOException {
         Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), config.trustedKeys(), name);
@@ -323,10 +333,6 @@ final class SyncStateMachine {
         if (config.expectedModel().isPresent() && !config.expectedModel().get().isCompatibleWith(m.model())) {
             throw new ModelMismatchException(name, "embedding model", describe(config.expectedModel().get())
                     + " (the client's query embedder)", describe(m.model()));
-        }
-        if (!Payload.RECORDS.equals(m.payload().kind())) {
-            throw new UnsupportedFormatException(name, "payload kind", "'" + Payload.RECORDS + "'",
-                    "'" + m.payload().kind() + "' (install the store adapter that reads it)");
         }
         return m;
     }
@@ -360,9 +366,61 @@ final class SyncStateMachine {
         return Optional.empty();
     }
 
-    /** The routes to try, in the fallback order delta → full compressed → full uncompressed → local rebuild. */
-    private List<InstallRoute> plan(Manifest m, Optional<Generation> active, boolean forced) {
+    /**
+     * The routes to try, in order, and what the native ones install: the store-native payload when there is
+     * one for this store (its delta, reusing local files, when the store holds some of them; then all of its
+     * files), then the records (delta → full compressed → full uncompressed), then a local rebuild.
+     *
+     * @param installer        the store's installer for the native routes; null when there are none
+     * @param nativePayload    the store-native payload the native routes install; null when there are none
+     * @param nativeDeltaBytes what {@link InstallRoute#NATIVE_DELTA} downloads: the files the store lacks
+     */
+    private record Plan(List<InstallRoute> routes, NativeInstaller installer, Payload nativePayload,
+                        long nativeDeltaBytes) {
+
+        /** Bytes {@code route} downloads. */
+        long downloadBytes(Manifest m, Optional<Generation> active, InstallRoute route) {
+            return switch (route) {
+                case NATIVE_DELTA -> nativeDeltaBytes;
+                case NATIVE_FULL -> totalSize(nativePayload.files());
+                case DELTA -> Artifacts.preferredEncoding(m.deltaFrom(active.orElseThrow().version()).orElseThrow()
+                        .files()).size();
+                case FULL_COMPRESSED -> fileFor(m.payload().files(), Compression.GZIP).size();
+                case FULL_UNCOMPRESSED -> fileFor(m.payload().files(), Compression.NONE).size();
+                case LOCAL_REBUILD -> 0;
+            };
+        }
+
+        /**
+         * The size of the full payload {@code route} belongs to, what its download compares with: the native
+         * payload's files for native routes, the smallest encoding of the records for the others.
+         */
+        long fullBytes(Manifest m, InstallRoute route) {
+            return route.isNative() ? totalSize(nativePayload.files()) : smallestEncoding(m);
+        }
+    }
+
+    private Plan plan(Run run, Manifest m, String name, Optional<Generation> active, boolean forced) {
         List<InstallRoute> routes = new ArrayList<>();
+        NativeInstaller installer = store.nativeInstaller().orElse(null);
+        Payload nativePayload = installer == null ? null : installableNativePayload(run, installer, m, name).orElse(null);
+        long nativeDeltaBytes = 0;
+        if (nativePayload != null) {
+            // A forced update repairs a damaged store: nothing local is trusted, as for the records' delta.
+            if (!forced) {
+                try {
+                    List<PayloadFile> missing = installer.missingFiles(nativePayload);
+                    if (missing.size() < nativePayload.files().size()) {
+                        routes.add(InstallRoute.NATIVE_DELTA);
+                        nativeDeltaBytes = totalSize(missing);
+                    }
+                } catch (IOException e) {
+                    run.step("cannot tell which " + nativePayload.kind() + " files the store holds (" + e.getMessage()
+                            + "); downloading all of them");
+                }
+            }
+            routes.add(InstallRoute.NATIVE_FULL);
+        }
         if (!forced && active.isPresent() && active.get().model().isCompatibleWith(m.model())
                 && m.deltaFrom(active.get().version()).isPresent()) {
             routes.add(InstallRoute.DELTA);
@@ -376,16 +434,46 @@ final class SyncStateMachine {
         if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
             routes.add(InstallRoute.LOCAL_REBUILD);
         }
-        return routes;
+        return new Plan(routes, installer, nativePayload, nativeDeltaBytes);
     }
 
-    private static long downloadBytes(Manifest m, Optional<Generation> active, InstallRoute route) {
-        return switch (route) {
-            case DELTA -> Artifacts.preferredEncoding(m.deltaFrom(active.orElseThrow().version()).orElseThrow().files()).size();
-            case FULL_COMPRESSED -> fileFor(m.payload().files(), Compression.GZIP).size();
-            case FULL_UNCOMPRESSED -> fileFor(m.payload().files(), Compression.NONE).size();
-            case LOCAL_REBUILD -> 0;
-        };
+    /**
+     * The manifest's store-native payload of the kind the store installs, when the store can read it. When it
+     * cannot, or there is none, the records serve, as for any other store: a step says why.
+     */
+    private static Optional<Payload> installableNativePayload(Run run, NativeInstaller installer, Manifest m,
+                                                              String name) {
+        String kind = installer.kind();
+        Optional<Payload> payload = m.nativePayload(kind);
+        if (payload.isEmpty()) {
+            run.step("version " + m.version() + " has no " + kind + " payload; installing from the records");
+            return Optional.empty();
+        }
+        if (payload.get().files().stream().anyMatch(f -> f.compression() != Compression.NONE)) {
+            run.step("the " + kind + " payload is skipped: it has compressed files, and this client hands native "
+                    + "files to the store as stored; installing from the records");
+            return Optional.empty();
+        }
+        try {
+            installer.checkReadable(payload.get(), name);
+        } catch (UnsupportedFormatException e) {
+            run.step("the " + kind + " payload is skipped, the store cannot read it: " + e.getMessage()
+                    + "; installing from the records");
+            return Optional.empty();
+        }
+        return payload;
+    }
+
+    private static long totalSize(List<PayloadFile> files) {
+        return files.stream().mapToLong(PayloadFile::size).sum();
+    }
+
+    private static long smallestEncoding(Manifest m) {
+        return m.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
+    }
+
+    private static int percent(long done, long total) {
+        return total == 0 ? 100 : (int) (done * 100 / total);
     }
 
     private static PayloadFile fileFor(List<PayloadFile> files, Compression compression) {
@@ -394,15 +482,21 @@ final class SyncStateMachine {
 
     // --------------------------------------------------------------------------------------------- install
 
-    private SyncResult install(Run run, Manifest m, ManifestResponse.Fetched fetched, List<InstallRoute> routes)
-            throws IOException {
+    private SyncResult install(Run run, Manifest m, ManifestResponse.Fetched fetched, Plan plan) throws IOException {
+        List<InstallRoute> routes = plan.routes();
+        String manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
         IOException last = null;
         for (int i = 0; i < routes.size(); i++) {
             InstallRoute route = routes.get(i);
+            run.fullBytes = plan.fullBytes(m, route);
             Generation built;
             try {
-                built = route == InstallRoute.LOCAL_REBUILD ? buildLocally(run)
-                        : buildFromArtifact(run, m, ContentHash.sha256Hex(fetched.manifest()), route);
+                built = switch (route) {
+                    case LOCAL_REBUILD -> buildLocally(run);
+                    case NATIVE_DELTA, NATIVE_FULL -> buildFromNativePayload(run, m, manifestSha256, route,
+                            plan.installer(), plan.nativePayload());
+                    case DELTA, FULL_COMPRESSED, FULL_UNCOMPRESSED -> buildFromArtifact(run, m, manifestSha256, route);
+                };
             } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
                 IOException cause = e instanceof IOException io ? io
                         : e instanceof UncheckedIOException u ? u.getCause()
@@ -457,14 +551,13 @@ final class SyncStateMachine {
         run.step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
         emit(l -> l.routeStarted(route, file.size()));
         downloads.fetch(run.source, file, bytes -> emit(l -> l.downloadProgress(file.name(), bytes, file.size(),
-                file.size() == 0 ? 100 : (int) (bytes * 100 / file.size()))));
+                percent(bytes, file.size()))));
         run.bytes += downloads.takeFetchedBytes();
         move(VERIFYING);
         emit(l -> l.verified(file.name(), file.size()));
 
         move(INSTALLING);
-        GenerationSpec spec = new GenerationSpec(m.version(), m.label(), m.model(),
-                Map.of("manifestSha256", manifestSha256, "route", route.name()));
+        GenerationSpec spec = spec(m, manifestSha256, route);
         long total = delta ? d.upserts() + d.deletes() : m.records();
         try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
             try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
@@ -481,6 +574,62 @@ final class SyncStateMachine {
             // Committed only once the reader is closed, so no failure can leave a committed, unused generation.
             return writer.commit();
         }
+    }
+
+    /**
+     * Installs a store-native payload: the store names the files it lacks (every file for
+     * {@link InstallRoute#NATIVE_FULL}), they are downloaded and verified like any payload file and handed
+     * over, and the store runs its own checks as it commits. Nothing is built on the client.
+     */
+    private Generation buildFromNativePayload(Run run, Manifest m, String manifestSha256, InstallRoute route,
+                                              NativeInstaller installer, Payload payload) throws IOException {
+        move(DOWNLOADING);
+        try (NativeInstall install = installer.begin(spec(m, manifestSha256, route), payload,
+                route == InstallRoute.NATIVE_DELTA)) {
+            List<PayloadFile> files = install.filesToFetch();
+            long total = totalSize(files);
+            run.step(route + ": downloading " + files.size() + " of the " + payload.files().size() + " "
+                    + payload.kind() + " files (" + total + " bytes)");
+            emit(l -> l.routeStarted(route, total));
+            List<Path> downloaded = new ArrayList<>(files.size());
+            long before = 0;
+            for (PayloadFile f : files) {
+                long earlier = before;
+                downloaded.add(downloads.fetchVerified(run.source, f, bytes -> emit(l -> l.downloadProgress(f.name(),
+                        bytes, f.size(), percent(earlier + bytes, total)))));
+                before += f.size();
+            }
+            run.bytes += downloads.takeFetchedBytes();
+            move(VERIFYING);
+            for (int i = 0; i < files.size(); i++) {
+                PayloadFile f = files.get(i);
+                emit(l -> l.verified(f.name(), f.size()));
+                install.put(f, downloaded.get(i));
+            }
+            move(INSTALLING);
+            Generation built;
+            try {
+                built = install.commit();
+            } catch (IntegrityException e) {
+                // A file damaged on disk after it was verified fails the store's own checks: fetch it again next time.
+                for (PayloadFile f : files) {
+                    downloads.discard(f);
+                }
+                throw e;
+            }
+            if (built.recordCount() != m.records()) {
+                discard(built);
+                throw new IntegrityException(payload.kind() + " payload of version " + m.version(),
+                        "record count after installing", m.records() + " (manifest)", built.recordCount());
+            }
+            emit(l -> l.installProgress(built.recordCount(), m.records(), 100));
+            return built;
+        }
+    }
+
+    private static GenerationSpec spec(Manifest m, String manifestSha256, InstallRoute route) {
+        return new GenerationSpec(m.version(), m.label(), m.model(),
+                Map.of("manifestSha256", manifestSha256, "route", route.name()));
     }
 
     private void copy(RecordFileReader reader, GenerationWriter writer, PayloadFile file, boolean delta, long total)

@@ -21,7 +21,11 @@ public interface NativePayloadBuilder extends Closeable {
     void delete(String tenant, String id) throws IOException;
 
     /**
-     * Writes the payload's files into {@code out} under content-addressed names and describes them.
+     * Writes the payload's files into {@code out} under content-addressed names and describes them. Each
+     * file is stored uncompressed ({@link dev.nyla.sync.artifact.Compression#NONE}) and carries its SHA-256
+     * in its name; the publisher checks every file against its description before signing it. {@code out}
+     * may be the base's directory (publishing into the previous version's directory): an unchanged file is
+     * then already there under its name.
      *
      * @return the payload, its kind {@link NativePayloadFormat#kind()}
      */

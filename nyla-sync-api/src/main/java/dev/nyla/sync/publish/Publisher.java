@@ -54,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * a delta from the previous version when one is given, then {@code manifest.json.sig} and
  * {@code manifest.json}, the manifest last so that a host never names files it does not have yet.
  *
+ * <p>Store-native payloads ({@link Builder#nativePayload}), such as a prebuilt index, are written in the
+ * same pass, beside the records that every client can install.
+ *
  * <p>Incremental: given the previous version's directory, records whose content hash (text + metadata +
  * model fingerprint) did not change keep their previous vectors, so the embedder is called exactly for
  * the added and changed records. Deterministic: the same corpus, key, clock and settings give
@@ -83,6 +86,7 @@ public final class Publisher {
     private final int gzipLevel;
     private final int batchSize;
     private final PublishListener listener;
+    private final List<NativePayloadFormat> nativeFormats;
 
     private Publisher(Builder b) {
         this.signingKey = b.signingKey;
@@ -96,6 +100,7 @@ public final class Publisher {
         this.gzipLevel = b.gzipLevel;
         this.batchSize = b.batchSize > 0 ? b.batchSize : b.embedder == null ? 256 : b.embedder.preferredBatchSize();
         this.listener = b.listener;
+        this.nativeFormats = List.copyOf(b.nativeFormats);
     }
 
     /** The front door: configure, then {@link Builder#build()}. */
@@ -206,6 +211,8 @@ public final class Publisher {
         String lastTenant = null;
         List<PayloadFile> fullFiles;
         List<PayloadFile> deltaFiles = List.of();
+        List<Payload> nativePayloads;
+        List<PublishResult.NativeBytes> nativeBytes;
         long deltaUpserts = 0;
         long deltaDeletes = 0;
         LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
@@ -215,7 +222,8 @@ public final class Publisher {
                      : null;
              RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
                      new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
-                     previous.model().dimension())) {
+                     previous.model().dimension());
+             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, sameModel)) {
             VectorRecord prevRecord = nextUpsert(prev);
             List<Item> window = new ArrayList<>();
             List<Item> pending = new ArrayList<>();
@@ -224,7 +232,7 @@ public final class Publisher {
                     window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                     prevRecord = nextUpsert(prev);
                     if (window.size() >= WINDOW) {
-                        embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                        embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
                     }
                 }
                 String hash = s.contentHash(fingerprint);
@@ -248,30 +256,32 @@ public final class Publisher {
                     pending.add(item);
                 }
                 if (pending.size() >= batchSize || window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
                 }
             }
             while (prevRecord != null) {
                 window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                 prevRecord = nextUpsert(prev);
                 if (window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
                 }
             }
-            embedded += flush(window, pending, supplier, model, full, delta, counts, records.size());
+            embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
             fullFiles = full.finish();
             if (delta != null) {
                 deltaUpserts = delta.upserts();
                 deltaDeletes = delta.deletes();
                 deltaFiles = delta.finish();
             }
+            nativePayloads = natives.finish(out);
+            nativeBytes = natives.sizes(nativePayloads);
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         List<Delta> deltas = deltaFiles.isEmpty() ? List.of()
                 : List.of(new Delta(previous.version(), deltaUpserts, deltaDeletes, deltaFiles));
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, channel, version,
                 label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model,
-                new Payload(Payload.RECORDS, Map.of(), fullFiles), records.size(), tenants, deltas,
+                new Payload(Payload.RECORDS, Map.of(), fullFiles), nativePayloads, records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
         byte[] manifestBytes = ManifestCodec.write(manifest);
         writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifestBytes, signingKey));
@@ -279,7 +289,7 @@ public final class Publisher {
         PublishResult result = new PublishResult(manifest, out, counts[Change.ADDED.ordinal()],
                 counts[Change.UPDATED.ordinal()], counts[Change.UNCHANGED.ordinal()], counts[Change.DELETED.ordinal()],
                 embedded, Artifacts.preferredEncoding(fullFiles).size(), plainFirst(fullFiles).size(),
-                deltaFiles.isEmpty() ? 0 : Artifacts.preferredEncoding(deltaFiles).size());
+                deltaFiles.isEmpty() ? 0 : Artifacts.preferredEncoding(deltaFiles).size(), nativeBytes);
         LOG.info("published version {}: {} added, {} updated, {} unchanged, {} deleted, {} embedded", version,
                 result.added(), result.updated(), result.unchanged(), result.deleted(), result.embedded());
         return result;
@@ -287,7 +297,8 @@ public final class Publisher {
 
     /** Embeds the pending records of the window, then writes the whole window in key order. */
     private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
-                       EncodedRecordFile full, EncodedRecordFile delta, long[] counts, long total) throws IOException {
+                       EncodedRecordFile full, EncodedRecordFile delta, NativePayloads natives, long[] counts, long total)
+            throws IOException {
         if (!pending.isEmpty()) {
             List<SourceRecord> sources = new ArrayList<>(pending.size());
             pending.forEach(i -> sources.add(i.source));
@@ -324,13 +335,18 @@ public final class Publisher {
                     if (delta != null) {
                         delta.delete(item.tenant, item.id);
                     }
+                    natives.deleted(item.tenant, item.id);
                 }
-                case UNCHANGED -> full.upsert(item.record);
+                case UNCHANGED -> {
+                    full.upsert(item.record);
+                    natives.unchanged(item.record);
+                }
                 case ADDED, UPDATED -> {
                     full.upsert(item.record);
                     if (delta != null) {
                         delta.upsert(item.record);
                     }
+                    natives.changed(item.record);
                 }
             }
         }
@@ -349,10 +365,7 @@ public final class Publisher {
             throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "channel of the previous version", channel,
                     previous.channel());
         }
-        if (!Payload.RECORDS.equals(previous.payload().kind())) {
-            throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "payload kind of the previous version",
-                    Payload.RECORDS, previous.payload().kind());
-        }
+        // Its payload is records, as in every manifest; its native payloads, if any, are checked when built on.
         return previous;
     }
 
@@ -404,6 +417,7 @@ public final class Publisher {
         private int gzipLevel = Deflater.DEFAULT_COMPRESSION;
         private int batchSize;
         private PublishListener listener = PublishListener.NONE;
+        private final List<NativePayloadFormat> nativeFormats = new ArrayList<>();
 
         private Builder() {
         }
@@ -483,6 +497,26 @@ public final class Publisher {
         /** Progress callbacks, default none. */
         public Builder listener(PublishListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Adds a store-native payload of {@code format}'s kind to every version, beside the portable records
+         * (see {@code docs/artifact-format.md}); call once for each kind. When the previous version has a
+         * payload of the kind and the same model, the new one is built on it, so that clients download only
+         * the files that changed.
+         *
+         * @throws IllegalArgumentException when the kind is {@value Payload#RECORDS} or was added already
+         */
+        public Builder nativePayload(NativePayloadFormat format) {
+            Objects.requireNonNull(format, "format");
+            String kind = format.kind();
+            if (kind == null || kind.isBlank() || Payload.RECORDS.equals(kind)
+                    || nativeFormats.stream().anyMatch(f -> f.kind().equals(kind))) {
+                throw new IllegalArgumentException("native payload kind: expected a store-native kind not added before, "
+                        + "not '" + Payload.RECORDS + "', but was '" + kind + "'");
+            }
+            nativeFormats.add(format);
             return this;
         }
 

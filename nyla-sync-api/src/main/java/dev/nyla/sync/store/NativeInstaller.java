@@ -1,8 +1,10 @@
 package dev.nyla.sync.store;
 
 import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.UnsupportedFormatException;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Installs payloads in a store's own format (a <em>store-native</em> payload, such as a prebuilt Lucene
@@ -29,11 +31,21 @@ public interface NativeInstaller {
     void checkReadable(Payload payload, String where) throws UnsupportedFormatException;
 
     /**
+     * The files of {@code payload} this store does not hold yet: the ones an install {@linkplain #begin begun}
+     * with {@code reuseLocalFiles} would ask for. Without side effects: the sync client asks before an
+     * install, to choose its route and to say how much it will download (for the update offer, which the
+     * app may decline).
+     */
+    List<PayloadFile> missingFiles(Payload payload) throws IOException;
+
+    /**
      * Starts installing {@code payload} as a new generation. Nothing is visible to readers until the install
      * is committed and the generation {@linkplain VectorStore#activate(long) activated}.
      *
      * @param reuseLocalFiles whether files the store already holds may stand in for downloads; {@code false}
-     *                        asks for every file to be downloaded (the fallback when a reused file was bad)
+     *                        asks for every file to be downloaded (the fallback when a reused file was bad),
+     *                        and the downloaded files then replace the store's copies of the same names, so
+     *                        that a damaged copy does not fail the next delta again
      */
     NativeInstall begin(GenerationSpec spec, Payload payload, boolean reuseLocalFiles) throws IOException;
 }

@@ -23,7 +23,7 @@ class ManifestCodecTest {
                 new Payload(Payload.RECORDS, Map.of("z", "1", "a", "2"), List.of(
                         new PayloadFile("records-" + SHA_A + ".nyr.gz", 100, SHA_A, Compression.GZIP, 150),
                         new PayloadFile("records-" + SHA_B + ".nyr", 150, SHA_B, Compression.NONE, 150))),
-                1000, 3,
+                List.of(), 1000, 3,
                 List.of(new Delta(6, 10, 2, List.of(new PayloadFile("delta-6-" + SHA_A + ".nyr.gz", 9, SHA_A, Compression.GZIP, 20)))),
                 new Rollout(25, "salty"));
     }
@@ -128,7 +128,7 @@ class ManifestCodecTest {
         Manifest m = sample();
         Manifest withAttributes = new Manifest(1, m.channel(), m.version(), m.label(), m.createdAt(), m.expiresAt(),
                 m.model(), new Payload(Payload.RECORDS, Map.of("\uFF5E", "1", "\uD83D\uDE00", "2", "b", "3"),
-                m.payload().files()), m.records(), m.tenants(), m.deltas(), m.rollout());
+                m.payload().files()), m.nativePayloads(), m.records(), m.tenants(), m.deltas(), m.rollout());
         var attributes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ManifestCodec.write(withAttributes))
                 .get("payload").get("attributes");
         List<String> order = new java.util.ArrayList<>();
@@ -159,5 +159,100 @@ class ManifestCodecTest {
         assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"sha256\" : \"" + SHA_B, "\"sha256\" : \"XYZ")));
         assertThrows(MalformedArtifactException.class, () -> read(json().replace("\"createdAt\" : \"2026-11-21T10:00:00Z\"",
                 "\"createdAt\" : \"yesterday\"")));
+    }
+
+    static final String SHA_C = "c".repeat(64);
+
+    /** The sample with a store-native alternative of kind {@code index} beside the records. */
+    static Manifest withNative(List<Payload> nativePayloads) {
+        Manifest m = sample();
+        return new Manifest(1, m.channel(), m.version(), m.label(), m.createdAt(), m.expiresAt(), m.model(),
+                m.payload(), nativePayloads, m.records(), m.tenants(), m.deltas(), m.rollout());
+    }
+
+    static Payload nativePayload(String kind, String... shas) {
+        List<PayloadFile> files = new java.util.ArrayList<>();
+        for (String sha : shas) {
+            files.add(new PayloadFile(kind + "-" + sha + ".bin", 42, sha, Compression.NONE, 42));
+        }
+        return new Payload(kind, Map.of("indexVersion", "10"), files);
+    }
+
+    @Test
+    void nativePayloadsRoundTripAndAreFoundByKind() throws ArtifactException {
+        Manifest m = withNative(List.of(nativePayload("index", SHA_A, SHA_C), nativePayload("other", SHA_B)));
+        byte[] bytes = ManifestCodec.write(m);
+        Manifest read = ManifestCodec.read(bytes, "m");
+        assertEquals(m, read);
+        assertArrayEquals(bytes, ManifestCodec.write(read));
+        assertEquals(2, read.nativePayload("index").orElseThrow().files().size());
+        assertEquals("10", read.nativePayload("other").orElseThrow().attributes().get("indexVersion"));
+        assertTrue(read.nativePayload("lucene").isEmpty());
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        assertTrue(text.indexOf("\"payload\"") < text.indexOf("\"nativePayloads\"")
+                && text.indexOf("\"nativePayloads\"") < text.indexOf("\"counts\""), text);
+    }
+
+    @Test
+    void aManifestWithoutNativePayloadsHasNoSuchFieldSoItsBytesDoNotChange() throws ArtifactException {
+        String text = json();
+        assertFalse(text.contains("nativePayloads"), text);
+        assertTrue(read(text).nativePayloads().isEmpty());
+        assertEquals(sample(), read(text.replaceFirst("\"counts\"", "\"nativePayloads\" : [ ],\n  \"counts\"")));
+    }
+
+    @Test
+    void nativePayloadsAreReadAsStrictlyAsThePayload() {
+        String json = new String(ManifestCodec.write(withNative(List.of(nativePayload("index", SHA_C)))),
+                StandardCharsets.UTF_8);
+        UnsafeFileNameException unsafe = assertThrows(UnsafeFileNameException.class,
+                () -> read(json.replace("index-" + SHA_C + ".bin", "../index.bin")));
+        assertTrue(unsafe.getMessage().contains("nativePayloads[0].files[0].name"), unsafe.getMessage());
+        MalformedArtifactException missing = assertThrows(MalformedArtifactException.class,
+                () -> read(json.replace("\"kind\" : \"index\",", "")));
+        assertTrue(missing.getMessage().contains("nativePayloads[0].kind"), missing.getMessage());
+        MalformedArtifactException noFiles = assertThrows(MalformedArtifactException.class,
+                () -> read(json.replaceFirst("(?s)(\"nativePayloads\".*?\"files\" : )\\[.*?\\]", "$1[ ]")));
+        assertTrue(noFiles.getMessage().contains("nativePayloads[0].files"), noFiles.getMessage());
+        assertThrows(UnsupportedFormatException.class,
+                () -> read(json.replace("\"compression\" : \"none\",\n          \"uncompressedSize\" : 42",
+                        "\"compression\" : \"zstd\",\n          \"uncompressedSize\" : 42")));
+        String withNull = json().replaceFirst("\"counts\"", "\"nativePayloads\" : null,\n  \"counts\"");
+        assertTrue(assertThrows(MalformedArtifactException.class, () -> read(withNull)).getMessage()
+                .contains("nativePayloads"));
+        String notArray = json().replaceFirst("\"counts\"", "\"nativePayloads\" : { },\n  \"counts\"");
+        assertThrows(MalformedArtifactException.class, () -> read(notArray));
+    }
+
+    @Test
+    void nativePayloadKindsAreDistinctAndNeverRecordsAndThePayloadIsAlwaysRecords() {
+        IllegalArgumentException records = assertThrows(IllegalArgumentException.class,
+                () -> withNative(List.of(nativePayload(Payload.RECORDS, SHA_C))));
+        assertTrue(records.getMessage().contains("records"), records.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                () -> withNative(List.of(nativePayload("index", SHA_C), nativePayload("index", SHA_B))));
+        assertTrue(twice.getMessage().contains("'index'"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> withNative(List.of(nativePayload("index", SHA_C, SHA_C))));
+
+        // Read from JSON, the same rules are malformed manifests naming the source.
+        String json = new String(ManifestCodec.write(withNative(List.of(nativePayload("index", SHA_C)))),
+                StandardCharsets.UTF_8);
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class,
+                () -> read(json.replace("\"kind\" : \"index\"", "\"kind\" : \"records\"")));
+        assertTrue(e.getMessage().startsWith("https://cdn/manifest.json"), e.getMessage());
+        MalformedArtifactException notRecords = assertThrows(MalformedArtifactException.class,
+                () -> read(json().replace("\"kind\" : \"records\"", "\"kind\" : \"lucene\"")));
+        assertTrue(notRecords.getMessage().contains("nativePayloads"), notRecords.getMessage());
+    }
+
+    @Test
+    void oneFileNameMeansTheSameBytesEverywhereInTheManifest() {
+        Payload clash = new Payload("index", Map.of(), List.of(
+                new PayloadFile("records-" + SHA_B + ".nyr", 151, SHA_B, Compression.NONE, 151)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withNative(List.of(clash)));
+        assertTrue(e.getMessage().contains("records-" + SHA_B + ".nyr"), e.getMessage());
+        // The same file in two places is fine: it is one download.
+        Payload shared = new Payload("index", Map.of(), List.of(sample().payload().files().get(1)));
+        assertEquals(shared, withNative(List.of(shared)).nativePayload("index").orElseThrow());
     }
 }

@@ -55,7 +55,7 @@ class NylaSyncTest {
     @TempDir
     Path dir;
     private Releases releases;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer closer = new Closer();
     private final Events events = new Events();
 
     @BeforeEach
@@ -65,22 +65,25 @@ class NylaSyncTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
+        closer.closeAll();
     }
 
     /** Records events as short strings, for assertions on what happened in which order. */
     static final class Events implements SyncListener {
         final List<String> log = Collections.synchronizedList(new ArrayList<>());
         final List<IOException> failures = Collections.synchronizedList(new ArrayList<>());
+        final List<UpdateOffer> offers = Collections.synchronizedList(new ArrayList<>());
         volatile long lastDownloadBytes;
         volatile long lastDownloadTotal;
 
         @Override
         public void stateChanged(SyncState from, SyncState to) {
             log.add(to.name());
+        }
+
+        @Override
+        public void updateAvailable(UpdateOffer offer) {
+            offers.add(offer);
         }
 
         @Override
@@ -121,7 +124,7 @@ class NylaSyncTest {
 
     private NylaSync client(VectorStore store) throws IOException {
         NylaSync s = builder(store).build();
-        toClose.add(s);
+        closeLater(s);
         return s;
     }
 
@@ -135,8 +138,7 @@ class NylaSyncTest {
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
+        return closer.later(c);
     }
 
     private static long activeVersion(VectorStore store) throws IOException {
@@ -242,7 +244,7 @@ class NylaSyncTest {
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(releases.host)).store(store)
                 .publicKey(SigningKeys.generate().getPublic()).queryEmbedder(Releases.EMBEDDER).build();
-        toClose.add(sync);
+        closeLater(sync);
         assertInstanceOf(BadSignatureException.class, sync.checkNow().failure().orElseThrow());
     }
 
@@ -260,7 +262,7 @@ class NylaSyncTest {
         assertEquals(2, activeVersion(store));
 
         NylaSync permissive = builder(store).allowDowngrade(true).build();
-        toClose.add(permissive);
+        closeLater(permissive);
         // A new client over the same store trusts the version active in it.
         assertEquals(2, permissive.status().trustedVersion());
         assertEquals(SyncResult.Outcome.INSTALLED, permissive.checkNow().outcome());
@@ -272,7 +274,7 @@ class NylaSyncTest {
         releases.publish(V1, Publisher.builder().expiresAfter(Duration.ofDays(1)));
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = builder(store).clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(2))).build();
-        toClose.add(sync);
+        closeLater(sync);
         SyncResult r = sync.checkNow();
         assertInstanceOf(ExpiredManifestException.class, r.failure().orElseThrow());
         assertTrue(store.activeGeneration().isEmpty());
@@ -284,7 +286,7 @@ class NylaSyncTest {
         MemoryVectorStore store = new MemoryVectorStore();
         EmbeddingModel other = new HashingEmbedder(64).model();
         NylaSync sync = builder(store).expectedModel(other).build();
-        toClose.add(sync);
+        closeLater(sync);
         SyncResult r = sync.checkNow();
         ModelMismatchException e = assertInstanceOf(ModelMismatchException.class, r.failure().orElseThrow());
         assertTrue(e.getMessage().contains(other.fingerprint()), e.getMessage());
@@ -297,7 +299,7 @@ class NylaSyncTest {
         releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = builder(store).maxManifestBytes(1024).build();
-        toClose.add(sync);
+        closeLater(sync);
         assertInstanceOf(LimitExceededException.class, sync.checkNow().failure().orElseThrow());
     }
 

@@ -1,0 +1,261 @@
+package dev.nyla.sync.client;
+
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.publish.TenantFilesFormat;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.MemoryVectorStore;
+import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.NativeInstaller;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.StoreStats;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.WriteResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A store for tests that installs {@link TenantFilesFormat} payloads as a real store-native installer would:
+ * it keeps the files it installed in its own directory, reuses the ones it holds, runs each file's own
+ * checks (the record file's trailer SHA-256) at commit, and loads the records into the
+ * {@link MemoryVectorStore} it wraps. Every other method delegates to that store.
+ */
+final class TenantFilesStore implements VectorStore {
+    private final MemoryVectorStore delegate = new MemoryVectorStore();
+    private final Path files;
+    private final String readableLayout;
+    /** A store bug for tests: one record fewer than the files hold ends up in the generation. */
+    volatile boolean loseARecord;
+
+    /** A store keeping its files in {@code directory}, reading layout version {@code readableLayout}. */
+    TenantFilesStore(Path directory, String readableLayout) throws IOException {
+        this.files = Files.createDirectories(directory);
+        this.readableLayout = readableLayout;
+    }
+
+    /** Where the installed files are kept. */
+    Path filesDirectory() {
+        return files;
+    }
+
+    /** The installed copy of {@code file}. */
+    Path file(PayloadFile file) {
+        return files.resolve(file.name());
+    }
+
+    @Override
+    public Optional<NativeInstaller> nativeInstaller() {
+        return Optional.of(new Installer());
+    }
+
+    private final class Installer implements NativeInstaller {
+        @Override
+        public String kind() {
+            return TenantFilesFormat.KIND;
+        }
+
+        @Override
+        public void checkReadable(Payload payload, String where) throws UnsupportedFormatException {
+            String layout = payload.attributes().getOrDefault(TenantFilesFormat.LAYOUT, "none");
+            if (!layout.equals(readableLayout)) {
+                throw new UnsupportedFormatException(where, "tenant-files layout", readableLayout, layout);
+            }
+        }
+
+        @Override
+        public List<PayloadFile> missingFiles(Payload payload) {
+            // Content-addressed names: a file of that name and size is the one the payload means.
+            return payload.files().stream().filter(f -> !held(f)).toList();
+        }
+
+        private boolean held(PayloadFile f) {
+            try {
+                return Files.isRegularFile(file(f)) && Files.size(file(f)) == f.size();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public NativeInstall begin(GenerationSpec spec, Payload payload, boolean reuseLocalFiles) throws IOException {
+            List<PayloadFile> toFetch = reuseLocalFiles ? missingFiles(payload) : payload.files();
+            return new Install(spec, payload, toFetch, Files.createTempDirectory(files, "install-"));
+        }
+    }
+
+    private final class Install implements NativeInstall {
+        private final GenerationSpec spec;
+        private final Payload payload;
+        private final List<PayloadFile> toFetch;
+        private final Path staging;
+        private final Set<String> put = new HashSet<>();
+
+        Install(GenerationSpec spec, Payload payload, List<PayloadFile> toFetch, Path staging) {
+            this.spec = spec;
+            this.payload = payload;
+            this.toFetch = toFetch;
+            this.staging = staging;
+        }
+
+        @Override
+        public List<PayloadFile> filesToFetch() {
+            return toFetch;
+        }
+
+        @Override
+        public void put(PayloadFile file, Path verified) throws IOException {
+            if (!toFetch.contains(file)) {
+                throw new IllegalArgumentException(file.name() + " is not a file to fetch");
+            }
+            Files.move(verified, staging.resolve(file.name()), StandardCopyOption.REPLACE_EXISTING);
+            put.add(file.name());
+        }
+
+        @Override
+        public Generation commit() throws IOException {
+            for (PayloadFile f : toFetch) {
+                if (!put.contains(f.name())) {
+                    throw new StoreException(f.name(), "file of the install", "put", "missing");
+                }
+            }
+            List<VectorRecord> records = new ArrayList<>();
+            for (PayloadFile f : payload.files()) {
+                Path source = put.contains(f.name()) ? staging.resolve(f.name()) : file(f);
+                read(source, records);
+            }
+            if (loseARecord) {
+                records.remove(records.size() - 1);
+            }
+            Generation g;
+            try (GenerationWriter w = delegate.newGeneration(spec)) {
+                for (VectorRecord r : records) {
+                    w.add(r);
+                }
+                g = w.commit();
+            }
+            for (String name : put) {
+                // Replaces a damaged copy too: a full install brings every file fresh.
+                Files.move(staging.resolve(name), files.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return g;
+        }
+
+        private void read(Path file, List<VectorRecord> into) throws IOException {
+            try (RecordFileReader reader = RecordFileReader.open(Files.newInputStream(file), file.toString(),
+                    spec.model().dimension())) {
+                for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
+                    into.add(((RecordEntry.Upsert) e.get()).record());
+                }
+            } catch (IntegrityException e) {
+                throw e;
+            } catch (ArtifactException e) {
+                // A damaged file may break the format before its trailer is reached: it is still a damaged file.
+                throw new IntegrityException(file + ": fails its format's checks: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            // After a commit only the empty staging directory is left; before it, whatever was put.
+            DurableFiles.deleteRecursively(staging);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- delegated
+
+    @Override
+    public String location() {
+        return "tenant-files:" + files;
+    }
+
+    @Override
+    public Optional<Generation> activeGeneration() throws IOException {
+        return delegate.activeGeneration();
+    }
+
+    @Override
+    public List<Generation> generations() throws IOException {
+        return delegate.generations();
+    }
+
+    @Override
+    public GenerationWriter newGeneration(GenerationSpec spec) throws IOException {
+        return delegate.newGeneration(spec);
+    }
+
+    @Override
+    public GenerationWriter newGeneration(GenerationSpec spec, long baseGenerationId) throws IOException {
+        return delegate.newGeneration(spec, baseGenerationId);
+    }
+
+    @Override
+    public void activate(long generationId) throws IOException {
+        delegate.activate(generationId);
+    }
+
+    @Override
+    public Generation rollback() throws IOException {
+        return delegate.rollback();
+    }
+
+    @Override
+    public void deleteGeneration(long generationId) throws IOException {
+        delegate.deleteGeneration(generationId);
+    }
+
+    @Override
+    public List<SearchHit> search(SearchRequest request) throws IOException {
+        return delegate.search(request);
+    }
+
+    @Override
+    public Stream<String> tenants() throws IOException {
+        return delegate.tenants();
+    }
+
+    @Override
+    public Stream<InventoryEntry> inventory(String tenant) throws IOException {
+        return delegate.inventory(tenant);
+    }
+
+    @Override
+    public WriteResult upsert(List<VectorRecord> records) throws IOException {
+        return delegate.upsert(records);
+    }
+
+    @Override
+    public WriteResult delete(String tenant, Collection<String> ids) throws IOException {
+        return delegate.delete(tenant, ids);
+    }
+
+    @Override
+    public StoreStats stats() throws IOException {
+        return delegate.stats();
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+}
