@@ -1,0 +1,191 @@
+package dev.nyla.sync.lucene;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.SimpleFileServer;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.TestData;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.HttpArtifactSource;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.client.InstallRoute;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.publish.PublishResult;
+import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.MemoryVectorStore;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.VectorStore;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sync client with a Lucene store over real HTTP on loopback: the prebuilt index installs without a
+ * rebuild, the next version by file, and a damaged index file on the host falls back to the records.
+ */
+class LuceneSyncTest {
+    private static final int DIM = 24;
+    private static final EmbeddingModel MODEL = TestData.model(DIM, Similarity.COSINE);
+
+    @TempDir
+    Path dir;
+    private HttpServer server;
+    private KeyPair keys;
+    private Path host;
+    private Publisher publisher;
+
+    @BeforeEach
+    void serve() throws IOException {
+        keys = SigningKeys.generate();
+        host = Files.createDirectories(dir.resolve("host"));
+        server = SimpleFileServer.createFileServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), host,
+                SimpleFileServer.OutputLevel.NONE);
+        server.start();
+        publisher = Publisher.builder().signingKey(keys)
+                .nativePayload(new LucenePayloadFormat(LuceneOptions.DEFAULTS, dir.resolve("publisher-work"))).build();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private NylaSync client(VectorStore store) throws IOException {
+        URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        return NylaSync.builder().source(HttpArtifactSource.builder(base).build()).store(store)
+                .publicKey(keys.getPublic()).expectedModel(MODEL).build();
+    }
+
+    /** Versions are published into the same host directory, as a CI job does on a static host. */
+    private PublishResult publish(List<VectorRecord> records, boolean first) throws IOException {
+        return first ? publisher.publishRecords(records, MODEL, host) : publisher.publishRecords(records, MODEL, host, host);
+    }
+
+    private static List<VectorRecord> v1() {
+        return ClusteredVectors.records(MODEL, ClusteredVectors.vectors(3000, DIM, 10, 0.5, 1), 2);
+    }
+
+    /** v1 with 1 % of the records re-embedded and edited. */
+    private static List<VectorRecord> v2(List<VectorRecord> v1) {
+        List<VectorRecord> v2 = new ArrayList<>(v1);
+        List<float[]> fresh = ClusteredVectors.vectors(v1.size() / 100, DIM, 10, 0.5, 2);
+        for (int i = 0; i < fresh.size(); i++) {
+            VectorRecord old = v2.get(i * 100);
+            v2.set(i * 100, VectorRecord.of(old.tenant(), old.id(), "edited " + i, old.metadata(), MODEL, fresh.get(i)));
+        }
+        return v2;
+    }
+
+    private static void assertServes(VectorStore store, List<VectorRecord> records) throws IOException {
+        for (String tenant : List.of("t0", "t1")) {
+            List<InventoryEntry> expected = records.stream().filter(r -> r.tenant().equals(tenant))
+                    .map(r -> new InventoryEntry(r.id(), r.contentHash(), MODEL.fingerprint())).toList();
+            try (Stream<InventoryEntry> s = store.inventory(tenant)) {
+                assertEquals(expected, s.toList(), "inventory of " + tenant);
+            }
+        }
+        VectorRecord probe = records.get(0);
+        SearchHit top = store.search(SearchRequest.of(probe.tenant(), probe.vector(), 1)).get(0);
+        assertEquals(probe.id(), top.id());
+        assertEquals(probe.text(), top.text());
+    }
+
+    @Test
+    void aLuceneClientInstallsThePrebuiltIndexThenTheNextVersionByFile() throws IOException {
+        List<VectorRecord> v1 = v1();
+        PublishResult r1 = publish(v1, true);
+        Payload lucene1 = r1.manifest().nativePayload(LucenePayloadFormat.KIND).orElseThrow();
+        long luceneBytes = lucene1.files().stream().mapToLong(PayloadFile::size).sum();
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"));
+             NylaSync sync = client(store)) {
+            SyncResult first = sync.checkNow();
+            assertEquals(SyncResult.Outcome.INSTALLED, first.outcome(), first.steps().toString());
+            assertEquals(InstallRoute.NATIVE_FULL, first.route().orElseThrow());
+            assertEquals(luceneBytes, first.bytesDownloaded());
+            assertServes(store, v1);
+
+            List<VectorRecord> v2 = v2(v1);
+            PublishResult r2 = publish(v2, false);
+            long newBytes = r2.nativeBytes(LucenePayloadFormat.KIND).orElseThrow().newBytes();
+            SyncResult second = sync.checkNow();
+            assertEquals(InstallRoute.NATIVE_DELTA, second.route().orElseThrow(), second.steps().toString());
+            assertEquals(newBytes, second.bytesDownloaded(), "the client downloads exactly the new files");
+            assertTrue(second.bytesDownloaded() < second.fullPayloadBytes() / 10,
+                    second.bytesDownloaded() + " of " + second.fullPayloadBytes());
+            assertServes(store, v2);
+            assertEquals(2, store.activeGeneration().orElseThrow().version());
+
+            assertEquals(1, sync.rollback().version());
+            assertServes(store, v1);
+        }
+    }
+
+    @Test
+    void aDamagedIndexFileOnTheHostFallsBackToTheRecordsAndTheOldVersionServesUntilThen() throws IOException {
+        List<VectorRecord> v1 = v1();
+        List<PayloadFile> v1Files = publish(v1, true).manifest().nativePayload(LucenePayloadFormat.KIND).orElseThrow()
+                .files();
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"));
+             NylaSync sync = client(store)) {
+            assertEquals(InstallRoute.NATIVE_FULL, sync.checkNow().route().orElseThrow());
+            List<VectorRecord> v2 = v2(v1);
+            PublishResult r2 = publish(v2, false);
+            // The host (or a CDN in front of it) damages the largest index file new in version 2.
+            Payload lucene2 = r2.manifest().nativePayload(LucenePayloadFormat.KIND).orElseThrow();
+            PayloadFile victim = lucene2.files().stream().filter(f -> !v1Files.contains(f))
+                    .max((a, b) -> Long.compare(a.size(), b.size())).orElseThrow();
+            byte[] bytes = Files.readAllBytes(host.resolve(victim.name()));
+            bytes[bytes.length / 3] ^= 0x01;
+            Files.write(host.resolve(victim.name()), bytes);
+
+            SyncResult r = sync.checkNow();
+            assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+            assertFalse(r.route().orElseThrow().name().startsWith("NATIVE"), "installed by " + r.route());
+            assertTrue(r.steps().stream().anyMatch(s -> s.contains(victim.name())), r.steps().toString());
+            assertServes(store, v2);
+        }
+    }
+
+    @Test
+    void aStoreWithoutALuceneInstallerInstallsTheSameVersionsFromTheRecords() throws IOException {
+        List<VectorRecord> v1 = v1();
+        publish(v1, true);
+        try (MemoryVectorStore store = new MemoryVectorStore(); NylaSync sync = client(store)) {
+            assertEquals(InstallRoute.FULL_COMPRESSED, sync.checkNow().route().orElseThrow());
+            List<VectorRecord> v2 = v2(v1);
+            publish(v2, false);
+            assertEquals(InstallRoute.DELTA, sync.checkNow().route().orElseThrow());
+            assertServes(store, v2);
+        }
+    }
+
+    @Test
+    void aPublisherWithoutTheLuceneFormatStillServesLuceneClientsThroughTheRecords() throws IOException {
+        Publisher.builder().signingKey(keys).build().publishRecords(v1(), MODEL, host);
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"));
+             NylaSync sync = client(store)) {
+            SyncResult r = sync.checkNow();
+            assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow(), r.steps().toString());
+            assertServes(store, v1());
+        }
+    }
+}
