@@ -17,13 +17,15 @@ public record EmbeddingModel(String id, int dimension, Similarity similarity, bo
 
     /** Longest accepted id or fingerprint, in characters. */
     public static final int MAX_NAME_LENGTH = 512;
+    /** Largest accepted dimension. */
+    public static final int MAX_DIMENSION = 65_536;
 
     public EmbeddingModel {
         Objects.requireNonNull(similarity, "similarity");
         requireName("model id", id);
         requireName("model fingerprint", fingerprint);
-        if (dimension < 1 || dimension > 65_536) {
-            throw new IllegalArgumentException("model dimension: expected 1..65536 but was " + dimension);
+        if (dimension < 1 || dimension > MAX_DIMENSION) {
+            throw new IllegalArgumentException("model dimension: expected 1.." + MAX_DIMENSION + " but was " + dimension);
         }
     }
 

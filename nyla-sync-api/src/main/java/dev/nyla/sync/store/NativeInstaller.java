@@ -44,8 +44,8 @@ public interface NativeInstaller {
      *
      * @param reuseLocalFiles whether files the store already holds may stand in for downloads; {@code false}
      *                        asks for every file to be downloaded (the fallback when a reused file was bad),
-     *                        and the downloaded files then replace the store's copies of the same names, so
-     *                        that a damaged copy does not fail the next delta again
+     *                        and the downloaded files then take the place of the store's copies of the same
+     *                        names for later deltas, so that a damaged copy does not fail the next delta again
      */
     NativeInstall begin(GenerationSpec spec, Payload payload, boolean reuseLocalFiles) throws IOException;
 }

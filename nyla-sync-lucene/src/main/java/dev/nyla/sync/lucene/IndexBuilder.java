@@ -88,12 +88,49 @@ final class IndexBuilder implements Closeable {
             case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, options.maxConn(),
                     options.beamWidth(), workers, mergeExecutor);
         };
+        KnnVectorsFormat anyDimension = new AnyDimension(format);
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                return format;
+                return anyDimension;
             }
         };
+    }
+
+    /**
+     * Lucene's HNSW formats accept at most 1,024 dimensions when indexing, a guard rail rather than a limit
+     * of the format: models with 1,536 or 3,072 dimensions are common. Same name, so readers find the
+     * original format by it.
+     */
+    private static final class AnyDimension extends KnnVectorsFormat {
+        private final KnnVectorsFormat delegate;
+
+        AnyDimension(KnnVectorsFormat delegate) {
+            super(delegate.getName());
+            this.delegate = delegate;
+        }
+
+        @Override
+        public org.apache.lucene.codecs.KnnVectorsWriter fieldsWriter(org.apache.lucene.index.SegmentWriteState state)
+                throws IOException {
+            return delegate.fieldsWriter(state);
+        }
+
+        @Override
+        public org.apache.lucene.codecs.KnnVectorsReader fieldsReader(org.apache.lucene.index.SegmentReadState state)
+                throws IOException {
+            return delegate.fieldsReader(state);
+        }
+
+        @Override
+        public int getMaxDimensions(String fieldName) {
+            return dev.nyla.sync.EmbeddingModel.MAX_DIMENSION;
+        }
+
+        @Override
+        public String toString() {
+            return delegate.toString();
+        }
     }
 
     void add(VectorRecord r) throws IOException {

@@ -189,8 +189,16 @@ final class LuceneNativeInstall implements NativeInstall {
                             Schema.INDEX_SORT, leaf.reader().getMetaData().sort());
                 }
                 FieldInfo vectors = leaf.reader().getFieldInfos().fieldInfo(Schema.VECTOR);
-                if (vectors == null) {
+                if (vectors == null || !vectors.hasVectorValues()) {
+                    if (leaf.reader().maxDoc() > 0) {
+                        throw new IntegrityException(subject, "vector field " + Schema.VECTOR + " of segment " + leaf.ord,
+                                "present in every segment with documents", "missing");
+                    }
                     continue;
+                }
+                if (vectors.getVectorEncoding() != org.apache.lucene.index.VectorEncoding.FLOAT32) {
+                    throw new IntegrityException(subject, "vector encoding of segment " + leaf.ord,
+                            org.apache.lucene.index.VectorEncoding.FLOAT32, vectors.getVectorEncoding());
                 }
                 if (vectors.getVectorDimension() != spec.model().dimension()) {
                     throw new IntegrityException(subject, "vector dimension of segment " + leaf.ord,

@@ -36,7 +36,7 @@ final class LuceneNativeInstaller implements NativeInstaller {
         String schema = payload.attributes().getOrDefault(LucenePayloadFormat.ATTR_SCHEMA, "");
         if (!Schema.VERSION.equals(schema)) {
             throw new UnsupportedFormatException(at, LucenePayloadFormat.ATTR_SCHEMA, Schema.VERSION,
-                    "'" + schema + "' (a newer nyla-sync wrote it)");
+                    schema.isEmpty() ? "nothing" : "'" + schema + "' (a newer nyla-sync wrote it)");
         }
         Version written = version(payload, LucenePayloadFormat.ATTR_LUCENE_VERSION, at);
         if (written.major > Version.LATEST.major) {
@@ -108,11 +108,11 @@ final class LuceneNativeInstaller implements NativeInstaller {
         }
     }
 
-    private static java.util.List<String> list(Payload p, String key, String at) throws UnsupportedFormatException {
+    private static List<String> list(Payload p, String key, String at) throws UnsupportedFormatException {
         String v = p.attributes().get(key);
         if (v == null || v.isBlank()) {
             throw new UnsupportedFormatException(at, key, "a comma-separated list", "nothing");
         }
-        return java.util.Arrays.asList(v.split(","));
+        return List.of(v.split(","));
     }
 }

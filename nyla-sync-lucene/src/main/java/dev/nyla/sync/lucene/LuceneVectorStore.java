@@ -347,14 +347,17 @@ public final class LuceneVectorStore implements VectorStore {
                 if (base == null) {
                     throw new StoreException(location, "base generation", "one of " + generations.keySet(), baseId);
                 }
+                if (!base.generation().model().isCompatibleWith(spec.model())) {
+                    throw new StoreException(location + " generation " + baseId, "model of the base generation",
+                            spec.model().fingerprint() + " (the new generation's)", base.generation().model().fingerprint());
+                }
             }
             Work work = newWork();
             try {
                 if (base != null) {
                     linkCommittedFiles(indexDirectory(baseId), work.index());
                 }
-                LuceneOptions write = base != null && base.generation().model().isCompatibleWith(spec.model())
-                        ? base.writeOptions() : options;
+                LuceneOptions write = base != null ? base.writeOptions() : options;
                 return new LuceneGenerationWriter(this, work, spec, write, base != null);
             } catch (IOException | RuntimeException e) {
                 DurableFiles.deleteRecursively(work.dir());
@@ -651,11 +654,12 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     /**
-     * Reads every file of the active generation and checks Lucene's checksum in its footer: the full check
-     * that opening a store does not do (opening checks only the small files). For {@code verify} commands.
+     * Reads every file of the active generation's segments and checks Lucene's checksum in its footer: the
+     * full check that opening a store does not do (opening checks only the small files). For {@code verify}
+     * commands.
      *
-     * @return the number of files checked
-     * @throws IntegrityException naming the first file whose checksum does not match
+     * @return the number of segments checked
+     * @throws IntegrityException naming the first segment with a file whose checksum does not match
      */
     public int verifyActiveGeneration() throws IOException {
         ensureOpen();
@@ -664,14 +668,16 @@ public final class LuceneVectorStore implements VectorStore {
             if (s.generation() == null) {
                 return 0;
             }
-            Path index = indexDirectory(s.generation().id());
-            try (Directory dir = FSDirectory.open(index)) {
-                Collection<String> files = SegmentInfos.readLatestCommit(dir).files(true);
-                for (String name : files) {
-                    checksum(dir, name, index.resolve(name).toString());
+            // The served reader's own files: a mutation committing meanwhile cannot pull them away.
+            for (org.apache.lucene.index.LeafReaderContext leaf : s.reader().leaves()) {
+                try {
+                    leaf.reader().checkIntegrity();
+                } catch (org.apache.lucene.index.CorruptIndexException e) {
+                    throw new IntegrityException(location + " generation " + s.generation().id() + " segment "
+                            + leaf.ord, "Lucene checksums", "every file's checksum to match its footer", e.getMessage());
                 }
-                return files.size();
             }
+            return s.reader().leaves().size();
         } finally {
             manager.release(s);
         }
@@ -701,24 +707,30 @@ public final class LuceneVectorStore implements VectorStore {
                 }
             }
             IndexWriter writer = mutationWriter(active);
-            int inserted = 0;
-            int updated = 0;
-            Set<String> seen = new HashSet<>();
-            try (DirectoryReader reader = DirectoryReader.open(writer)) {
-                for (VectorRecord r : records) {
-                    String key = r.tenant() + '\u0000' + r.id();
-                    // A key repeated within the batch replaces its first occurrence: an update.
-                    if (seen.add(key) && !exists(reader, r.tenant(), r.id())) {
-                        inserted++;
-                    } else {
-                        updated++;
+            try {
+                int inserted = 0;
+                int updated = 0;
+                Set<String> seen = new HashSet<>();
+                try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                    for (VectorRecord r : records) {
+                        // A key repeated within the batch replaces its first occurrence: an update.
+                        if (seen.add(r.tenant() + '\u0000' + r.id()) && !exists(reader, r.tenant(), r.id())) {
+                            inserted++;
+                        } else {
+                            updated++;
+                        }
+                        writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r,
+                                active.generation().model().fingerprint(), active.generation().model().similarity()));
                     }
-                    writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r,
-                            active.generation().model().fingerprint(), active.generation().model().similarity()));
                 }
+                writer.commit();
+                manager.maybeRefreshBlocking();
+                return WriteResult.upserted(inserted, updated);
+            } catch (IOException | RuntimeException e) {
+                // Nothing of a failed batch may reach the next one's commit.
+                closeMutationWriter();
+                throw e;
             }
-            commitMutation(writer);
-            return WriteResult.upserted(inserted, updated);
         } finally {
             writeLock.unlock();
         }
@@ -729,25 +741,34 @@ public final class LuceneVectorStore implements VectorStore {
         writeLock.lock();
         try {
             GenerationInfo active = requireActive("delete");
+            for (String id : ids) {
+                RecordKeys.requireValid(tenant, id);
+            }
             IndexWriter writer = mutationWriter(active);
-            int deleted = 0;
-            int notFound = 0;
-            try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            try {
+                int deleted = 0;
+                int notFound = 0;
                 Set<String> gone = new HashSet<>();
-                for (String id : ids) {
-                    if (!gone.contains(id) && exists(reader, tenant, id)) {
-                        gone.add(id);
-                        writer.deleteDocuments(Schema.keyTerm(tenant, id));
-                        deleted++;
-                    } else {
-                        notFound++;
+                try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                    for (String id : ids) {
+                        if (!gone.contains(id) && exists(reader, tenant, id)) {
+                            gone.add(id);
+                            writer.deleteDocuments(Schema.keyTerm(tenant, id));
+                            deleted++;
+                        } else {
+                            notFound++;
+                        }
                     }
                 }
+                if (deleted > 0) {
+                    writer.commit();
+                    manager.maybeRefreshBlocking();
+                }
+                return WriteResult.deleted(deleted, notFound);
+            } catch (IOException | RuntimeException e) {
+                closeMutationWriter();
+                throw e;
             }
-            if (deleted > 0) {
-                commitMutation(writer);
-            }
-            return WriteResult.deleted(deleted, notFound);
         } finally {
             writeLock.unlock();
         }
@@ -763,6 +784,10 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private IndexWriter mutationWriter(GenerationInfo active) throws IOException {
+        if (mutationWriter != null && !mutationWriter.isOpen()) {
+            // Closed by a tragic failure of its own: start over from the last commit.
+            closeMutationWriter();
+        }
         if (mutationWriter == null) {
             Directory dir = FSDirectory.open(indexDirectory(active.generation().id()));
             try {
@@ -781,27 +806,17 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private static boolean exists(DirectoryReader reader, String tenant, String id) throws IOException {
-        RecordKeys.requireValid(tenant, id);
         return new org.apache.lucene.search.IndexSearcher(reader).count(
                 new org.apache.lucene.search.TermQuery(Schema.keyTerm(tenant, id))) > 0;
-    }
-
-    /** Commits durably, then switches readers to the commit; on failure the changes are dropped. */
-    private void commitMutation(IndexWriter writer) throws IOException {
-        try {
-            writer.commit();
-        } catch (IOException | RuntimeException e) {
-            closeMutationWriter();
-            throw e;
-        }
-        manager.maybeRefreshBlocking();
     }
 
     private void closeMutationWriter() throws IOException {
         if (mutationWriter != null) {
             try {
                 // Every mutation commits; what is pending here belongs to one that failed.
-                mutationWriter.rollback();
+                if (mutationWriter.isOpen()) {
+                    mutationWriter.rollback();
+                }
             } finally {
                 mutationWriter = null;
                 mutationDirectory.close();

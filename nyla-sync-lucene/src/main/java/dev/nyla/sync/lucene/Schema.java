@@ -112,10 +112,11 @@ final class Schema {
         if (norm2 == 0) {
             return vector;
         }
-        float[] unit = vector.clone();
-        float inv = (float) (1 / Math.sqrt(norm2));
+        float[] unit = new float[vector.length];
+        double norm = Math.sqrt(norm2);
         for (int i = 0; i < unit.length; i++) {
-            unit[i] *= inv;
+            // In double: for tiny vectors 1 / norm overflows a float.
+            unit[i] = (float) (vector[i] / norm);
         }
         return unit;
     }

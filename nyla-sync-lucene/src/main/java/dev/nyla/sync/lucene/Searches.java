@@ -12,21 +12,23 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Top-k search on one served generation: candidates from the HNSW graph (or an exact scan when the tenant
@@ -56,10 +58,9 @@ final class Searches {
         if (matching == 0) {
             return List.of();
         }
-        boolean zeroQuery = isZero(query);
         int[] docs;
-        if (matching <= Math.max(wanted, options.exactSearchThreshold()) || zeroQuery) {
-            docs = exactCandidates(searcher, filter, query, similarity, zeroQuery ? Integer.MAX_VALUE : wanted);
+        if (matching <= Math.max(wanted, options.exactSearchThreshold())) {
+            docs = exactCandidates(searcher, filter, query, similarity, wanted);
         } else {
             TopDocs top = searcher.search(new KnnFloatVectorQuery(Schema.VECTOR, query, wanted, filter), wanted);
             docs = new int[top.scoreDocs.length];
@@ -77,27 +78,26 @@ final class Searches {
         return hits;
     }
 
-    private static boolean isZero(float[] v) {
-        for (float x : v) {
-            if (x != 0f) {
-                return false;
-            }
-        }
-        return true;
+    /** A candidate of the exact scan; its key breaks ties the way results are ordered (by id). */
+    private record Scored(int doc, float score, BytesRef key) {
     }
+
+    /** Worst first: lower score, then among equal scores the larger key. */
+    private static final Comparator<Scored> WORST_FIRST = Comparator.comparingDouble(Scored::score)
+            .thenComparing(Scored::key, Comparator.reverseOrder());
 
     /** Scores every matching document with SIMD arithmetic and keeps the best {@code wanted}. */
     private static int[] exactCandidates(IndexSearcher searcher, Query filter, float[] query, Similarity similarity,
                                          int wanted) throws IOException {
         Weight weight = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
-        PriorityQueue<ScoreDoc> best = new PriorityQueue<>(Comparator.comparingDouble((ScoreDoc s) -> s.score)
-                .thenComparing((ScoreDoc s) -> -s.doc));
+        PriorityQueue<Scored> best = new PriorityQueue<>(WORST_FIRST);
         for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
             Scorer scorer = weight.scorer(leaf);
             FloatVectorValues vectors = leaf.reader().getFloatVectorValues(Schema.VECTOR);
             if (scorer == null || vectors == null) {
                 continue;
             }
+            SortedDocValues keys = DocValues.getSorted(leaf.reader(), Schema.KEY);
             Bits live = leaf.reader().getLiveDocs();
             KnnVectorValues.DocIndexIterator it = vectors.iterator();
             DocIdSetIterator docs = scorer.iterator();
@@ -106,19 +106,23 @@ final class Searches {
                     continue;
                 }
                 float score = Schema.quickScore(similarity, query, vectors.vectorValue(it.index()));
-                ScoreDoc sd = new ScoreDoc(leaf.docBase + doc, score);
+                if (best.size() >= wanted && score < best.peek().score()) {
+                    continue;
+                }
+                BytesRef key = keys.advanceExact(doc) ? BytesRef.deepCopyOf(keys.lookupOrd(keys.ordValue())) : new BytesRef();
+                Scored s = new Scored(leaf.docBase + doc, score, key);
                 if (best.size() < wanted) {
-                    best.add(sd);
-                } else if (best.comparator().compare(sd, best.peek()) > 0) {
+                    best.add(s);
+                } else if (WORST_FIRST.compare(s, best.peek()) > 0) {
                     best.poll();
-                    best.add(sd);
+                    best.add(s);
                 }
             }
         }
         int[] out = new int[best.size()];
         int i = 0;
-        for (ScoreDoc sd : best) {
-            out[i++] = sd.doc;
+        for (Scored s : best) {
+            out[i++] = s.doc();
         }
         return out;
     }
@@ -145,7 +149,8 @@ final class Searches {
             }
             int doc = global - leaf.docBase;
             if (it.docID() > doc || it.advance(doc) != doc) {
-                throw new IllegalStateException("document " + global + " has no vector");
+                throw new IllegalStateException("generation index: document " + global + " (segment " + li
+                        + ") has no vector in " + Schema.VECTOR);
             }
             float score = similarity.score(query, vectors.vectorValue(it.index()));
             Document d = stored.document(doc);

@@ -68,14 +68,18 @@ record Serving(Generation generation, IndexReader reader, IndexSearcher searcher
      * {@link #maybeRefreshBlocking()} alone picks up changes committed to the served generation (mutations).
      */
     static final class Manager extends ReferenceManager<Serving> {
-        private Serving next;
+        /** Handed from swapTo to refreshIfNeeded, which runs on the same thread under the refresh lock. */
+        private volatile Serving next;
 
         Manager() {
             current = none();
         }
 
-        /** Serves {@code serving} from now on; the previous reader closes once its last search releases it. */
-        synchronized void swapTo(Serving serving) throws IOException {
+        /**
+         * Serves {@code serving} from now on; the previous reader closes once its last search releases it.
+         * Callers serialize swaps and refreshes (the store's write lock).
+         */
+        void swapTo(Serving serving) throws IOException {
             next = serving;
             try {
                 maybeRefreshBlocking();
@@ -89,7 +93,7 @@ record Serving(Generation generation, IndexReader reader, IndexSearcher searcher
         }
 
         @Override
-        protected synchronized Serving refreshIfNeeded(Serving old) throws IOException {
+        protected Serving refreshIfNeeded(Serving old) throws IOException {
             if (next != null) {
                 Serving s = next;
                 next = null;
