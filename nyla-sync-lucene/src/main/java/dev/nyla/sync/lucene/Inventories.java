@@ -4,9 +4,7 @@ import dev.nyla.sync.store.InventoryEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 import org.apache.lucene.index.BinaryDocValues;
@@ -175,13 +173,9 @@ final class Inventories {
         if (te.seekCeil(prefix) == TermsEnum.SeekStatus.END) {
             return -1;
         }
-        // Keys sort documents, so the smallest document among the postings of the first term is where the
-        // tenant begins (an updated key may have a deleted older document too, never an earlier one's key).
-        List<Integer> docs = new ArrayList<>(1);
-        PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
-        for (int d = pe.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = pe.nextDoc()) {
-            docs.add(d);
-        }
-        return docs.isEmpty() ? -1 : docs.get(0);
+        // Keys sort documents, so the first posting of the first term is where the tenant begins (an updated
+        // key may have a deleted older document too, never an earlier one's key).
+        int first = te.postings(null, PostingsEnum.NONE).nextDoc();
+        return first == DocIdSetIterator.NO_MORE_DOCS ? -1 : first;
     }
 }

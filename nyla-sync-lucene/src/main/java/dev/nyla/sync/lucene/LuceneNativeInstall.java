@@ -61,16 +61,9 @@ final class LuceneNativeInstall implements NativeInstall {
         this.work = store.newWork();
         this.subject = store.location() + " generation " + work.id();
         try {
-            Map<String, String> wanted = new TreeMap<>();
-            for (PayloadFile f : payload.files()) {
-                String name = PayloadNames.indexFileName(f, subject);
-                if (indexNames.containsValue(name)) {
-                    throw new IntegrityException(subject, "index file " + name, "named once in the payload", "twice");
-                }
-                indexNames.put(f.name(), name);
-                wanted.put(name, f.sha256());
-            }
-            Map<String, Path> local = reuse ? store.reusableFiles(wanted) : Map.of();
+            indexNames.putAll(PayloadNames.indexFileNames(payload, subject));
+            Map<String, Path> local = reuse ? store.reusableFiles(PayloadNames.wantedSha256(payload, indexNames))
+                    : Map.of();
             for (PayloadFile f : payload.files()) {
                 Path from = local.get(indexNames.get(f.name()));
                 if (from != null) {

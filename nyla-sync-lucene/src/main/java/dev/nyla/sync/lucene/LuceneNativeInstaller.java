@@ -7,11 +7,8 @@ import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.artifact.PayloadFile;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Set;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -67,21 +64,9 @@ final class LuceneNativeInstaller implements NativeInstaller {
 
     @Override
     public List<PayloadFile> missingFiles(Payload payload) throws IOException {
-        Map<String, String> wanted = new TreeMap<>();
-        Map<PayloadFile, String> names = new LinkedHashMap<>();
-        for (PayloadFile f : payload.files()) {
-            String name = PayloadNames.indexFileName(f, store.location());
-            names.put(f, name);
-            wanted.put(name, f.sha256());
-        }
-        Map<String, java.nio.file.Path> held = store.reusableFiles(wanted);
-        List<PayloadFile> missing = new ArrayList<>();
-        names.forEach((f, name) -> {
-            if (!held.containsKey(name)) {
-                missing.add(f);
-            }
-        });
-        return missing;
+        Map<String, String> names = PayloadNames.indexFileNames(payload, store.location());
+        Map<String, java.nio.file.Path> held = store.reusableFiles(PayloadNames.wantedSha256(payload, names));
+        return payload.files().stream().filter(f -> !held.containsKey(names.get(f.name()))).toList();
     }
 
     @Override

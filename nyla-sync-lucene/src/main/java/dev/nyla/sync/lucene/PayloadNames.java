@@ -1,8 +1,13 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.UnsafeFileNameException;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,6 +21,31 @@ final class PayloadNames {
     private static final Pattern HOST_NAME = Pattern.compile("lucene-([0-9a-f]{64})-([A-Za-z0-9_][A-Za-z0-9_.]{0,120})");
 
     private PayloadNames() {
+    }
+
+    /**
+     * The index file name of every payload file, by payload file name in payload order.
+     *
+     * @throws UnsafeFileNameException as {@link #indexFileName}
+     * @throws IntegrityException      when two payload files install as the same index file
+     */
+    static Map<String, String> indexFileNames(Payload payload, String where) throws IOException {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (PayloadFile f : payload.files()) {
+            String name = indexFileName(f, where);
+            if (names.containsValue(name)) {
+                throw new IntegrityException(where, "index file " + name, "named once in the payload", "twice");
+            }
+            names.put(f.name(), name);
+        }
+        return names;
+    }
+
+    /** The index file name to the SHA-256 the payload wants for it. */
+    static Map<String, String> wantedSha256(Payload payload, Map<String, String> indexNames) {
+        Map<String, String> wanted = new TreeMap<>();
+        payload.files().forEach(f -> wanted.put(indexNames.get(f.name()), f.sha256()));
+        return wanted;
     }
 
     static String hostName(String sha256, String indexFileName) {
@@ -34,7 +64,7 @@ final class PayloadNames {
             throw new UnsafeFileNameException(where, "Lucene payload file name",
                     "lucene-<sha256>-<index file name>", "'" + file.name() + "'");
         }
-        if (!m.group(1).equals(file.sha256()) || !ContentHash.isWellFormed(m.group(1))) {
+        if (!m.group(1).equals(file.sha256())) {
             throw new UnsafeFileNameException(where, "hash in the name of " + file.name(), file.sha256(), m.group(1));
         }
         return m.group(2);
