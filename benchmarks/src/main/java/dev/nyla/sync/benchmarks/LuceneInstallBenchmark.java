@@ -19,16 +19,11 @@ import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -89,16 +84,8 @@ public class LuceneInstallBenchmark {
         keys = SigningKeys.generate();
         model = new EmbeddingModel("bench", dimension, Similarity.COSINE, true, "bench-fingerprint");
         Random random = new Random(42);
-        List<VectorRecord> v1 = new ArrayList<>(records);
-        for (int i = 0; i < records; i++) {
-            v1.add(VectorRecord.of("default", String.format("doc-%07d", i), "text " + i, Map.of(), model,
-                    Vectors.unit(random, dimension)));
-        }
-        List<VectorRecord> v2 = new ArrayList<>(v1);
-        for (int i = 0; i < records; i += 100) {
-            v2.set(i, VectorRecord.of("default", v1.get(i).id(), "changed " + i, Map.of(), model,
-                    Vectors.unit(random, dimension)));
-        }
+        List<VectorRecord> v1 = Vectors.records(model, records, random);
+        List<VectorRecord> v2 = Vectors.onePercentChanged(v1, model, random);
         LucenePayloadFormat lucene = new LucenePayloadFormat(LuceneOptions.DEFAULTS.withMergeThreads(2), dir);
         Publisher withLucene = Publisher.builder().signingKey(keys).nativePayload(lucene).build();
         v1Host = dir.resolve("v1");
@@ -160,23 +147,10 @@ public class LuceneInstallBenchmark {
     @Benchmark
     public long baselineCopySha256LucenePayload() throws IOException {
         Path copy = Files.createDirectories(dir.resolve("copy"));
-        MessageDigest sha = ContentHash.sha256();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
         long total = 0;
         for (PayloadFile f : v1Lucene.files()) {
-            try (FileChannel in = FileChannel.open(v1Host.resolve(f.name()));
-                 FileChannel out = FileChannel.open(copy.resolve(f.name()), StandardOpenOption.CREATE_NEW,
-                         StandardOpenOption.WRITE)) {
-                while (in.read(buf) >= 0) {
-                    buf.flip();
-                    sha.update(buf.array(), 0, buf.limit());
-                    while (buf.hasRemaining()) {
-                        total += out.write(buf);
-                    }
-                    buf.clear();
-                }
-                out.force(true);
-            }
+            MessageDigest sha = ContentHash.sha256();
+            total += Vectors.copyHashForce(v1Host.resolve(f.name()), copy.resolve(f.name()), sha);
             sha.digest();
         }
         return total;

@@ -18,16 +18,11 @@ import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -88,15 +83,8 @@ public class SyncInstallBenchmark {
         keys = SigningKeys.generate();
         model = new EmbeddingModel("bench", dimension, Similarity.COSINE, true, "bench-fingerprint");
         Random random = new Random(42);
-        List<VectorRecord> v1 = new ArrayList<>(records);
-        for (int i = 0; i < records; i++) {
-            v1.add(VectorRecord.of("default", String.format("doc-%07d", i), "text " + i, Map.of(), model,
-                    Vectors.unit(random, dimension)));
-        }
-        List<VectorRecord> v2 = new ArrayList<>(v1);
-        for (int i = 0; i < records; i += 100) {
-            v2.set(i, VectorRecord.of("default", v1.get(i).id(), "changed " + i, Map.of(), model, Vectors.unit(random, dimension)));
-        }
+        List<VectorRecord> v1 = Vectors.records(model, records, random);
+        List<VectorRecord> v2 = Vectors.onePercentChanged(v1, model, random);
         Publisher publisher = Publisher.builder().signingKey(keys).build();
         v1Host = dir.resolve("v1");
         v2Host = dir.resolve("v2");
@@ -153,19 +141,7 @@ public class SyncInstallBenchmark {
     public byte[] baselineCopySha256Gzip() throws IOException {
         Path copy = Files.createDirectories(dir.resolve("copy")).resolve(v1Gzip.name());
         MessageDigest sha = ContentHash.sha256();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-        try (FileChannel in = FileChannel.open(v1Host.resolve(v1Gzip.name()));
-             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (in.read(buf) >= 0) {
-                buf.flip();
-                sha.update(buf.array(), 0, buf.limit());
-                while (buf.hasRemaining()) {
-                    out.write(buf);
-                }
-                buf.clear();
-            }
-            out.force(true);
-        }
+        Vectors.copyHashForce(v1Host.resolve(v1Gzip.name()), copy, sha);
         return sha.digest();
     }
 
