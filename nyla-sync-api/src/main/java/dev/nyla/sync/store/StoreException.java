@@ -17,4 +17,8 @@ public class StoreException extends NylaSyncException {
     public StoreException(String subject, String what, Object expected, Object actual) {
         super(subject, what, expected, actual);
     }
+
+    public StoreException(String subject, String what, Object expected, Object actual, Throwable cause) {
+        super(subject, what, expected, actual, cause);
+    }
 }

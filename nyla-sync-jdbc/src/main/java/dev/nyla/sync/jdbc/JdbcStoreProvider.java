@@ -1,0 +1,170 @@
+package dev.nyla.sync.jdbc;
+
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStoreProvider;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Opens {@link JdbcVectorStore}s from {@code jdbc:} locations, such as
+ * {@code jdbc:postgresql://db:5432/app?user=app&password=secret&nyla.prefix=docs} or
+ * {@code jdbc:sqlite:/var/lib/app/vectors.db}. Parameters named {@code nyla.*} are the store's
+ * ({@link JdbcOptions#parse}); all others go to the driver. The location reported by the store hides the
+ * password.
+ */
+public final class JdbcStoreProvider implements VectorStoreProvider {
+    private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
+
+    @Override
+    public String scheme() {
+        return "jdbc";
+    }
+
+    @Override
+    public String locationSyntax() {
+        return "jdbc:postgresql://<host>[:port]/<db>?user=..&password=..[&nyla.prefix=nyla&nyla.dialect=postgres|pgvector]"
+                + " or jdbc:sqlite:<file>[?nyla.prefix=nyla]";
+    }
+
+    @Override
+    public VectorStore open(String location) throws IOException {
+        String shown = redact(location);
+        int q = location.indexOf('?');
+        String base = q < 0 ? location : location.substring(0, q);
+        Map<String, String> ours = new LinkedHashMap<>();
+        List<String> driverParams = new ArrayList<>();
+        if (q >= 0) {
+            for (String pair : location.substring(q + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                if (pair.startsWith("nyla.")) {
+                    int eq = pair.indexOf('=');
+                    if (eq < 0) {
+                        throw new StoreException(shown + ": store option '" + pair + "': expected nyla.<name>=<value>");
+                    }
+                    ours.put(pair.substring("nyla.".length(), eq),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                } else {
+                    driverParams.add(pair);
+                }
+            }
+        }
+        JdbcOptions options;
+        try {
+            options = JdbcOptions.parse(ours);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(shown + ": " + e.getMessage());
+        }
+        String url = driverParams.isEmpty() ? base : base + "?" + String.join("&", driverParams);
+        DataSource dataSource;
+        if (base.startsWith("jdbc:sqlite:")) {
+            if (base.length() == "jdbc:sqlite:".length()) {
+                throw new StoreException(shown + ": expected jdbc:sqlite:<file> but the file is missing");
+            }
+            dataSource = sqliteDataSource(url);
+        } else {
+            dataSource = new DriverDataSource(url);
+        }
+        return JdbcVectorStore.open(dataSource, options, shown);
+    }
+
+    /** The location with any password replaced by {@code ***}, for messages and logs. */
+    static String redact(String location) {
+        return SECRET.matcher(location).replaceAll("$1***");
+    }
+
+    /**
+     * A SQLite data source for {@code url}: WAL journal (readers keep a snapshot while a writer works),
+     * {@code synchronous=FULL} (a committed generation survives power loss), and a 30 s busy timeout so that
+     * writers from several connections wait for one another instead of failing.
+     */
+    static DataSource sqliteDataSource(String url) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setBusyTimeout(30_000);
+        SQLiteDataSource ds = new SQLiteDataSource(config);
+        ds.setUrl(url);
+        return ds;
+    }
+
+    /**
+     * A data source that asks the driver for a new connection every time: no pooling, which is the
+     * application's choice to make (it passes its own pool to {@link JdbcVectorStore#open}).
+     */
+    static final class DriverDataSource implements DataSource {
+        private final String url;
+
+        DriverDataSource(String url) {
+            this.url = url;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return DriverManager.getConnection(url);
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            return DriverManager.getConnection(url, user, password);
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException("no parent logger");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            if (iface.isInstance(this)) {
+                return iface.cast(this);
+            }
+            throw new SQLException("not a wrapper of " + iface.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return iface.isInstance(this);
+        }
+
+        @Override
+        public String toString() {
+            return redact(url);
+        }
+    }
+}
