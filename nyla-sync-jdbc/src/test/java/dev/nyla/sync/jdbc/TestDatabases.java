@@ -57,8 +57,11 @@ final class TestDatabases {
     private static DataSource require(String what, String url) {
         String reason = UNREACHABLE.get(url);
         if (reason == null) {
-            DriverManager.setLoginTimeout(5);
-            try (Connection c = DriverManager.getConnection(url)) {
+            java.util.Properties probe = new java.util.Properties();
+            probe.setProperty("loginTimeout", "5");
+            probe.setProperty("connectTimeout", "5");
+            probe.setProperty("socketTimeout", "10");
+            try (Connection c = DriverManager.getConnection(url, probe)) {
                 c.isValid(5);
                 reason = "";
             } catch (SQLException e) {

@@ -1,0 +1,116 @@
+package dev.nyla.sync.jdbc;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+/** The three dialects as test parameters: each knows how to reach its database and to clean up after a test. */
+enum Databases {
+    SQLITE(JdbcDialect.SQLITE),
+    POSTGRES(JdbcDialect.POSTGRES),
+    PGVECTOR(JdbcDialect.PGVECTOR);
+
+    final JdbcDialect dialect;
+
+    Databases(JdbcDialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** The database (a file under {@code dir} for SQLite); skips or fails the test when the server is absent. */
+    DataSource dataSource(Path dir) {
+        return switch (this) {
+            case SQLITE -> JdbcStoreProvider.sqliteDataSource("jdbc:sqlite:" + dir.resolve("vectors.db"));
+            case POSTGRES -> TestDatabases.postgres();
+            case PGVECTOR -> TestDatabases.pgvector();
+        };
+    }
+
+    JdbcOptions options(String prefix) {
+        return JdbcOptions.DEFAULTS.withTablePrefix(prefix).withDialect(dialect);
+    }
+
+    void cleanUp(DataSource ds, String prefix) throws SQLException {
+        if (this != SQLITE && ds != null) {
+            TestDatabases.dropStore(ds, prefix);
+        }
+    }
+
+    static Stream<Databases> all() {
+        return Stream.of(values());
+    }
+
+    /** A data source that remembers the connections it handed out, so a test can cut one mid-transaction. */
+    static final class Recording implements DataSource {
+        final DataSource delegate;
+        final List<Connection> handedOut = new CopyOnWriteArrayList<>();
+
+        Recording(DataSource delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection c = delegate.getConnection();
+            handedOut.add(c);
+            return c;
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            Connection c = delegate.getConnection(user, password);
+            handedOut.add(c);
+            return c;
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() throws SQLException {
+            return delegate.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) throws SQLException {
+            delegate.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            delegate.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return delegate.getLoginTimeout();
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+            return delegate.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            return delegate.unwrap(iface);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) throws SQLException {
+            return delegate.isWrapperFor(iface);
+        }
+
+        /** The open connections handed out so far that match. */
+        List<Connection> open(Function<Connection, Boolean> match) {
+            return handedOut.stream().filter(c -> {
+                try {
+                    return !c.isClosed() && match.apply(c);
+                } catch (SQLException e) {
+                    return false;
+                }
+            }).toList();
+        }
+    }
+}
