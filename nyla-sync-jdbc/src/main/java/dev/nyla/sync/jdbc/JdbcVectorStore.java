@@ -509,7 +509,7 @@ public final class JdbcVectorStore implements VectorStore {
                         request.vector().length);
             }
             List<Scored> best = dialect instanceof PostgresDialect p && p.hasVectorIndex(g.model())
-                    ? candidateSearch(c, g, request)
+                    ? candidateSearch(c, g, request, null)
                     : exactSearch(c, g, request);
             List<SearchHit> hits = new ArrayList<>(best.size());
             for (Scored s : best) {
@@ -584,7 +584,8 @@ public final class JdbcVectorStore implements VectorStore {
      * sort; the candidates are then re-scored exactly in the JVM on the API's similarity scale, which also
      * settles ties by id.
      */
-    private List<Scored> candidateSearch(Connection c, Generation g, SearchRequest request) throws SQLException {
+    private List<Scored> candidateSearch(Connection c, Generation g, SearchRequest request, List<String> plan)
+            throws SQLException {
         String table = tables.generation(g.id());
         int candidates = (int) Math.min(100_000L, Math.max((long) request.k() * options.overFetch(), request.k() + 32L));
         boolean exact;
@@ -606,15 +607,18 @@ public final class JdbcVectorStore implements VectorStore {
         String order = exact ? PostgresDialect.exactDistance(g.model()) : PostgresDialect.distance(g.model());
         List<Scored> scored = new ArrayList<>();
         Similarity similarity = g.model().similarity();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, text, metadata, " + dialect.vectorColumn() + " FROM "
-                + table + " WHERE tenant = ?" + dialect.filterCondition(request.filter()) + " ORDER BY " + order
-                + " LIMIT ?")) {
+        try (PreparedStatement ps = c.prepareStatement((plan != null ? "EXPLAIN " : "") + "SELECT id, text, metadata, "
+                + dialect.vectorColumn() + " FROM " + table + " WHERE tenant = ?"
+                + dialect.filterCondition(request.filter()) + " ORDER BY " + order + " LIMIT ?")) {
             ps.setString(1, request.tenant());
             int next = dialect.bindFilter(ps, 2, request.filter());
             dialect.bindVector(ps, next, request.vector());
             ps.setInt(next + 1, candidates);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
+                while (plan != null && rs.next()) {
+                    plan.add(rs.getString(1));
+                }
+                while (plan == null && rs.next()) {
                     String id = rs.getString(1);
                     String subject = request.tenant() + "/" + id;
                     float[] v = dialect.readVector(rs, 4, subject);
@@ -625,6 +629,22 @@ public final class JdbcVectorStore implements VectorStore {
         }
         scored.sort(BEST_FIRST);
         return scored.size() > request.k() ? scored.subList(0, request.k()) : scored;
+    }
+
+    /**
+     * The database's plan for {@code request}'s candidate query on pgvector (for operators and tests: which
+     * index a search walks); empty for dialects that score in the JVM.
+     */
+    List<String> explainSearch(SearchRequest request) throws IOException {
+        ensureOpen();
+        return read("explain a search", c -> {
+            Long active = activeId(c);
+            List<String> plan = new ArrayList<>();
+            if (active != null && dialect instanceof PostgresDialect p && p.hasVectorIndex(generation(c, active).model())) {
+                candidateSearch(c, generation(c, active), request, plan);
+            }
+            return plan;
+        });
     }
 
     // ---- streams -----------------------------------------------------------------------------------------
