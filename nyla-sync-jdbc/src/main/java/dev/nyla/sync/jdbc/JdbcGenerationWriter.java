@@ -39,6 +39,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
     private int pendingUpserts;
     private int pendingDeletes;
     private long added;
+    private long committedCount = -1;
     private String lastTenant;
     private String lastId;
     private State state = State.OPEN;
@@ -96,6 +97,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
         } catch (SQLException | RuntimeException e) {
             if (c != null) {
                 JdbcVectorStore.rollbackQuietly(c);
+                JdbcVectorStore.restoreAutoCommit(c);
                 closeQuietly(c);
             }
             throw new StoreException(store.location() + ": start a new generation"
@@ -179,18 +181,15 @@ final class JdbcGenerationWriter implements GenerationWriter {
 
     @Override
     public long recordCount() {
-        if (base == null) {
-            return added;
-        }
-        if (state != State.OPEN) {
-            return 0;
+        if (base == null || state != State.OPEN) {
+            return committedCount >= 0 ? committedCount : added;
         }
         try {
             flushUpserts();
             flushDeletes();
             return countRows();
         } catch (SQLException e) {
-            throw new IllegalStateException(store.location() + ": count generation " + id + ": " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException(failure("count the records", e));
         }
     }
 
@@ -233,6 +232,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
             }
             connection.commit();
             state = State.COMMITTED;
+            committedCount = records;
             release();
             Generation g = new Generation(id, spec.version(), spec.label(), spec.model(), records, committedAt,
                     spec.attributes());
@@ -284,11 +284,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
                 }
             }
         }
-        try {
-            connection.setAutoCommit(true);
-        } catch (SQLException ignored) {
-            // A broken connection is closed next.
-        }
+        JdbcVectorStore.restoreAutoCommit(connection);
         closeQuietly(connection);
     }
 

@@ -156,6 +156,12 @@ public record JdbcOptions(String tablePrefix, String schema, Optional<JdbcDialec
      */
     public static JdbcOptions parse(Map<String, String> params) {
         JdbcOptions o = DEFAULTS;
+        // The HNSW shape is checked as a pair, so it is set once, whatever the order of m and efConstruction.
+        if (params.containsKey("m") || params.containsKey("efConstruction")) {
+            o = o.withHnsw(params.containsKey("m") ? integer(Map.entry("m", params.get("m"))) : o.hnswM,
+                    params.containsKey("efConstruction")
+                            ? integer(Map.entry("efConstruction", params.get("efConstruction"))) : o.hnswEfConstruction);
+        }
         for (Map.Entry<String, String> e : params.entrySet()) {
             String v = e.getValue();
             o = switch (e.getKey()) {
@@ -168,8 +174,7 @@ public record JdbcOptions(String tablePrefix, String schema, Optional<JdbcDialec
                 case "exactSearchThreshold" -> o.withExactSearchThreshold(integer(e));
                 case "overFetch" -> o.withSearch(integer(e), o.efSearch);
                 case "efSearch" -> o.withSearch(o.overFetch, integer(e));
-                case "m" -> o.withHnsw(integer(e), o.hnswEfConstruction);
-                case "efConstruction" -> o.withHnsw(o.hnswM, integer(e));
+                case "m", "efConstruction" -> o; // set above
                 default -> throw new IllegalArgumentException("JDBC store option 'nyla." + e.getKey()
                         + "': expected one of prefix, schema, dialect, createSchema, batchSize, bulkLoad, "
                         + "exactSearchThreshold, overFetch, efSearch, m, efConstruction");

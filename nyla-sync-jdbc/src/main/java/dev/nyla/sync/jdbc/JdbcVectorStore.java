@@ -150,7 +150,7 @@ public final class JdbcVectorStore implements VectorStore {
         Dialect dialect;
         try (Connection c = dataSource.getConnection()) {
             dialect = chooseDialect(c, location, options, tables);
-            if (options.createSchema()) {
+            if (options.createSchema() && !storeTableExists(c, tables, dialect)) {
                 if (dialect instanceof SqliteDialect) {
                     SqliteDialect.enableWal(c);
                 }
@@ -210,7 +210,29 @@ public final class JdbcVectorStore implements VectorStore {
             // The PGlite socket server (used for pgvector tests) does not carry the COPY sub-protocol.
             case AUTO -> !serverVersion(c).contains("PGlite");
         };
-        return new PostgresDialect(tables, options, kind == JdbcDialect.PGVECTOR, copy);
+        if (kind == JdbcDialect.PGVECTOR && pgvectorVersion.isPresent() && !pgvectorVersion.get().matches("0\\.([89]|\\d\\d).*|[1-9].*")) {
+            LOG.warn("{}: pgvector {} lacks iterative index scans (0.8+) or HNSW (0.5+): filtered searches through "
+                    + "the index may return fewer than k hits; upgrade with ALTER EXTENSION vector UPDATE", location,
+                    pgvectorVersion.get());
+        }
+        return new PostgresDialect(tables, options, kind == JdbcDialect.PGVECTOR, copy, pgvectorVersion);
+    }
+
+    /**
+     * Whether the store row's table exists. SQLite: checked before creating anything, because a transaction
+     * that reads first and writes second cannot wait for another writer (SQLite skips its busy handler for
+     * that upgrade), so opening a second store during an install would fail at once.
+     */
+    private static boolean storeTableExists(Connection c, Tables tables, Dialect dialect) throws SQLException {
+        if (dialect instanceof PostgresDialect) {
+            return false; // CREATE ... IF NOT EXISTS under an advisory lock is safe and cheap there
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+            ps.setString(1, tables.prefix() + "_store");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static Optional<JdbcDialect> recordedDialect(Connection c, Tables tables) throws SQLException {
@@ -509,6 +531,7 @@ public final class JdbcVectorStore implements VectorStore {
                         request.vector().length);
             }
             List<Scored> best = dialect instanceof PostgresDialect p && p.hasVectorIndex(g.model())
+                    && !(g.model().similarity() == Similarity.COSINE && isZero(request.vector()))
                     ? candidateSearch(c, g, request, null)
                     : exactSearch(c, g, request);
             List<SearchHit> hits = new ArrayList<>(best.size());
@@ -602,9 +625,13 @@ public final class JdbcVectorStore implements VectorStore {
         if (!exact) {
             // SET LOCAL: these settings end with the transaction, whatever connection pool the store sits on.
             Dialect.execute(c, "SET LOCAL hnsw.ef_search = " + Math.min(1_000, Math.max(options.efSearch(), candidates)));
-            Dialect.execute(c, "SET LOCAL hnsw.iterative_scan = relaxed_order");
+            if (((PostgresDialect) dialect).hasIterativeScan()) {
+                Dialect.execute(c, "SET LOCAL hnsw.iterative_scan = relaxed_order");
+            }
         }
-        String order = exact ? PostgresDialect.exactDistance(g.model()) : PostgresDialect.distance(g.model());
+        // The exact sort breaks distance ties by id, so the k + 32 candidates are the right ones even then.
+        String order = exact ? PostgresDialect.exactDistance(g.model()) + ", id"
+                : PostgresDialect.distance(g.model());
         List<Scored> scored = new ArrayList<>();
         Similarity similarity = g.model().similarity();
         try (PreparedStatement ps = c.prepareStatement((plan != null ? "EXPLAIN " : "") + "SELECT id, text, metadata, "
@@ -645,6 +672,16 @@ public final class JdbcVectorStore implements VectorStore {
             }
             return plan;
         });
+    }
+
+    /** pgvector neither indexes nor finds anything for an all-zero vector under cosine: such queries scan exactly. */
+    private static boolean isZero(float[] v) {
+        for (float f : v) {
+            if (f != 0f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- streams -----------------------------------------------------------------------------------------
@@ -885,7 +922,11 @@ public final class JdbcVectorStore implements VectorStore {
         List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
         return write("delete " + distinct.size() + " records of tenant " + tenant, c -> {
             Generation g = requireActive(c, "delete from");
+            // Counted before deleting (the store row is locked, so nothing changes in between): exact even when a
+            // driver answers SUCCESS_NO_INFO.
+            int present = existingKeys(c, g.id(), distinct.stream().map(id -> List.of(tenant, id)).toList()).size();
             int deleted = 0;
+            boolean unknown = false;
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + tables.generation(g.id())
                     + " WHERE tenant = ? AND id = ?")) {
                 int pending = 0;
@@ -895,6 +936,10 @@ public final class JdbcVectorStore implements VectorStore {
                     ps.addBatch();
                     if (++pending == options.batchSize() || i == distinct.size() - 1) {
                         for (int n : ps.executeBatch()) {
+                            if (n == Statement.SUCCESS_NO_INFO) {
+                                unknown = true;
+                                continue;
+                            }
                             if (n != 0 && n != 1) {
                                 throw new StoreException(location + ": delete from generation " + g.id(),
                                         "rows deleted per id", "0 or 1", n);
@@ -905,7 +950,11 @@ public final class JdbcVectorStore implements VectorStore {
                     }
                 }
             }
-            return WriteResult.deleted(deleted, distinct.size() - deleted);
+            if (!unknown && deleted != present) {
+                throw new StoreException(location + ": delete from generation " + g.id(), "rows deleted", present,
+                        deleted);
+            }
+            return WriteResult.deleted(present, distinct.size() - present);
         });
     }
 
@@ -1106,7 +1155,7 @@ public final class JdbcVectorStore implements VectorStore {
                     rollbackQuietly(c);
                     throw e;
                 } finally {
-                    c.setAutoCommit(true);
+                    restoreAutoCommit(c);
                 }
             } catch (SQLException e) {
                 if (dialect.isMissingTable(e) && attempt < RETRIES) {
@@ -1151,7 +1200,19 @@ public final class JdbcVectorStore implements VectorStore {
             rollbackQuietly(c);
             throw e;
         } finally {
+            restoreAutoCommit(c);
+        }
+    }
+
+    /**
+     * Gives the connection back in autocommit mode, as a pool expects it; a failure here (a broken connection)
+     * must not replace the outcome being reported, and the pool discards such a connection anyway.
+     */
+    static void restoreAutoCommit(Connection c) {
+        try {
             c.setAutoCommit(true);
+        } catch (SQLException e) {
+            LOG.debug("could not restore autocommit on a connection: {}", e.getMessage());
         }
     }
 

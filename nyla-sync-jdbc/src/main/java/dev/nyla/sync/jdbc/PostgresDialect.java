@@ -29,15 +29,34 @@ final class PostgresDialect extends Dialect {
 
     private final boolean pgvector;
     private final boolean copy;
+    /** pgvector's version as major × 100 + minor (0.8.1 → 8); a very large number when not yet installed. */
+    private final int pgvectorVersion;
 
     /**
-     * @param pgvector whether vectors are pgvector {@code vector}s
-     * @param copy     whether bulk loads use {@code COPY ... FROM STDIN (FORMAT BINARY)}
+     * @param pgvector        whether vectors are pgvector {@code vector}s
+     * @param copy            whether bulk loads use {@code COPY ... FROM STDIN (FORMAT BINARY)}
+     * @param pgvectorVersion the installed extension's version ({@code 0.8.1}), empty when it is created by us
      */
-    PostgresDialect(Tables tables, JdbcOptions options, boolean pgvector, boolean copy) {
+    PostgresDialect(Tables tables, JdbcOptions options, boolean pgvector, boolean copy,
+                    java.util.Optional<String> pgvectorVersion) {
         super(tables, options);
         this.pgvector = pgvector;
         this.copy = copy;
+        this.pgvectorVersion = pgvectorVersion.map(PostgresDialect::versionNumber).orElse(Integer.MAX_VALUE);
+    }
+
+    private static int versionNumber(String version) {
+        String[] parts = version.split("\\.");
+        try {
+            return Integer.parseInt(parts[0]) * 100 + (parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    /** Whether pgvector has iterative index scans ({@code hnsw.iterative_scan}, 0.8+). */
+    boolean hasIterativeScan() {
+        return pgvectorVersion >= 8;
     }
 
     @Override
@@ -95,7 +114,7 @@ final class PostgresDialect extends Dialect {
 
     @Override
     void buildVectorIndex(Connection c, long id, EmbeddingModel model) throws SQLException {
-        if (!pgvector || model.dimension() > HNSW_MAX_DIMENSION) {
+        if (!hasVectorIndex(model)) {
             return;
         }
         execute(c, "CREATE INDEX " + tables.generationIndex(id, "hnsw") + " ON " + tables.generation(id)
@@ -105,7 +124,8 @@ final class PostgresDialect extends Dialect {
 
     /** Whether generations of {@code model} get an HNSW index. */
     boolean hasVectorIndex(EmbeddingModel model) {
-        return pgvector && model.dimension() <= HNSW_MAX_DIMENSION;
+        // HNSW arrived in pgvector 0.5; earlier versions get exact search only.
+        return pgvector && model.dimension() <= HNSW_MAX_DIMENSION && pgvectorVersion >= 5;
     }
 
     static String operatorClass(EmbeddingModel model) {

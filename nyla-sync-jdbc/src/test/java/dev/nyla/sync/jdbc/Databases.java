@@ -144,4 +144,59 @@ enum Databases {
                             });
                 });
     }
+
+    /**
+     * A small blocking pool for the tests (the library never pools; applications bring theirs): at most
+     * {@code max} connections, reused, so that tests stay under a server's connection limit (the PGlite
+     * socket server refuses a ninth connection outright) instead of opening one per operation.
+     */
+    static DataSource pooled(DataSource delegate, int max) {
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(max);
+        java.util.concurrent.ConcurrentLinkedDeque<Connection> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(Databases.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("getConnection")) {
+                        return method.invoke(delegate, args);
+                    }
+                    if (!permits.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new SQLException("test pool: no connection free within 60 s (max " + max + ")");
+                    }
+                    Connection real;
+                    try {
+                        Connection c = idle.pollFirst();
+                        while (c != null && c.isClosed()) {
+                            c = idle.pollFirst();
+                        }
+                        real = c != null ? c : delegate.getConnection();
+                    } catch (SQLException | RuntimeException e) {
+                        permits.release();
+                        throw e;
+                    }
+                    java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+                    return java.lang.reflect.Proxy.newProxyInstance(Databases.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (p, m, a) -> {
+                                if (m.getName().equals("close")) {
+                                    if (returned.compareAndSet(false, true)) {
+                                        if (!real.isClosed()) {
+                                            if (!real.getAutoCommit()) {
+                                                real.rollback();
+                                                real.setAutoCommit(true);
+                                            }
+                                            idle.addFirst(real);
+                                        }
+                                        permits.release();
+                                    }
+                                    return null;
+                                }
+                                if (m.getName().equals("isClosed") && returned.get()) {
+                                    return true;
+                                }
+                                try {
+                                    return m.invoke(real, a);
+                                } catch (java.lang.reflect.InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+                });
+    }
 }

@@ -236,8 +236,9 @@ class JdbcStoreTest {
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
-            // SQLite serializes writers on its file lock; PostgreSQL instances get a connection each, as from a pool.
-            JdbcVectorStore instance = JdbcVectorStore.open(database == Databases.SQLITE ? ds : Databases.perThread(ds),
+            // PostgreSQL instances get a connection each, as from a pool; SQLite serializes writers on its file lock.
+            // (PGlite runs one transaction at a time whatever the connections, and its pool is shared: left as is.)
+            JdbcVectorStore instance = JdbcVectorStore.open(database == Databases.POSTGRES ? Databases.perThread(ds) : ds,
                     database.options(prefix));
             opened.add(instance);
             List<Long> own = ids.get(i);

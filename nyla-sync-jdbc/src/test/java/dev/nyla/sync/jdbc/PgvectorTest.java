@@ -186,6 +186,20 @@ class PgvectorTest {
     }
 
     @Test
+    void equalScoresBeyondTheCandidateCountAreBrokenByIdLikeEveryStore() throws Exception {
+        EmbeddingModel model = TestData.model(DIM, Similarity.COSINE);
+        JdbcVectorStore store = open(JdbcOptions.DEFAULTS);
+        float[] same = TestData.unitVector(new Random(4), DIM);
+        List<VectorRecord> records = new ArrayList<>();
+        for (int i = 0; i < 80; i++) { // more ties than the k + 32 candidates the database returns
+            records.add(VectorRecord.of("t", String.format("id-%03d", 79 - i), "same", Map.of(), model, same.clone()));
+        }
+        install(store, model, records);
+        assertEquals(List.of("id-000", "id-001", "id-002", "id-003", "id-004"),
+                store.search(SearchRequest.of("t", same, 5)).stream().map(SearchHit::id).toList());
+    }
+
+    @Test
     void dimensionsBeyondTheIndexLimitAreStoredAndSearchedExactly() throws Exception {
         EmbeddingModel model = TestData.model(PostgresDialect.HNSW_MAX_DIMENSION + 48, Similarity.DOT_PRODUCT);
         JdbcVectorStore store = open(JdbcOptions.DEFAULTS.withExactSearchThreshold(0));

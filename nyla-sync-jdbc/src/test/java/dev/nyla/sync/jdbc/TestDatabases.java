@@ -43,9 +43,17 @@ final class TestDatabases {
         return require("PostgreSQL", POSTGRES_URL);
     }
 
-    /** PGlite with the pgvector extension created, or the test is skipped (failed under CI). */
-    static DataSource pgvector() {
-        DataSource ds = require("PGlite (pgvector)", PGVECTOR_URL);
+    private static volatile DataSource pglitePool;
+
+    /**
+     * PGlite with the pgvector extension created, or the test is skipped (failed under CI). Shared and pooled
+     * (at most 6 connections): the PGlite server accepts 8 and refuses more outright.
+     */
+    static synchronized DataSource pgvector() {
+        if (pglitePool == null) {
+            pglitePool = Databases.pooled(require("PGlite (pgvector)", PGVECTOR_URL), 6);
+        }
+        DataSource ds = pglitePool;
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION IF NOT EXISTS vector");
         } catch (SQLException e) {
