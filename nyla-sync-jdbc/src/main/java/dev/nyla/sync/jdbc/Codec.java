@@ -46,23 +46,6 @@ final class Codec {
         return sb.append(']').toString();
     }
 
-    static float[] fromPgvectorText(String text, String subject) {
-        if (text.length() < 2 || text.charAt(0) != '[' || text.charAt(text.length() - 1) != ']') {
-            throw new IllegalStateException(subject + ": expected a pgvector literal [..] but was '"
-                    + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "'");
-        }
-        String body = text.substring(1, text.length() - 1);
-        if (body.isEmpty()) {
-            return new float[0];
-        }
-        String[] parts = body.split(",", -1);
-        float[] v = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
-    }
-
     /** pgvector's binary form (its {@code vector_send}): int16 dimension, int16 unused, big-endian float32s. */
     static int pgvectorBinary(float[] v, ByteBuffer out) {
         out.order(ByteOrder.BIG_ENDIAN).putShort((short) v.length).putShort((short) 0);

@@ -170,11 +170,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
 
     private void flushDeletes() throws SQLException {
         if (pendingDeletes > 0) {
-            for (int n : delete.executeBatch()) {
-                if (n != 0 && n != 1 && n != Statement.SUCCESS_NO_INFO) {
-                    throw new SQLException("delete from generation " + id + ": expected 0 or 1 rows per key but was " + n);
-                }
-            }
+            Batches.requireDeletes(delete.executeBatch(), "delete from generation " + id);
             pendingDeletes = 0;
         }
     }

@@ -25,7 +25,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -210,12 +209,14 @@ public final class JdbcVectorStore implements VectorStore {
             // The PGlite socket server (used for pgvector tests) does not carry the COPY sub-protocol.
             case AUTO -> !serverVersion(c).contains("PGlite");
         };
-        if (kind == JdbcDialect.PGVECTOR && pgvectorVersion.isPresent() && !pgvectorVersion.get().matches("0\\.([89]|\\d\\d).*|[1-9].*")) {
+        PostgresDialect postgres = new PostgresDialect(tables, options, kind == JdbcDialect.PGVECTOR, copy,
+                pgvectorVersion);
+        if (kind == JdbcDialect.PGVECTOR && !postgres.hasIterativeScan()) {
             LOG.warn("{}: pgvector {} lacks iterative index scans (0.8+) or HNSW (0.5+): filtered searches through "
                     + "the index may return fewer than k hits; upgrade with ALTER EXTENSION vector UPDATE", location,
-                    pgvectorVersion.get());
+                    pgvectorVersion.orElse("?"));
         }
-        return new PostgresDialect(tables, options, kind == JdbcDialect.PGVECTOR, copy, pgvectorVersion);
+        return postgres;
     }
 
     /**
@@ -530,9 +531,7 @@ public final class JdbcVectorStore implements VectorStore {
                 throw new DimensionMismatchException("query for " + location, g.model().dimension(),
                         request.vector().length);
             }
-            List<Scored> best = dialect instanceof PostgresDialect p && p.hasVectorIndex(g.model())
-                    && !(g.model().similarity() == Similarity.COSINE && isZero(request.vector()))
-                    ? candidateSearch(c, g, request, null)
+            List<Scored> best = databaseOrders(g, request) ? candidateSearch(c, g, request, null)
                     : exactSearch(c, g, request);
             List<SearchHit> hits = new ArrayList<>(best.size());
             for (Scored s : best) {
@@ -573,20 +572,8 @@ public final class JdbcVectorStore implements VectorStore {
         List<Scored> best = new ArrayList<>(top);
         best.sort(BEST_FIRST);
         Map<String, String[]> content = new HashMap<>();
-        for (List<String> chunk : chunks(best.stream().map(Scored::id).toList(), IN_LIST)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, text, metadata FROM " + table
-                    + " WHERE tenant = ? AND id IN (" + placeholders(chunk.size()) + ")")) {
-                ps.setString(1, request.tenant());
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 2, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        content.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-                    }
-                }
-            }
-        }
+        selectByIds(c, g.id(), "id, text, metadata", request.tenant(), best.stream().map(Scored::id).toList(),
+                rs -> content.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)}));
         List<Scored> out = new ArrayList<>(best.size());
         for (Scored s : best) {
             String[] textAndMetadata = content.get(s.id);
@@ -667,14 +654,26 @@ public final class JdbcVectorStore implements VectorStore {
         return read("explain a search", c -> {
             Long active = activeId(c);
             List<String> plan = new ArrayList<>();
-            if (active != null && dialect instanceof PostgresDialect p && p.hasVectorIndex(generation(c, active).model())) {
-                candidateSearch(c, generation(c, active), request, plan);
+            if (active != null) {
+                Generation g = generation(c, active);
+                if (databaseOrders(g, request)) {
+                    candidateSearch(c, g, request, plan);
+                }
             }
             return plan;
         });
     }
 
-    /** pgvector neither indexes nor finds anything for an all-zero vector under cosine: such queries scan exactly. */
+    /**
+     * Whether the database orders the candidates ({@link #candidateSearch}, pgvector with an HNSW index)
+     * rather than the JVM scoring every record ({@link #exactSearch}). pgvector neither indexes nor finds
+     * anything for an all-zero vector under cosine, so such queries are scored in the JVM.
+     */
+    private boolean databaseOrders(Generation g, SearchRequest request) {
+        return dialect instanceof PostgresDialect p && p.hasVectorIndex(g.model())
+                && !(g.model().similarity() == Similarity.COSINE && isZero(request.vector()));
+    }
+
     private static boolean isZero(float[] v) {
         for (float f : v) {
             if (f != 0f) {
@@ -935,17 +934,9 @@ public final class JdbcVectorStore implements VectorStore {
                     ps.setString(2, distinct.get(i));
                     ps.addBatch();
                     if (++pending == options.batchSize() || i == distinct.size() - 1) {
-                        for (int n : ps.executeBatch()) {
-                            if (n == Statement.SUCCESS_NO_INFO) {
-                                unknown = true;
-                                continue;
-                            }
-                            if (n != 0 && n != 1) {
-                                throw new StoreException(location + ": delete from generation " + g.id(),
-                                        "rows deleted per id", "0 or 1", n);
-                            }
-                            deleted += n;
-                        }
+                        int[] counts = ps.executeBatch();
+                        deleted += Batches.requireDeletes(counts, "delete from generation " + g.id());
+                        unknown |= Batches.anyUnknown(counts);
                         pending = 0;
                     }
                 }
@@ -962,7 +953,7 @@ public final class JdbcVectorStore implements VectorStore {
     private static boolean executeChecked(PreparedStatement ps, int expected, String what) throws SQLException {
         int[] counts = ps.executeBatch();
         Batches.requireEach(counts, expected, what);
-        return Arrays.stream(counts).anyMatch(n -> n == Statement.SUCCESS_NO_INFO);
+        return Batches.anyUnknown(counts);
     }
 
     private Set<List<String>> existingKeys(Connection c, long generation, Collection<List<String>> keys)
@@ -971,22 +962,34 @@ public final class JdbcVectorStore implements VectorStore {
                 LinkedHashMap::new, Collectors.mapping(k -> k.get(1), Collectors.toList())));
         Set<List<String>> present = new HashSet<>();
         for (Map.Entry<String, List<String>> e : idsByTenant.entrySet()) {
-            for (List<String> chunk : chunks(e.getValue(), IN_LIST)) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + tables.generation(generation)
-                        + " WHERE tenant = ? AND id IN (" + placeholders(chunk.size()) + ")")) {
-                    ps.setString(1, e.getKey());
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 2, chunk.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            present.add(List.of(e.getKey(), rs.getString(1)));
-                        }
+            selectByIds(c, generation, "id", e.getKey(), e.getValue(),
+                    rs -> present.add(List.of(e.getKey(), rs.getString(1))));
+        }
+        return present;
+    }
+
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    /** Reads {@code columns} of the rows of {@code tenant} with the given ids, in statements of up to 500 ids. */
+    private void selectByIds(Connection c, long generation, String columns, String tenant, List<String> ids,
+                             RowConsumer each) throws SQLException {
+        for (int from = 0; from < ids.size(); from += IN_LIST) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_LIST));
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + tables.generation(generation)
+                    + " WHERE tenant = ? AND id IN (" + placeholders(chunk.size()) + ")")) {
+                ps.setString(1, tenant);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(rs);
                     }
                 }
             }
         }
-        return present;
     }
 
     private Generation requireActive(Connection c, String what) throws SQLException, IOException {
@@ -1071,14 +1074,7 @@ public final class JdbcVectorStore implements VectorStore {
     }
 
     private Long activeId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT active_generation FROM " + tables.store() + " WHERE singleton = 1")) {
-            if (!rs.next()) {
-                throw new SQLException(tables.store() + ": expected one row but found none");
-            }
-            long id = rs.getLong(1);
-            return rs.wasNull() ? null : id;
-        }
+        return storeRow(c).active();
     }
 
     /** The committed generation {@code id}, which must exist (the active one, or one just looked up). */
@@ -1134,7 +1130,7 @@ public final class JdbcVectorStore implements VectorStore {
     // ---- connections and transactions --------------------------------------------------------------------
 
     /** Work done on one connection, in one transaction. */
-    interface SqlWork<T> {
+    private interface SqlWork<T> {
         T run(Connection c) throws SQLException, IOException;
     }
 
@@ -1171,7 +1167,7 @@ public final class JdbcVectorStore implements VectorStore {
      * Runs {@code work} in a write transaction that first locks the store row, so that activations,
      * deletions and mutations of all processes sharing the store serialize.
      */
-    <T> T write(String what, SqlWork<T> work) throws IOException {
+    private <T> T write(String what, SqlWork<T> work) throws IOException {
         try (Connection c = dataSource.getConnection()) {
             return inTransaction(c, () -> {
                 lockStore(c);
@@ -1183,7 +1179,7 @@ public final class JdbcVectorStore implements VectorStore {
     }
 
     /** Locks the store row by writing it: PostgreSQL takes a row lock, SQLite the database's write lock. */
-    void lockStore(Connection c) throws SQLException {
+    private void lockStore(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             requireOneRow(s.executeUpdate("UPDATE " + tables.store() + " SET serial = serial + 1 WHERE singleton = 1"),
                     "lock " + tables.store());
@@ -1230,16 +1226,8 @@ public final class JdbcVectorStore implements VectorStore {
         }
     }
 
-    static String placeholders(int n) {
+    private static String placeholders(int n) {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
-    }
-
-    private static <T> List<List<T>> chunks(List<T> list, int size) {
-        List<List<T>> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i += size) {
-            out.add(list.subList(i, Math.min(list.size(), i + size)));
-        }
-        return out;
     }
 
     // ---- for the generation writer -----------------------------------------------------------------------
@@ -1258,9 +1246,5 @@ public final class JdbcVectorStore implements VectorStore {
 
     void cacheGeneration(Generation g) {
         generationCache.putIfAbsent(g.id(), g);
-    }
-
-    static String modelSimilarity(EmbeddingModel model) {
-        return model.similarity().wireName();
     }
 }
