@@ -240,8 +240,9 @@ public final class Reconciler {
                     add(stale, e.id());
                     e = inv.next();
                 } else {
-                    // Without a fingerprint the store has no active generation, so this branch is never reached.
-                    String fp = fingerprint.orElseThrow();
+                    // No current model is known only when the store had no active generation as the check
+                    // began; one activated since is compared with its own records' model.
+                    String fp = fingerprint.orElse(e.modelFingerprint());
                     if (!e.modelFingerprint().equals(fp)) {
                         mismatch++;
                         sample(mismatchIds, r.id());
