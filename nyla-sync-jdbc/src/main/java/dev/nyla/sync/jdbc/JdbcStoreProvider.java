@@ -30,6 +30,8 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class JdbcStoreProvider implements VectorStoreProvider {
     private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
+    /** A password in the URL's authority: {@code //user:secret@host}. */
+    private static final Pattern USER_INFO = Pattern.compile("(//[^/@:?#]*:)[^/@?#]*@");
 
     @Override
     public String scheme() {
@@ -87,7 +89,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     /** The location with any password replaced by {@code ***}, for messages and logs. */
     static String redact(String location) {
-        return SECRET.matcher(location).replaceAll("$1***");
+        return USER_INFO.matcher(SECRET.matcher(location).replaceAll("$1***")).replaceAll("$1***@");
     }
 
     /**
