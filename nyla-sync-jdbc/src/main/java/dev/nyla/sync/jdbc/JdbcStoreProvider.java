@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -30,6 +32,8 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class JdbcStoreProvider implements VectorStoreProvider {
     private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
+    /** A password in the URL's authority: {@code //user:secret@host}. */
+    private static final Pattern USER_INFO = Pattern.compile("(//[^/@:?#]*:)[^/@?#]*@");
 
     @Override
     public String scheme() {
@@ -74,20 +78,26 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
         }
         String url = driverParams.isEmpty() ? base : base + "?" + String.join("&", driverParams);
         DataSource dataSource;
+        Optional<Path> file = Optional.empty();
         if (base.startsWith("jdbc:sqlite:")) {
-            if (base.length() == "jdbc:sqlite:".length()) {
+            String name = base.substring("jdbc:sqlite:".length());
+            if (name.isEmpty()) {
                 throw new StoreException(shown + ": expected jdbc:sqlite:<file> but the file is missing");
             }
             dataSource = sqliteDataSource(url);
+            // A plain path (not :memory:, :resource:, or a file: URI): its tenant locks go in a file beside it.
+            if (!name.startsWith(":") && !name.startsWith("file:")) {
+                file = Optional.of(Path.of(name).toAbsolutePath());
+            }
         } else {
             dataSource = new DriverDataSource(url);
         }
-        return JdbcVectorStore.open(dataSource, options, shown);
+        return JdbcVectorStore.open(dataSource, options, shown, file);
     }
 
     /** The location with any password replaced by {@code ***}, for messages and logs. */
     static String redact(String location) {
-        return SECRET.matcher(location).replaceAll("$1***");
+        return USER_INFO.matcher(SECRET.matcher(location).replaceAll("$1***")).replaceAll("$1***@");
     }
 
     /**

@@ -13,8 +13,10 @@ import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.StoreStats;
+import dev.nyla.sync.store.TenantLocking;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,8 +79,17 @@ import org.slf4j.LoggerFactory;
  * container's, ...); each operation borrows one and returns it. Locations opened through
  * {@link dev.nyla.sync.store.VectorStores} ({@code jdbc:postgresql://...}, {@code jdbc:sqlite:...}) connect
  * through the driver directly, a new connection per operation, which suits command-line use.
+ *
+ * <h2>Tenant locks</h2>
+ * {@link #lockTenant} is the repair lock the {@link dev.nyla.sync.reconcile.Reconciler} takes so that two
+ * application instances never repair the same tenant at once. On PostgreSQL it is a session-level advisory
+ * lock held on a connection of its own (so a pool lends one connection per tenant being repaired), keyed by
+ * schema, prefix and tenant, so that stores under other prefixes never wait for it. On a SQLite file opened
+ * through {@link #openEmbedded} or a {@code jdbc:sqlite:<file>} location it is a byte-range lock in
+ * {@code <file>.nyla-locks}; on a SQLite data source of unknown file it does nothing (the reconciler's
+ * in-process lock still serializes one JVM).
  */
-public final class JdbcVectorStore implements VectorStore {
+public final class JdbcVectorStore implements VectorStore, TenantLocking {
     /** The version of the table layout, kept in the store row. */
     static final int FORMAT = 1;
 
@@ -97,18 +109,22 @@ public final class JdbcVectorStore implements VectorStore {
     private final JdbcOptions options;
     private final Tables tables;
     private final Dialect dialect;
+    /** The SQLite database file, when known: its sidecar file holds the tenant locks. */
+    private final Optional<Path> file;
     /** Committed generations never change, so their rows are cached by id. */
     private final Map<Long, Generation> generationCache = new ConcurrentHashMap<>();
     /** Open streams per generation id; guarded by itself. */
     private final Map<Long, Integer> pins = new HashMap<>();
     private volatile boolean closed;
 
-    private JdbcVectorStore(DataSource dataSource, String location, JdbcOptions options, Tables tables, Dialect dialect) {
+    private JdbcVectorStore(DataSource dataSource, String location, JdbcOptions options, Tables tables, Dialect dialect,
+                            Optional<Path> file) {
         this.dataSource = dataSource;
         this.location = location;
         this.options = options;
         this.tables = tables;
         this.dialect = dialect;
+        this.file = file;
     }
 
     /** Opens (creating on demand) the store with the default options in the database of {@code dataSource}. */
@@ -139,10 +155,16 @@ public final class JdbcVectorStore implements VectorStore {
     /** As {@link #openEmbedded(Path)}, with options. */
     public static JdbcVectorStore openEmbedded(Path file, JdbcOptions options) throws IOException {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        return open(JdbcStoreProvider.sqliteDataSource(url), options, url);
+        return open(JdbcStoreProvider.sqliteDataSource(url), options, url, Optional.of(file.toAbsolutePath()));
     }
 
     static JdbcVectorStore open(DataSource dataSource, JdbcOptions options, String location) throws IOException {
+        return open(dataSource, options, location, Optional.empty());
+    }
+
+    /** Opens the store; {@code file} is the SQLite database's file when the caller knows it. */
+    static JdbcVectorStore open(DataSource dataSource, JdbcOptions options, String location, Optional<Path> file)
+            throws IOException {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(options, "options");
         Tables tables = new Tables(options.schema(), options.tablePrefix());
@@ -162,7 +184,8 @@ public final class JdbcVectorStore implements VectorStore {
         } catch (SQLException e) {
             throw new StoreException(location + ": cannot open the store: " + e.getMessage(), e);
         }
-        JdbcVectorStore store = new JdbcVectorStore(dataSource, location, options, tables, dialect);
+        JdbcVectorStore store = new JdbcVectorStore(dataSource, location, options, tables, dialect,
+                dialect instanceof SqliteDialect ? file : Optional.empty());
         store.dropPendingGenerations();
         LOG.debug("{}: opened, dialect {}", location, dialect.kind().wireName());
         return store;
@@ -336,6 +359,35 @@ public final class JdbcVectorStore implements VectorStore {
     @Override
     public String location() {
         return location;
+    }
+
+    // ---- tenant locks ------------------------------------------------------------------------------------
+
+    /**
+     * Takes the repair lock of {@code tenant} (any string, the empty one included: the reconciler uses it for
+     * store-wide steps), as the class description says. PostgreSQL: {@code SET lock_timeout} and
+     * {@code pg_advisory_lock} on a connection of its own ({@code pg_try_advisory_lock} for a zero timeout);
+     * closing the handle unlocks, resets the timeout and gives the connection back. Closing twice does nothing.
+     *
+     * @throws dev.nyla.sync.store.LockTimeoutException naming the tenant and this store when another holder
+     *         kept the lock for {@code timeout}
+     */
+    @Override
+    public Closeable lockTenant(String tenant, Duration timeout) throws IOException {
+        ensureOpen();
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("lock timeout: expected >= 0 but was " + timeout);
+        }
+        if (dialect instanceof PostgresDialect) {
+            return TenantLocks.advisory(dataSource, tables.schema(), tables.prefix(), tenant, timeout, location);
+        }
+        if (file.isPresent()) {
+            return TenantLocks.sidecar(file.get(), tables.prefix(), tenant, timeout, location);
+        }
+        return () -> {
+        };
     }
 
     // ---- generations -------------------------------------------------------------------------------------
