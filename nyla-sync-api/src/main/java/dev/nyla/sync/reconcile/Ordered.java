@@ -46,7 +46,7 @@ final class Ordered<T> {
             }
             next = iterator.next();
         } catch (UncheckedIOException e) {
-            if (fromSource) {
+            if (fromSource && !(e.getCause() instanceof SourceException)) {
                 throw new SourceException(what + ": " + e.getMessage(), e.getCause());
             }
             throw e.getCause();

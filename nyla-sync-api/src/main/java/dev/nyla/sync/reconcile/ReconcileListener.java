@@ -32,7 +32,10 @@ public interface ReconcileListener {
     default void synced(SyncReport report) {
     }
 
-    /** The check of one tenant in a {@link Reconciler#checkAll()} failed. */
+    /**
+     * The check of one tenant in a {@link Reconciler#checkAll()} failed, or a tenant of a
+     * {@link Reconciler#syncAll(boolean)} could not even start (a tenant name no store can hold).
+     */
     default void checkFailed(String tenant, Exception error) {
     }
 }

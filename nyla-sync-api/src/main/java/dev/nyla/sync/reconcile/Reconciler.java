@@ -653,7 +653,17 @@ public final class Reconciler {
 
     private void runTenant(String tenant, boolean sync, boolean force, Totals totals) {
         if (sync) {
-            SyncReport r = sync(tenant, force);
+            SyncReport r;
+            try {
+                r = sync(tenant, force);
+            } catch (RuntimeException e) {
+                // A tenant name no store can hold, from a source: this tenant fails, the run goes on.
+                LOG.warn("sync of tenant '{}' in {} failed: {}", tenant, store.location(), e.getMessage());
+                totals.checked.incrementAndGet();
+                totals.fail(tenant, e);
+                fire(() -> listener.checkFailed(tenant, e));
+                return;
+            }
             totals.add(r);
             return;
         }

@@ -484,6 +484,34 @@ class ReconcilerTest {
     }
 
     @Test
+    void aTenantNameNoStoreCanHoldFailsThatTenantOnly() throws IOException {
+        fillSource("a", 2);
+        fillSource("d", 2);
+        SourceOfTruth badNames = new SourceOfTruth() {
+            public String describe() {
+                return "bad names";
+            }
+
+            public Stream<String> tenants() {
+                return Stream.of("a", "b\tc", "d");
+            }
+
+            public Stream<SourceRecord> records(String tenant) throws IOException {
+                return source.records(tenant);
+            }
+        };
+        for (int concurrency : new int[] {1, 3}) {
+            ReconcileSummary summary = Reconciler.builder().store(store).source(badNames).embedder(embedder)
+                    .tempDirectory(temp).concurrency(concurrency).build().syncAll(false);
+            assertEquals(3, summary.checked(), "concurrency " + concurrency);
+            assertEquals(1, summary.failed());
+            assertEquals("b\tc", summary.failures().get(0).tenant());
+            assertFalse(summary.allInSync());
+        }
+        assertMirrors(store, source, "d", fp);
+    }
+
+    @Test
     void longIdListsSpillToDiskAndTheSpillFilesAreRemoved() throws IOException {
         fillSource(T, 120);
         Reconciler r = reconciler().spillThreshold(5).writeBatchSize(50).build();
