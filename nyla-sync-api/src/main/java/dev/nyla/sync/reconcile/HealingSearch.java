@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -161,6 +162,7 @@ public final class HealingSearch implements Closeable {
 
     private void scheduleRepair(String tenant) {
         Duration delay;
+        Long scheduledAt;
         synchronized (this) {
             long now = nanoTime.getAsLong();
             TenantState state = tenants.computeIfAbsent(tenant, t -> new TenantState());
@@ -183,11 +185,24 @@ public final class HealingSearch implements Closeable {
             }
             state.scheduled = true;
             // Counted when scheduled, so that a burst over many tenants cannot schedule more than the hourly limit.
-            recentRepairs.addLast(now);
+            scheduledAt = now;
+            recentRepairs.addLast(scheduledAt);
             delay = Duration.ofNanos(wait);
         }
+        try {
+            scheduler.schedule(() -> repair(tenant), delay);
+        } catch (RejectedExecutionException e) {
+            // Closed, or an executor that is full: undo the bookkeeping so that a later hit can ask again.
+            synchronized (this) {
+                TenantState state = tenants.get(tenant);
+                state.scheduled = false;
+                recentRepairs.removeLastOccurrence(scheduledAt);
+                forgetIfIdle(tenant, state, nanoTime.getAsLong());
+            }
+            fire(() -> listener.repairSkipped(tenant, "the repair executor refused it: " + e.getMessage()));
+            return;
+        }
         fire(() -> listener.repairScheduled(tenant, delay));
-        scheduler.schedule(() -> repair(tenant), delay);
     }
 
     private void repair(String tenant) {
@@ -228,11 +243,17 @@ public final class HealingSearch implements Closeable {
         }
     }
 
-    /** Stops the background thread this instance started, if any; a repair running now finishes first. */
+    /**
+     * Stops the background thread this instance started, if any: repairs scheduled but not started are
+     * dropped, a repair running now finishes first. Searches keep working, without scheduling repairs.
+     */
     @Override
     public void close() {
         if (owned != null) {
             owned.shutdown();
+            synchronized (this) {
+                tenants.clear(); // their scheduled repairs were dropped
+            }
             try {
                 owned.awaitTermination(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
@@ -317,11 +338,14 @@ public final class HealingSearch implements Closeable {
             ScheduledExecutorService owned = null;
             ScheduledExecutorService exec = executor;
             if (exec == null && enabled) {
-                owned = Executors.newSingleThreadScheduledExecutor(r -> {
+                ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
                     Thread t = new Thread(r, "nyla-heal");
                     t.setDaemon(true);
                     return t;
                 });
+                // close() drops repairs still waiting out their debounce or interval instead of running them.
+                pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                owned = pool;
                 exec = owned;
             }
             ScheduledExecutorService target = exec;

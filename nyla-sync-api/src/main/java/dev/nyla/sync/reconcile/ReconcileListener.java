@@ -36,6 +36,6 @@ public interface ReconcileListener {
      * The check of one tenant in a {@link Reconciler#checkAll()} failed, or a tenant of a
      * {@link Reconciler#syncAll(boolean)} could not even start (a tenant name no store can hold).
      */
-    default void checkFailed(String tenant, Exception error) {
+    default void tenantFailed(String tenant, Exception error) {
     }
 }

@@ -119,12 +119,12 @@ public final class Reconciler {
     }
 
     /** The store this reconciler repairs. */
-    public VectorStore store() {
+    VectorStore store() {
         return store;
     }
 
     /** The source this reconciler compares with. */
-    public SourceOfTruth source() {
+    SourceOfTruth source() {
         return source;
     }
 
@@ -143,7 +143,7 @@ public final class Reconciler {
      */
     public Drift check(String tenant) throws IOException {
         requireTenant(tenant);
-        Drift drift = diff(tenant, currentFingerprint(), null, null, Phase.CHECK);
+        Drift drift = diff(tenant, currentFingerprint(), null, null, false, Phase.CHECK);
         fire(() -> listener.checked(drift));
         return drift;
     }
@@ -205,11 +205,13 @@ public final class Reconciler {
     }
 
     /**
-     * Merges the source's records with the store's inventory. When spills are given, the ids to embed
-     * (missing, changed, mismatched) and the stale ids are appended to them, in id order.
+     * Merges the source's records with the store's inventory. When spills are given, the records to embed
+     * (missing, changed, mismatched; every source record with {@code all}) and the stale ids are appended to
+     * them in id order, so that the repair needs no second read of the source: the source's cursor is open
+     * only while this merge reads, never while the embedder works.
      */
-    private Drift diff(String tenant, Optional<String> fingerprint, IdSpill toEmbed, IdSpill stale, Phase phase)
-            throws IOException {
+    private Drift diff(String tenant, Optional<String> fingerprint, Spill<SourceRecord> toEmbed, Spill<String> stale,
+                       boolean all, Phase phase) throws IOException {
         long start = System.nanoTime();
         long missing = 0;
         long staleCount = 0;
@@ -232,7 +234,7 @@ public final class Reconciler {
                 if (c < 0) {
                     missing++;
                     sample(missingIds, r.id());
-                    add(toEmbed, r.id());
+                    add(toEmbed, r);
                     r = nextOf(src, tenant);
                 } else if (c > 0) {
                     staleCount++;
@@ -243,14 +245,18 @@ public final class Reconciler {
                     // No current model is known only when the store had no active generation as the check
                     // began; one activated since is compared with its own records' model.
                     String fp = fingerprint.orElse(e.modelFingerprint());
+                    boolean drifted = true;
                     if (!e.modelFingerprint().equals(fp)) {
                         mismatch++;
                         sample(mismatchIds, r.id());
-                        add(toEmbed, r.id());
                     } else if (!e.contentHash().equals(r.contentHash(fp))) {
                         changed++;
                         sample(changedIds, r.id());
-                        add(toEmbed, r.id());
+                    } else {
+                        drifted = false;
+                    }
+                    if (drifted || all) {
+                        add(toEmbed, r);
                     }
                     r = nextOf(src, tenant);
                     e = inv.next();
@@ -296,9 +302,9 @@ public final class Reconciler {
         }
     }
 
-    private static void add(IdSpill spill, String id) throws IOException {
+    private static <T> void add(Spill<T> spill, T value) throws IOException {
         if (spill != null) {
-            spill.add(id);
+            spill.add(value);
         }
     }
 
@@ -316,7 +322,6 @@ public final class Reconciler {
         private long updated;
         private long deleted;
         private long notFound;
-        private long vanished;
         private int rounds;
         private long checkNanos;
         private long embedNanos;
@@ -334,14 +339,30 @@ public final class Reconciler {
         SyncReport execute(boolean force) {
             long start = System.nanoTime();
             Exception failure = null;
-            Outcome outcome;
-            try (Closeable lock = lock(tenant)) {
+            Outcome outcome = Outcome.FAILED;
+            Closeable lock = null;
+            try {
+                lock = lock(tenant);
                 outcome = repairUnderLock(force);
             } catch (Exception e) {
-                outcome = Outcome.FAILED;
                 failure = e;
                 if (e instanceof InterruptedIOException) {
                     Thread.currentThread().interrupt();
+                }
+            } finally {
+                if (lock != null) {
+                    try {
+                        lock.close();
+                    } catch (IOException | RuntimeException e) {
+                        // The repair is complete and verified either way; a lock that failed to release is
+                        // released with its session (PostgreSQL) or process.
+                        if (failure != null) {
+                            failure.addSuppressed(e);
+                        } else {
+                            LOG.warn("tenant '{}' in {}: releasing the repair lock failed: {}", tenant,
+                                    store.location(), e.getMessage());
+                        }
+                    }
                 }
             }
             if (outcome == Outcome.FAILED && failure == null) {
@@ -353,33 +374,31 @@ public final class Reconciler {
                     Duration.ofNanos(writeNanos), Duration.ofNanos(deleteNanos), Duration.ofNanos(verifyNanos),
                     Duration.ofNanos(System.nanoTime() - start));
             return new SyncReport(tenant, outcome, Optional.ofNullable(before), Optional.ofNullable(after), embedded,
-                    inserted, updated, deleted, notFound, vanished, rounds, timings, Optional.ofNullable(failure));
+                    inserted, updated, deleted, notFound, rounds, timings, Optional.ofNullable(failure));
         }
 
         private Outcome repairUnderLock(boolean force) throws IOException {
             ensureActiveGeneration();
-            IdSpill toEmbed = spill();
-            IdSpill stale = spill();
+            Spill<SourceRecord> toEmbed = new Spill<>(tempDirectory, spillThreshold, Spill.RECORDS);
+            Spill<String> stale = new Spill<>(tempDirectory, spillThreshold, Spill.STRINGS);
             try {
                 long t = System.nanoTime();
-                before = diff(tenant, Optional.of(model.fingerprint()), toEmbed, stale, Phase.CHECK);
+                before = diff(tenant, Optional.of(model.fingerprint()), toEmbed, stale, force, Phase.CHECK);
                 checkNanos = System.nanoTime() - t;
                 Drift first = before;
                 fire(() -> listener.checked(first));
                 if (before.inSync() && !force) {
                     return Outcome.IN_SYNC;
                 }
-                boolean all = force;
                 while (true) {
                     rounds++;
-                    embedAndWrite(all ? null : toEmbed, all ? before.sourceCount() : toEmbed.size());
+                    embedAndWrite(toEmbed);
                     deleteStale(stale);
-                    toEmbed.close();
-                    stale.close();
-                    toEmbed = spill();
-                    stale = spill();
+                    closeBoth(toEmbed, stale);
+                    toEmbed = new Spill<>(tempDirectory, spillThreshold, Spill.RECORDS);
+                    stale = new Spill<>(tempDirectory, spillThreshold, Spill.STRINGS);
                     t = System.nanoTime();
-                    after = diff(tenant, Optional.of(model.fingerprint()), toEmbed, stale, Phase.VERIFY);
+                    after = diff(tenant, Optional.of(model.fingerprint()), toEmbed, stale, false, Phase.VERIFY);
                     verifyNanos += System.nanoTime() - t;
                     Drift verified = after;
                     fire(() -> listener.checked(verified));
@@ -389,13 +408,19 @@ public final class Reconciler {
                     if (rounds >= maxRounds) {
                         return Outcome.FAILED;
                     }
-                    all = false;
                     LOG.info("tenant '{}' in {}: drift remains after repair round {} ({}); repairing again",
                             tenant, store.location(), rounds, describe(after));
                 }
             } finally {
-                toEmbed.close();
-                stale.close();
+                closeBoth(toEmbed, stale);
+            }
+        }
+
+        private static void closeBoth(Closeable a, Closeable b) throws IOException {
+            try {
+                a.close();
+            } finally {
+                b.close();
             }
         }
 
@@ -426,54 +451,38 @@ public final class Reconciler {
             }
         }
 
-        /**
-         * Streams the source again and embeds the records whose ids are in {@code wanted} (every record when
-         * null), writing them in batches. Ids that left the source since the check are counted as vanished.
-         */
-        private void embedAndWrite(IdSpill wanted, long total) throws IOException {
-            try (Stream<SourceRecord> s = sourceRecords(tenant)) {
-                Ordered<SourceRecord> src = Ordered.source(s.iterator(), SourceRecord::id, sourceWhat(tenant));
-                Iterator<String> ids = wanted == null ? null : wanted.iterator();
-                String w = ids == null ? null : nextId(ids);
-                List<SourceRecord> batch = new ArrayList<>(embedBatchSize);
-                if (ids == null || w != null) {
-                    for (SourceRecord r = nextOf(src, tenant); r != null; r = nextOf(src, tenant)) {
-                        if (ids != null) {
-                            while (w != null && RecordKeys.compare(w, r.id()) < 0) {
-                                vanished++;
-                                w = nextId(ids);
-                            }
-                            if (w == null) {
-                                break; // nothing more to embed: stop reading the source
-                            }
-                            if (!w.equals(r.id())) {
-                                continue; // unchanged, or added after the check (the verifying check sees it)
-                            }
-                            w = nextId(ids);
-                        }
-                        batch.add(r);
-                        if (batch.size() == embedBatchSize) {
+        /** Embeds the records the check collected, in batches, writing them as batches fill. */
+        private void embedAndWrite(Spill<SourceRecord> records) throws IOException {
+            long total = records.size();
+            List<SourceRecord> batch = new ArrayList<>(embedBatchSize);
+            try {
+                Iterator<SourceRecord> it = records.iterator();
+                while (it.hasNext()) {
+                    batch.add(it.next());
+                    if (batch.size() == embedBatchSize || !it.hasNext()) {
+                        try {
                             embedBatch(batch, total);
+                        } catch (IOException | RuntimeException e) {
+                            // Records embedded before the failure are good: write them, so the next sync need not
+                            // embed them again. Those not reached keep their old vectors; nothing stale is deleted.
+                            try {
+                                flushWrites(total, true);
+                            } catch (IOException | RuntimeException x) {
+                                e.addSuppressed(x);
+                            }
+                            throw e;
                         }
+                        batch.clear();
+                        flushWrites(total, false);
                     }
                 }
-                while (w != null) {
-                    vanished++;
-                    w = nextId(ids);
-                }
-                if (!batch.isEmpty()) {
-                    embedBatch(batch, total);
-                }
-                flushWrites(total, true);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+            flushWrites(total, true);
         }
 
-        private String nextId(Iterator<String> ids) {
-            return ids.hasNext() ? ids.next() : null;
-        }
-
+        /** Embeds one batch and queues its records; a bad vector fails the batch before any of it is queued. */
         private void embedBatch(List<SourceRecord> batch, long total) throws IOException {
             List<String> texts = new ArrayList<>(batch.size());
             for (SourceRecord r : batch) {
@@ -494,6 +503,7 @@ public final class Reconciler {
                 throw new ReconcileException("embedder " + model.id(), "vectors for a batch of tenant '" + tenant + "'",
                         batch.size(), vectors == null ? "null" : vectors.size());
             }
+            List<VectorRecord> embeddedBatch = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 SourceRecord r = batch.get(i);
                 float[] v = vectors.get(i);
@@ -502,14 +512,13 @@ public final class Reconciler {
                             "dimension", model.dimension(), v == null ? "null" : v.length);
                 }
                 try {
-                    pending.add(r.toVectorRecord(v, model.fingerprint()));
+                    embeddedBatch.add(r.toVectorRecord(v, model.fingerprint()));
                 } catch (IllegalArgumentException e) {
                     throw new ReconcileException("embedder " + model.id() + ": " + e.getMessage(), e);
                 }
             }
+            pending.addAll(embeddedBatch);
             embedded += batch.size();
-            batch.clear();
-            flushWrites(total, false);
         }
 
         /** Writes the pending records in batches of the write batch size; with {@code all}, the remainder too. */
@@ -531,7 +540,7 @@ public final class Reconciler {
             }
         }
 
-        private void deleteStale(IdSpill stale) throws IOException {
+        private void deleteStale(Spill<String> stale) throws IOException {
             long total = stale.size();
             long done = 0;
             Iterator<String> ids = stale.iterator();
@@ -565,14 +574,10 @@ public final class Reconciler {
                 + d.changed() + " changed " + d.changedIds() + ", " + d.modelMismatch() + " model mismatch";
     }
 
-    private IdSpill spill() {
-        return new IdSpill(tempDirectory, spillThreshold);
-    }
-
     /** The in-process lock, then the store's lock shared by every process, of {@code name}. */
     private Closeable lock(String name) throws IOException {
         long deadline = System.nanoTime() + lockTimeout.toNanos();
-        Closeable local = LocalTenantLocks.acquire(store.location(), name, lockTimeout);
+        Closeable local = LocalTenantLocks.acquire(lockScope(store), name, lockTimeout);
         if (!(store instanceof TenantLocking locking)) {
             return local;
         }
@@ -593,13 +598,61 @@ public final class Reconciler {
         };
     }
 
+    /**
+     * What the in-process locks are keyed by: the store object, since unrelated stores can share a location
+     * string (every in-memory store is {@code memory:}). Two objects on one database or directory are kept
+     * apart by the store's own {@link TenantLocking} or its single-writer lock file.
+     */
+    static String lockScope(VectorStore store) {
+        return store.location() + "@" + Integer.toHexString(System.identityHashCode(store));
+    }
+
     // ---- all tenants ---------------------------------------------------------------------------------------
 
     private ReconcileSummary runAll(boolean sync, boolean force) throws IOException {
         long start = System.nanoTime();
         Totals totals = new Totals();
-        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency, threads()) : null;
-        Semaphore slots = new Semaphore(concurrency);
+        try (Spill<String> tenants = new Spill<>(tempDirectory, spillThreshold, Spill.STRINGS)) {
+            collectTenants(tenants);
+            ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency, threads()) : null;
+            Semaphore slots = new Semaphore(concurrency);
+            try {
+                Iterator<String> it = tenants.iterator();
+                while (it.hasNext()) {
+                    String tenant = it.next();
+                    if (pool == null) {
+                        runTenant(tenant, sync, force, totals);
+                    } else {
+                        slots.acquire();
+                        pool.execute(() -> {
+                            try {
+                                runTenant(tenant, sync, force, totals);
+                            } finally {
+                                slots.release();
+                            }
+                        });
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reconciling " + store.location());
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } finally {
+                if (pool != null) {
+                    pool.shutdown();
+                    awaitQuietly(pool);
+                }
+            }
+        }
+        return totals.summary(Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * Merges the source's tenants with the store's into {@code out}, in order and without duplicates. The
+     * list is read in full first, so that neither side holds a cursor open for the hours a run may take.
+     */
+    private void collectTenants(Spill<String> out) throws IOException {
         try (Stream<String> fromSource = sourceTenants(); Stream<String> fromStore = store.tenants()) {
             Ordered<String> a = Ordered.source(fromSource.iterator(), t -> t, "source " + source.describe() + ": tenants");
             Ordered<String> b = Ordered.store(fromStore.iterator(), t -> t, store.location() + ": tenants");
@@ -607,38 +660,17 @@ public final class Reconciler {
             String y = b.next();
             while (x != null || y != null) {
                 int c = x == null ? 1 : y == null ? -1 : RecordKeys.compare(x, y);
-                String tenant = c <= 0 ? x : y;
+                out.add(c <= 0 ? x : y);
                 if (c <= 0) {
                     x = a.next();
                 }
                 if (c >= 0) {
                     y = b.next();
                 }
-                if (pool == null) {
-                    runTenant(tenant, sync, force, totals);
-                } else {
-                    slots.acquire();
-                    pool.execute(() -> {
-                        try {
-                            runTenant(tenant, sync, force, totals);
-                        } finally {
-                            slots.release();
-                        }
-                    });
-                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reconciling " + store.location());
         } catch (UncheckedIOException e) {
             throw e.getCause();
-        } finally {
-            if (pool != null) {
-                pool.shutdown();
-                awaitQuietly(pool);
-            }
         }
-        return totals.summary(Duration.ofNanos(System.nanoTime() - start));
     }
 
     private Stream<String> sourceTenants() throws IOException {
@@ -661,7 +693,7 @@ public final class Reconciler {
                 LOG.warn("sync of tenant '{}' in {} failed: {}", tenant, store.location(), e.getMessage());
                 totals.checked.incrementAndGet();
                 totals.fail(tenant, e);
-                fire(() -> listener.checkFailed(tenant, e));
+                fire(() -> listener.tenantFailed(tenant, e));
                 return;
             }
             totals.add(r);
@@ -674,7 +706,7 @@ public final class Reconciler {
             LOG.warn("check of tenant '{}' in {} failed: {}", tenant, store.location(), e.getMessage());
             totals.checked.incrementAndGet();
             totals.fail(tenant, e);
-            fire(() -> listener.checkFailed(tenant, e));
+            fire(() -> listener.tenantFailed(tenant, e));
         }
     }
 
@@ -852,13 +884,16 @@ public final class Reconciler {
             return this;
         }
 
-        /** Where id lists too long for memory are spilled during a sync; default {@code java.io.tmpdir}. */
+        /** Where lists too long for memory are spilled; default {@code java.io.tmpdir}. */
         public Builder tempDirectory(Path directory) {
             this.tempDirectory = Objects.requireNonNull(directory, "directory");
             return this;
         }
 
-        /** Ids of one kind held in memory during a sync before they spill to a temporary file; default 10,000. */
+        /**
+         * Entries of one list (records to embed, stale ids, tenants of a run) held in memory before the list
+         * spills to a temporary file; default 10,000 (and never more than 8 MiB of them).
+         */
         public Builder spillThreshold(int n) {
             this.spillThreshold = positive("spill threshold", n);
             return this;

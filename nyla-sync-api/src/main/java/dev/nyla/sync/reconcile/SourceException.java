@@ -2,7 +2,8 @@ package dev.nyla.sync.reconcile;
 
 /**
  * A source of truth yielded data the reconciler cannot use: records out of order or duplicated, a record of
- * another tenant, an invalid id or text, a failing query. The store is left as it was before the read.
+ * another tenant, an invalid id or text, a failing query. The tenant's sync stops there; the first check of a
+ * sync reads the source before anything is written, so a bad source found then leaves the store untouched.
  */
 public class SourceException extends ReconcileException {
     private static final long serialVersionUID = 1L;

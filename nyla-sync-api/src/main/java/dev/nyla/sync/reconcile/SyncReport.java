@@ -16,14 +16,13 @@ import java.util.Optional;
  * @param updated   records written over an older version
  * @param deleted   stale records deleted
  * @param notFound  stale records already gone when deleted (someone else removed them)
- * @param vanished  records to embed that had left the source by the time they were read again
  * @param rounds    repair rounds run: 1, or more when the verifying check found new drift (a source edited
  *                  during the sync) and the reconciler repaired again
  * @param timings   where the time went
  * @param failure   why the sync failed, when it did
  */
 public record SyncReport(String tenant, Outcome outcome, Optional<Drift> before, Optional<Drift> after,
-                         long embedded, long inserted, long updated, long deleted, long notFound, long vanished,
+                         long embedded, long inserted, long updated, long deleted, long notFound,
                          int rounds, Timings timings, Optional<Exception> failure) {
 
     /** How a sync of one tenant ended. */

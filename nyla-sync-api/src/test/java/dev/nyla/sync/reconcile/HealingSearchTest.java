@@ -206,6 +206,37 @@ class HealingSearchTest {
     }
 
     @Test
+    void closingDropsWaitingRepairsAndLaterSearchesStillAnswer() throws IOException {
+        source.remove("a", "p4");
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        HealingSearch search = HealingSearch.builder(reconciler).debounce(Duration.ofHours(1))
+                .listener(new HealListener() {
+                    @Override
+                    public void repairScheduled(String tenant, Duration delay) {
+                        seen.add("scheduled " + tenant);
+                    }
+
+                    @Override
+                    public void repairSkipped(String tenant, String reason) {
+                        seen.add("skipped " + tenant + ": " + reason.startsWith("the repair executor refused it"));
+                    }
+
+                    @Override
+                    public void repaired(SyncReport report) {
+                        seen.add("repaired " + report.tenant());
+                    }
+                }).build();
+        search.search(query("a", 4, 3));
+        search.close();
+
+        List<SearchHit> after = search.search(query("a", 4, 3));
+
+        assertFalse(ids(after).contains("p4"), "still filtered after close");
+        assertEquals(List.of("scheduled a", "skipped a: true"), seen, "the waiting repair was dropped, not run");
+        assertFalse(reconciler.check("a").inSync());
+    }
+
+    @Test
     void healingNeedsAReconcilerThatCanSync() {
         Reconciler checkOnly = Reconciler.builder().store(store).source(source).build();
         IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -217,7 +217,6 @@ class ReconcilerTest {
         assertEquals(3, report.updated());
         assertEquals(5, report.deleted());
         assertEquals(0, report.notFound());
-        assertEquals(0, report.vanished());
         Drift b = report.before().orElseThrow();
         assertEquals(List.of(2L, 5L, 3L), List.of(b.missing(), b.stale(), b.changed()));
         assertEquals(List.of("EMBED 2/5", "EMBED 4/5", "EMBED 5/5", "DELETE 2/5", "DELETE 4/5", "DELETE 5/5"), events);
@@ -356,6 +355,60 @@ class ReconcilerTest {
         assertEquals(Outcome.SYNCED, retry.outcome());
         assertEquals(15, embedder.texts() - before, "the retry embeds only what the failed sync did not reach");
         assertEquals(1, retry.deleted());
+        assertMirrors(store, source, T, fp);
+    }
+
+    @Test
+    void withDefaultBatchSizesAnEmbedderFailureStillWritesWhatWasEmbedded() throws IOException {
+        fillSource(T, 40);
+        FailingEmbedder failing = new FailingEmbedder(embedder, 4); // CountingEmbedder batches of 7
+        SyncReport report = Reconciler.builder().store(store).source(source).embedder(failing).tempDirectory(temp)
+                .build().sync(T, false);
+        assertEquals(Outcome.FAILED, report.outcome());
+        assertEquals(21, report.embedded());
+        assertEquals(21, report.inserted(), "three batches embedded, all written although the write batch is 500");
+        assertEquals(21, store.stats().records());
+        int before = embedder.texts();
+        assertEquals(Outcome.SYNCED, reconciler().build().sync(T, false).outcome());
+        assertEquals(19, embedder.texts() - before);
+    }
+
+    @Test
+    void aStoreThatFailsOrUnderReportsAWriteOrDeleteStopsTheSyncByName() throws IOException {
+        fillSource(T, 20);
+        reconciler().build().sync(T, false);
+        for (int i = 0; i < 20; i++) {
+            source.put(T, id(i), "v2 " + i);
+        }
+        source.remove(T, id(19)).remove(T, id(18)).remove(T, id(17));
+
+        RecordingStore failing = new RecordingStore(store, T).failUpsert(2);
+        SyncReport failed = Reconciler.builder().store(failing).source(source).embedder(embedder).tempDirectory(temp)
+                .writeBatchSize(5).build().sync(T, false);
+        assertEquals(Outcome.FAILED, failed.outcome());
+        assertTrue(failed.failure().orElseThrow().getMessage().contains("connection reset during upsert 2"));
+        assertEquals(5, failed.updated());
+        assertEquals(List.of("upsert"), failing.calls(), "no delete after a failed write");
+        assertEquals(20, store.stats().records());
+
+        RecordingStore lyingWrite = new RecordingStore(store, T).lieOnUpsert(1);
+        SyncReport shortWrite = Reconciler.builder().store(lyingWrite).source(source).embedder(embedder)
+                .tempDirectory(temp).writeBatchSize(5).build().sync(T, false);
+        String m = shortWrite.failure().orElseThrow().getMessage();
+        assertTrue(m.contains("upsert into tenant 'acme': records written: expected 5 but was WriteResult[inserted=0,"
+                + " updated=4"), m);
+        assertEquals(List.of("upsert"), lyingWrite.calls(), "the sync stops at the write it cannot account for");
+
+        RecordingStore lyingDelete = new RecordingStore(store, T).lieOnDelete(1);
+        SyncReport shortDelete = Reconciler.builder().store(lyingDelete).source(source).embedder(embedder)
+                .tempDirectory(temp).deleteBatchSize(2).build().sync(T, false);
+        String d = shortDelete.failure().orElseThrow().getMessage();
+        assertTrue(d.contains("delete from tenant 'acme': records deleted or not found: expected 2 but was"
+                + " WriteResult[inserted=0, updated=0, deleted=1, notFound=0]"), d);
+        assertEquals(Outcome.FAILED, shortDelete.outcome());
+        assertEquals(0, shortDelete.deleted());
+
+        assertEquals(Outcome.SYNCED, reconciler().build().sync(T, false).outcome());
         assertMirrors(store, source, T, fp);
     }
 
@@ -554,7 +607,7 @@ class ReconcilerTest {
         AtomicReference<SyncReport> second = new AtomicReference<>();
         Thread b = new Thread(() -> second.set(reconciler().build().sync(T, false)));
         b.start();
-        while (LocalTenantLocks.users(store.location(), T) < 2) {
+        while (LocalTenantLocks.users(Reconciler.lockScope(store), T) < 2) {
             assertTrue(b.isAlive(), "the second sync waits for the lock");
             Thread.onSpinWait();
         }
@@ -610,6 +663,11 @@ class ReconcilerTest {
         @Override
         public EmbeddingModel model() {
             return delegate.model();
+        }
+
+        @Override
+        public int preferredBatchSize() {
+            return delegate.preferredBatchSize();
         }
 
         @Override

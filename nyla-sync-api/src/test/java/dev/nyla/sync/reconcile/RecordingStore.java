@@ -26,10 +26,33 @@ final class RecordingStore implements VectorStore {
     private final String tenant;
     private final List<String> calls = new ArrayList<>();
     private long minimum = Long.MAX_VALUE;
+    private int failUpsert;
+    private int lieOnUpsert;
+    private int lieOnDelete;
+    private int upserts;
+    private int deletes;
 
     RecordingStore(VectorStore delegate, String tenant) {
         this.delegate = delegate;
         this.tenant = tenant;
+    }
+
+    /** Makes the n-th upsert throw (after nothing was written). */
+    synchronized RecordingStore failUpsert(int n) {
+        failUpsert = n;
+        return this;
+    }
+
+    /** Makes the n-th upsert write its records but report one fewer, as a store that lost one would. */
+    synchronized RecordingStore lieOnUpsert(int n) {
+        lieOnUpsert = n;
+        return this;
+    }
+
+    /** Makes the n-th delete delete its ids but report one fewer, neither deleted nor not found. */
+    synchronized RecordingStore lieOnDelete(int n) {
+        lieOnDelete = n;
+        return this;
     }
 
     synchronized List<String> calls() {
@@ -49,16 +72,31 @@ final class RecordingStore implements VectorStore {
 
     @Override
     public WriteResult upsert(List<VectorRecord> records) throws IOException {
+        int n;
+        synchronized (this) {
+            n = ++upserts;
+        }
+        if (n == failUpsert) {
+            throw new dev.nyla.sync.store.StoreException("connection reset during upsert " + n);
+        }
         WriteResult r = delegate.upsert(records);
         after("upsert");
+        if (n == lieOnUpsert) {
+            return r.updated() > 0 ? WriteResult.upserted(r.inserted(), r.updated() - 1)
+                    : WriteResult.upserted(r.inserted() - 1, 0);
+        }
         return r;
     }
 
     @Override
     public WriteResult delete(String t, Collection<String> ids) throws IOException {
+        int n;
+        synchronized (this) {
+            n = ++deletes;
+        }
         WriteResult r = delegate.delete(t, ids);
         after("delete");
-        return r;
+        return n == lieOnDelete ? WriteResult.deleted(r.deleted() - 1, r.notFound()) : r;
     }
 
     @Override

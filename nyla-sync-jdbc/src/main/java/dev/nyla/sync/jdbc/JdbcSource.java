@@ -97,6 +97,7 @@ public final class JdbcSource implements SourceOfTruth {
     private static final String METADATA = "metadata";
 
     private final DataSource dataSource;
+    private final boolean postgres;
     private final String database;
     private final String description;
     private final TenantQuery records;
@@ -107,9 +108,10 @@ public final class JdbcSource implements SourceOfTruth {
     private final String existingSql;
     private final int fetchSize;
 
-    private JdbcSource(Builder b, String database, TenantQuery records, String recordsSql, String tenantsSql,
-                       String anyRecordSql, String existingSql) {
+    private JdbcSource(Builder b, String database, boolean postgres, TenantQuery records, String recordsSql,
+                       String tenantsSql, String anyRecordSql, String existingSql) {
         this.dataSource = b.dataSource;
+        this.postgres = postgres;
         this.database = database;
         this.description = database + " (records query)";
         this.records = records;
@@ -146,16 +148,9 @@ public final class JdbcSource implements SourceOfTruth {
             }
         }
         String subject = database + " (tenants query)";
-        return new Cursor<>(subject + ": tenants", tenantsSql, null, (rs, row) -> {
-            String tenant = rs.getString(1);
-            try {
-                // A name no store can hold fails here, naming it, rather than in the middle of a repair.
-                RecordKeys.requireValid(tenant, "x");
-            } catch (IllegalArgumentException e) {
-                throw new SourceException(subject, "tenant of row " + row, "a valid tenant name", e.getMessage());
-            }
-            return tenant;
-        }).stream();
+        // Names are passed on as they are: one that no store can hold fails that tenant alone in the
+        // reconciler, instead of ending a run over all tenants here.
+        return new Cursor<>(subject + ": tenants", tenantsSql, null, (rs, row) -> rs.getString(1)).stream();
     }
 
     @Override
@@ -213,7 +208,13 @@ public final class JdbcSource implements SourceOfTruth {
     /** Binds {@code tenant} to every {@code :tenant} of the records query; returns the next parameter index. */
     private int bindTenant(PreparedStatement ps, String tenant) throws SQLException {
         for (int i = 1; i <= records.tenantParameters(); i++) {
-            ps.setString(i, tenant);
+            if (postgres) {
+                // Untyped, so the server infers the parameter's type from the query: user_id = :tenant works on
+                // an integer column (and keeps its index), as it would in psql.
+                ps.setObject(i, tenant, Types.OTHER);
+            } else {
+                ps.setString(i, tenant);
+            }
         }
         return records.tenantParameters() + 1;
     }
@@ -574,7 +575,8 @@ public final class JdbcSource implements SourceOfTruth {
                 boolean textId;
                 try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + wrapped + " WHERE 1 = 0")) {
                     for (int i = 1; i <= records.tenantParameters(); i++) {
-                        ps.setString(i, "");
+                        // NULL, not "": an empty string is not a valid value of an integer tenant column.
+                        ps.setNull(i, product == Product.POSTGRESQL ? Types.OTHER : Types.VARCHAR);
                     }
                     try (ResultSet rs = ps.executeQuery()) {
                         probe = rs.getMetaData();
@@ -609,7 +611,8 @@ public final class JdbcSource implements SourceOfTruth {
                             ? product.collation : "") + " AS nyla_tenant FROM " + tWrapped + " WHERE " + first
                             + " IS NOT NULL ORDER BY nyla_tenant" + (product == Product.POSTGRESQL ? "" : product.collation);
                 }
-                return new JdbcSource(this, base, records, recordsSql, tenantsSql, anyRecordSql, existingSql);
+                return new JdbcSource(this, base, product == Product.POSTGRESQL, records, recordsSql, tenantsSql,
+                        anyRecordSql, existingSql);
             } catch (SQLException e) {
                 throw new SourceException("JDBC source: cannot connect to read the database's metadata: "
                         + e.getMessage(), e);

@@ -170,9 +170,18 @@ final class TenantLocks {
             } catch (SQLException e) {
                 failure = e;
             }
-            resetAndClose(connection);
+            if (failure == null) {
+                resetAndClose(connection);
+            } else {
+                // The session may still hold the lock: end it rather than hand it back to a pool, where it would
+                // keep the tenant locked for as long as the pool keeps the connection.
+                try {
+                    connection.abort(Runnable::run);
+                } catch (SQLException | RuntimeException e) {
+                    failure.addSuppressed(e);
+                }
+            }
             if (failure != null) {
-                // A closed session releases its locks; a pooled connection that failed here is unusable anyway.
                 throw new StoreException("release the " + lock + ": " + failure.getMessage(), failure);
             }
         }

@@ -327,13 +327,26 @@ class JdbcSourceTest {
     }
 
     @Test
-    void anInvalidTenantNameIsASourceError() throws Exception {
+    void anInvalidTenantNameIsPassedOnForTheReconcilerToFailThatTenantAlone() throws Exception {
         connect(Databases.POSTGRES);
-        profiles(new Object[] {"bad\ttenant", 1, "one", "en"});
+        profiles(new Object[] {"bad\ttenant", 1, "one", "en"}, new Object[] {"good", 2, "two", "en"});
         JdbcSource source = perTenant("SELECT id, body AS text FROM " + table + " WHERE tenant = :tenant");
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> tenants(source));
-        assertTrue(e.getMessage().contains("(tenants query): tenant of row 1: expected a valid tenant name"),
-                e.getMessage());
+        assertEquals(List.of("bad\ttenant", "good"), tenants(source));
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void anIntegerTenantColumnIsComparedAsAnInteger(Databases database) throws Exception {
+        connect(database);
+        exec("CREATE TABLE " + table + " (user_id integer, id integer, body text)",
+                "INSERT INTO " + table + " VALUES (123, 1, 'one'), (123, 2, 'two'), (7, 3, 'three')");
+        // user_id = :tenant, as one would write it: on PostgreSQL the parameter's type is inferred as integer.
+        JdbcSource source = JdbcSource.builder().dataSource(ds)
+                .recordsQuery("SELECT id, body AS text FROM " + table + " WHERE user_id = :tenant")
+                .tenantsQuery("SELECT user_id FROM " + table).build();
+        assertEquals(List.of("123", "7"), tenants(source));
+        assertEquals(List.of("1", "2"), ids(read(source, "123")));
+        assertEquals(Set.of("3"), source.existing("7", List.of("1", "3")));
     }
 
     // ---- lookups and connections ---------------------------------------------------------------------------

@@ -182,7 +182,6 @@ class ReconcileJdbcTest {
         assertEquals(5, report.updated());
         assertEquals(2, report.deleted());
         assertEquals(0, report.notFound());
-        assertEquals(0, report.vanished());
         assertEquals(1, report.rounds());
         assertTrue(report.after().orElseThrow().inSync());
 
