@@ -76,6 +76,11 @@ public final class HealingSearch implements Closeable {
         boolean scheduled;
         long lastStart;
         boolean started;
+
+        /** Nothing scheduled and no repair within the minimum interval: the state no longer matters. */
+        boolean idle(long now, long minIntervalNanos) {
+            return !scheduled && (!started || now - lastStart >= minIntervalNanos);
+        }
     }
 
     private HealingSearch(Builder b, Scheduler scheduler, LongSupplier nanoTime, ScheduledExecutorService owned) {
@@ -225,12 +230,11 @@ public final class HealingSearch implements Closeable {
 
     /** Drops tenants whose last repair is older than the minimum interval: their state no longer matters. */
     private void forgetOldTenants(long now) {
-        tenants.entrySet().removeIf(e -> !e.getValue().scheduled
-                && (!e.getValue().started || now - e.getValue().lastStart >= minIntervalNanos));
+        tenants.values().removeIf(state -> state.idle(now, minIntervalNanos));
     }
 
     private void forgetIfIdle(String tenant, TenantState state, long now) {
-        if (!state.scheduled && (!state.started || now - state.lastStart >= minIntervalNanos)) {
+        if (state.idle(now, minIntervalNanos)) {
             tenants.remove(tenant);
         }
     }

@@ -167,10 +167,7 @@ public final class Reconciler {
      */
     public SyncReport sync(String tenant, boolean force) {
         requireTenant(tenant);
-        if (embedder.isEmpty()) {
-            throw new IllegalStateException("a sync needs an embedder: Reconciler.builder().embedder(...)");
-        }
-        SyncRun run = new SyncRun(tenant, embedder.get());
+        SyncRun run = new SyncRun(tenant, requireEmbedder());
         SyncReport report = run.execute(force);
         fire(() -> listener.synced(report));
         if (report.outcome() == Outcome.FAILED) {
@@ -188,9 +185,7 @@ public final class Reconciler {
      * @throws IOException when the list of tenants itself cannot be read (tenants already run keep their repairs)
      */
     public ReconcileSummary syncAll(boolean force) throws IOException {
-        if (embedder.isEmpty()) {
-            throw new IllegalStateException("a sync needs an embedder: Reconciler.builder().embedder(...)");
-        }
+        requireEmbedder();
         return runAll(true, force);
     }
 
@@ -275,12 +270,21 @@ public final class Reconciler {
     }
 
     private Stream<SourceRecord> sourceRecords(String tenant) throws IOException {
+        return openSource(sourceWhat(tenant), () -> source.records(tenant));
+    }
+
+    private interface SourceCall<T> {
+        Stream<T> open() throws IOException;
+    }
+
+    /** Opens one of the source's streams; any failure to open it is a {@link SourceException} naming {@code what}. */
+    private static <T> Stream<T> openSource(String what, SourceCall<T> call) throws IOException {
         try {
-            return source.records(tenant);
+            return call.open();
         } catch (SourceException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new SourceException(sourceWhat(tenant) + ": " + e.getMessage(), e);
+            throw new SourceException(what + ": " + e.getMessage(), e);
         }
     }
 
@@ -653,8 +657,9 @@ public final class Reconciler {
      * list is read in full first, so that neither side holds a cursor open for the hours a run may take.
      */
     private void collectTenants(Spill<String> out) throws IOException {
-        try (Stream<String> fromSource = sourceTenants(); Stream<String> fromStore = store.tenants()) {
-            Ordered<String> a = Ordered.source(fromSource.iterator(), t -> t, "source " + source.describe() + ": tenants");
+        String what = "source " + source.describe() + ": tenants";
+        try (Stream<String> fromSource = openSource(what, source::tenants); Stream<String> fromStore = store.tenants()) {
+            Ordered<String> a = Ordered.source(fromSource.iterator(), t -> t, what);
             Ordered<String> b = Ordered.store(fromStore.iterator(), t -> t, store.location() + ": tenants");
             String x = a.next();
             String y = b.next();
@@ -673,37 +678,18 @@ public final class Reconciler {
         }
     }
 
-    private Stream<String> sourceTenants() throws IOException {
-        try {
-            return source.tenants();
-        } catch (SourceException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new SourceException("source " + source.describe() + ": tenants: " + e.getMessage(), e);
-        }
-    }
-
     private void runTenant(String tenant, boolean sync, boolean force, Totals totals) {
-        if (sync) {
-            SyncReport r;
-            try {
-                r = sync(tenant, force);
-            } catch (RuntimeException e) {
-                // A tenant name no store can hold, from a source: this tenant fails, the run goes on.
-                LOG.warn("sync of tenant '{}' in {} failed: {}", tenant, store.location(), e.getMessage());
-                totals.checked.incrementAndGet();
-                totals.fail(tenant, e);
-                fire(() -> listener.tenantFailed(tenant, e));
-                return;
-            }
-            totals.add(r);
-            return;
-        }
         try {
-            Drift d = check(tenant);
-            totals.add(d);
+            if (sync) {
+                totals.add(sync(tenant, force));
+            } else {
+                totals.add(check(tenant));
+            }
         } catch (Exception e) {
-            LOG.warn("check of tenant '{}' in {} failed: {}", tenant, store.location(), e.getMessage());
+            // A check that failed, or a sync that could not start (a tenant name no store can hold, from a
+            // source): this tenant fails, the run goes on.
+            LOG.warn("{} of tenant '{}' in {} failed: {}", sync ? "sync" : "check", tenant, store.location(),
+                    e.getMessage());
             totals.checked.incrementAndGet();
             totals.fail(tenant, e);
             fire(() -> listener.tenantFailed(tenant, e));
@@ -780,6 +766,11 @@ public final class Reconciler {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    private Embedder requireEmbedder() {
+        return embedder.orElseThrow(
+                () -> new IllegalStateException("a sync needs an embedder: Reconciler.builder().embedder(...)"));
+    }
 
     private static void requireTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
