@@ -10,30 +10,23 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.UnsupportedFormatException;
 import dev.nyla.sync.publish.TenantFilesFormat;
 import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;
-import dev.nyla.sync.store.SearchHit;
-import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.StoreException;
-import dev.nyla.sync.store.StoreStats;
-import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A store for tests that installs {@link TenantFilesFormat} payloads as a real store-native installer would:
@@ -41,8 +34,7 @@ import java.util.stream.Stream;
  * checks (the record file's trailer SHA-256) at commit, and loads the records into the
  * {@link MemoryVectorStore} it wraps. Every other method delegates to that store.
  */
-final class TenantFilesStore implements VectorStore {
-    private final MemoryVectorStore delegate = new MemoryVectorStore();
+final class TenantFilesStore extends ForwardingVectorStore {
     private final Path files;
     private final String readableLayout;
     /** A store bug for tests: one record fewer than the files hold ends up in the generation. */
@@ -50,6 +42,7 @@ final class TenantFilesStore implements VectorStore {
 
     /** A store keeping its files in {@code directory}, reading layout version {@code readableLayout}. */
     TenantFilesStore(Path directory, String readableLayout) throws IOException {
+        super(new MemoryVectorStore());
         this.files = Files.createDirectories(directory);
         this.readableLayout = readableLayout;
     }
@@ -182,80 +175,10 @@ final class TenantFilesStore implements VectorStore {
         }
     }
 
-    // ---------------------------------------------------------------------------------------- delegated
+    // ------------------------------------------------------------------- everything else is forwarded
 
     @Override
     public String location() {
         return "tenant-files:" + files;
-    }
-
-    @Override
-    public Optional<Generation> activeGeneration() throws IOException {
-        return delegate.activeGeneration();
-    }
-
-    @Override
-    public List<Generation> generations() throws IOException {
-        return delegate.generations();
-    }
-
-    @Override
-    public GenerationWriter newGeneration(GenerationSpec spec) throws IOException {
-        return delegate.newGeneration(spec);
-    }
-
-    @Override
-    public GenerationWriter newGeneration(GenerationSpec spec, long baseGenerationId) throws IOException {
-        return delegate.newGeneration(spec, baseGenerationId);
-    }
-
-    @Override
-    public void activate(long generationId) throws IOException {
-        delegate.activate(generationId);
-    }
-
-    @Override
-    public Generation rollback() throws IOException {
-        return delegate.rollback();
-    }
-
-    @Override
-    public void deleteGeneration(long generationId) throws IOException {
-        delegate.deleteGeneration(generationId);
-    }
-
-    @Override
-    public List<SearchHit> search(SearchRequest request) throws IOException {
-        return delegate.search(request);
-    }
-
-    @Override
-    public Stream<String> tenants() throws IOException {
-        return delegate.tenants();
-    }
-
-    @Override
-    public Stream<InventoryEntry> inventory(String tenant) throws IOException {
-        return delegate.inventory(tenant);
-    }
-
-    @Override
-    public WriteResult upsert(List<VectorRecord> records) throws IOException {
-        return delegate.upsert(records);
-    }
-
-    @Override
-    public WriteResult delete(String tenant, Collection<String> ids) throws IOException {
-        return delegate.delete(tenant, ids);
-    }
-
-    @Override
-    public StoreStats stats() throws IOException {
-        return delegate.stats();
-    }
-
-    @Override
-    public void close() throws IOException {
-        delegate.close();
     }
 }

@@ -1,28 +1,22 @@
 package dev.nyla.sync.reconcile;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.GenerationSpec;
-import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.InventoryEntry;
-import dev.nyla.sync.store.SearchHit;
-import dev.nyla.sync.store.SearchRequest;
-import dev.nyla.sync.store.StoreStats;
+import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * A store that passes every call to a real one and, after each mutation, counts what readers of one tenant
  * now see: how a test shows that a repair never left the tenant emptier than it should be.
  */
-final class RecordingStore implements VectorStore {
-    private final VectorStore delegate;
+final class RecordingStore extends ForwardingVectorStore {
     private final String tenant;
     private final List<String> calls = new ArrayList<>();
     private long minimum = Long.MAX_VALUE;
@@ -33,7 +27,7 @@ final class RecordingStore implements VectorStore {
     private int deletes;
 
     RecordingStore(VectorStore delegate, String tenant) {
-        this.delegate = delegate;
+        super(delegate);
         this.tenant = tenant;
     }
 
@@ -77,7 +71,7 @@ final class RecordingStore implements VectorStore {
             n = ++upserts;
         }
         if (n == failUpsert) {
-            throw new dev.nyla.sync.store.StoreException("connection reset during upsert " + n);
+            throw new StoreException("connection reset during upsert " + n);
         }
         WriteResult r = delegate.upsert(records);
         after("upsert");
@@ -97,70 +91,5 @@ final class RecordingStore implements VectorStore {
         WriteResult r = delegate.delete(t, ids);
         after("delete");
         return n == lieOnDelete ? WriteResult.deleted(r.deleted() - 1, r.notFound()) : r;
-    }
-
-    @Override
-    public String location() {
-        return delegate.location();
-    }
-
-    @Override
-    public Optional<Generation> activeGeneration() throws IOException {
-        return delegate.activeGeneration();
-    }
-
-    @Override
-    public List<Generation> generations() throws IOException {
-        return delegate.generations();
-    }
-
-    @Override
-    public GenerationWriter newGeneration(GenerationSpec spec) throws IOException {
-        return delegate.newGeneration(spec);
-    }
-
-    @Override
-    public GenerationWriter newGeneration(GenerationSpec spec, long baseGenerationId) throws IOException {
-        return delegate.newGeneration(spec, baseGenerationId);
-    }
-
-    @Override
-    public void activate(long generationId) throws IOException {
-        delegate.activate(generationId);
-    }
-
-    @Override
-    public Generation rollback() throws IOException {
-        return delegate.rollback();
-    }
-
-    @Override
-    public void deleteGeneration(long generationId) throws IOException {
-        delegate.deleteGeneration(generationId);
-    }
-
-    @Override
-    public List<SearchHit> search(SearchRequest request) throws IOException {
-        return delegate.search(request);
-    }
-
-    @Override
-    public Stream<String> tenants() throws IOException {
-        return delegate.tenants();
-    }
-
-    @Override
-    public Stream<InventoryEntry> inventory(String t) throws IOException {
-        return delegate.inventory(t);
-    }
-
-    @Override
-    public StoreStats stats() throws IOException {
-        return delegate.stats();
-    }
-
-    @Override
-    public void close() throws IOException {
-        delegate.close();
     }
 }
