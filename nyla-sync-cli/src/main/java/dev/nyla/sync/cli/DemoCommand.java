@@ -14,15 +14,14 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.embed.HashingEmbedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStores;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -46,8 +45,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nyla-sync demo}: the whole distribution loop on the project's own documentation, with no set-up.
  *
- * <p>The publisher writes a site directory, served over HTTP on loopback; the sync client installs from it
- * into a file store. It uses an in-process lexical embedder until the MiniLM module lands.
+ * <p>The publisher embeds with the bundled all-MiniLM-L6-v2 and writes a site directory, served over HTTP on
+ * loopback; the sync client installs from it into a Lucene store (HNSW), as an application would.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Publish this project's documentation as a signed artifact, install it, search it, "
@@ -64,6 +63,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where keys, the published site and tampered copies go (default: <docs>/.nyla/demo). "
                     + "It must be new, empty, or a directory an earlier demo made: it is emptied first.")
     Path work;
+
+    @Option(names = "--model", paramLabel = "<model>", defaultValue = Models.DEFAULT,
+            description = "The embedding model: " + Models.SYNTAX + " (default: ${DEFAULT-VALUE}).")
+    String model;
 
     /** Marks a directory the demo made, so that emptying it can never delete anything else. */
     private static final String MARKER = ".nyla-demo";
@@ -82,7 +85,12 @@ final class DemoCommand implements Callable<Integer> {
         if (docs.isEmpty()) {
             throw new NylaSyncException(root + ": no README.md or docs/*.md to publish; pass --docs <project dir>");
         }
-        Embedder embedder = new HashingEmbedder();
+        try (Embedder embedder = Models.open(model)) {
+            return run(root, workdir, site, docs, embedder);
+        }
+    }
+
+    private int run(Path root, Path workdir, Path site, List<Path> docs, Embedder embedder) throws IOException {
         title("1. Publisher (in CI): sign and publish version 1 of " + docs.size() + " documents");
         KeyPair keys = SigningKeys.generate();
         SigningKeys.write(keys, workdir.resolve("release"));
@@ -94,27 +102,27 @@ final class DemoCommand implements Callable<Integer> {
                 v1.manifest().model().id(), ms(t0));
         line("full payload %s gzip / %s plain, key id %s", bytes(v1.fullBytes()), bytes(v1.fullRawBytes()),
                 SigningKeys.keyId(keys.getPublic()));
-        line("embedder: a lexical hashing embedder (no model files needed); MiniLM comes with nyla-sync-embedder-djl");
+        line("model: %s, run offline from the jar", Models.describe(embedder.model()));
 
-        title("2. Client: NylaSync over HTTP (loopback) into a file store: check, verify, download, install, swap");
+        title("2. Client: NylaSync over HTTP (loopback) into a Lucene store: check, verify, download, install, swap");
         HttpServer server = SimpleFileServer.createFileServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 site, SimpleFileServer.OutputLevel.NONE);
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
         PublicKey trusted = SigningKeys.readPublicKey(workdir.resolve("release.pub"));
         try (HttpArtifactSource http = HttpArtifactSource.builder(url).build();
-             FileVectorStore store = FileVectorStore.open(workdir.resolve("store"));
+             VectorStore store = VectorStores.open("lucene:" + workdir.resolve("store"));
              NylaSync sync = client(http, store, trusted, embedder).build()) {
             SyncResult r1 = sync.checkNow();
             requireCurrent(r1);
             line("installed version %d from %s by %s: %s downloaded, verified and installed in %s", r1.toVersion(), url,
                     route(r1), bytes(r1.bytesDownloaded()), ms(r1.elapsed()));
-            line("store %s, generation %d; client state in %s", store.location(),
+            line("store %s (HNSW), generation %d; client state in %s", store.location(),
                     store.activeGeneration().orElseThrow().id(), workdir.resolve("store/sync"));
 
             title("3. Search version 1");
             String[] questions = {"How do I run the tests?", "What does the manifest record?",
-                    "What happens when a signature does not verify?"};
+                    "What happens when a signature does not verify?", "How do I go back to the previous version?"};
             for (String q : questions) {
                 ask(store, embedder, q);
             }

@@ -2,31 +2,52 @@ package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code nyla-sync} command line. Every error is one line on stderr unless {@code --verbose} is given. */
+/**
+ * The {@code nyla-sync} command line. Every error is one line on stderr unless {@code --verbose} is given.
+ *
+ * <p>Exit codes: {@value #OK} done; {@value #FAILED} failed (the line says why); {@value #USAGE} bad flags;
+ * {@value #OUT_OF_SYNC} {@code reconcile --check} found drift; {@value #NOT_INSTALLED} {@code sync} found an
+ * update that policy kept from installing (rollout, manual approval, metered connection).
+ */
 @Command(name = "nyla-sync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Publish, distribute and install signed artifacts of embeddings.",
-        subcommands = {KeygenCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        description = "Publish, distribute, install and reconcile signed artifacts of embeddings.",
+        footer = {"", "Store URIs: lucene:<dir>, file:<dir>, jdbc:sqlite:<file>, jdbc:postgresql://<host>/<db>?user=..&password=.."
+                + " (add &nyla.dialect=pgvector for pgvector), memory:.",
+                "Exit codes: 0 done, 1 failed, 2 usage error, 3 reconcile --check found drift, "
+                        + "4 sync found an update that policy kept from installing."},
+        subcommands = {KeygenCommand.class, PublishCommand.class, ImportJsonCommand.class, SyncCommand.class,
+                StatusCommand.class, SearchCommand.class, RollbackCommand.class,
+                ReconcileCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    static final int OUT_OF_SYNC = 3;
+    static final int NOT_INSTALLED = 4;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
+    @Option(names = "--verbose", description = "Print stack traces on errors and log at INFO level.",
+            scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
 
     @Override
     public Integer call() {
         new CommandLine(this).usage(System.out);
-        return 0;
+        return OK;
     }
 
     public static void main(String[] args) {
-        // Before the first logger exists: slf4j-simple reads its level once.
-        if (java.util.Arrays.asList(args).contains("--verbose")) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
-        }
+        // Before the first logger exists: slf4j-simple reads its settings once. Logs go to stderr, so
+        // stdout stays the command's output.
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // Without --verbose only errors are logged: every failure the command sees is its one line on stderr.
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -35,16 +56,27 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Main main = commandLine.getCommandSpec().root().userObject() instanceof Main m ? m : null;
             if (main != null && main.verbose) {
                 e.printStackTrace(err);
             }
-            String kind = e instanceof NylaSyncException ? "" : e.getClass().getSimpleName() + ": ";
-            err.println("nyla-sync: " + kind + e.getMessage());
-            return 1;
+            err.println("nyla-sync " + commandLine.getCommandName() + ": " + oneLine(e));
+            return e instanceof CommandLine.ParameterException ? USAGE : FAILED;
         });
         return cli.execute(args);
+    }
+
+    /** The message of {@code e} as one line: our own exceptions say it all, others get their type. */
+    static String oneLine(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        String message = t.getMessage() == null ? "" : t.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
+        if (t instanceof NylaSyncException || t instanceof CommandLine.ParameterException) {
+            return message;
+        }
+        String kind = t.getClass().getSimpleName();
+        return message.isEmpty() ? kind : kind + ": " + message;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -503,6 +503,22 @@ public final class JdbcSource implements SourceOfTruth {
         }
 
         /**
+         * Where the queries run, by JDBC URL ({@code jdbc:postgresql://host/db?user=..&password=..} or
+         * {@code jdbc:sqlite:<file>}): a data source that opens a connection per stream, for tools and scripts
+         * without a pool of their own. Replaces {@link #dataSource}.
+         */
+        public Builder url(String jdbcUrl) {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            if (!jdbcUrl.startsWith("jdbc:")) {
+                throw new IllegalArgumentException("JDBC URL: expected jdbc:<driver>:… but was '"
+                        + JdbcStoreProvider.redact(jdbcUrl) + "'");
+            }
+            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? JdbcStoreProvider.sqliteDataSource(jdbcUrl)
+                    : new JdbcStoreProvider.DriverDataSource(jdbcUrl);
+            return this;
+        }
+
+        /**
          * The query yielding the records (required): columns {@code id}, {@code text}, optionally
          * {@code metadata} and others (see the class description); {@code :tenant} where the tenant goes.
          */

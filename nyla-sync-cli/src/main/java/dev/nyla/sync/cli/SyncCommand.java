@@ -1,0 +1,193 @@
+package dev.nyla.sync.cli;
+
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.client.UpdateOffer;
+import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStores;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code nyla-sync sync}: one check and install into a store, or a watch loop. */
+@Command(name = "sync", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Check the source's manifest and install what is new into the store: verify the signature, "
+                + "version and expiry, download only what changed, verify every byte, install into a new generation "
+                + "and swap. On any failure the previous version keeps serving.",
+                "Exit 0 when installed or already current, 1 when the run failed, 4 when an update exists but policy "
+                        + "kept it from installing (staged rollout, --manual)."})
+final class SyncCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--source", required = true, paramLabel = "<url|dir>",
+            description = "Where the artifact is published: an http(s):// URL or a directory.")
+    String source;
+
+    @Option(names = "--store", required = true, paramLabel = "<uri>", description = "The store to install into.")
+    String store;
+
+    @Option(names = "--public-key", required = true, paramLabel = "<file>",
+            description = "The publisher's Ed25519 public key (<prefix>.pub from keygen); manifests must be signed with it.")
+    Path publicKey;
+
+    @Option(names = "--watch", description = "Keep running: check at once, then every --interval (with jitter), "
+            + "sooner with backoff after failures. Stop with Ctrl-C.")
+    boolean watch;
+
+    @Option(names = "--interval", paramLabel = "<duration>", defaultValue = "1h",
+            converter = Format.DurationConverter.class,
+            description = "Time between checks with --watch, e.g. 30m, 1h, 1d (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--manual", description = "Ask before installing an update (on a terminal); without a terminal, "
+            + "report the update and install nothing (exit 4).")
+    boolean manual;
+
+    @Option(names = "--allow-downgrade", description = "Install a lower version than the trusted one (recovering "
+            + "from a bad publication). Weakens the protection against replayed old manifests.")
+    boolean allowDowngrade;
+
+    @Option(names = "--client-id", paramLabel = "<id>",
+            description = "This installation's id for staged rollouts (default: a random id kept in the client state).")
+    String clientId;
+
+    @Option(names = "--force", description = "Reinstall the offered version in full even when it is installed "
+            + "(repairs a damaged store); skips the gates, keeps every check.")
+    boolean force;
+
+    @Option(names = "--model", paramLabel = "<model>", description = "The model queries are embedded with; artifacts of "
+            + "another model are refused (default: the model of the store's active version; any model for an empty store). "
+            + Models.SYNTAX + ".")
+    String model;
+
+    @Option(names = "--state-dir", paramLabel = "<dir>", description = "Where the client keeps its state (default: "
+            + "<store dir>/sync, or for stores without a directory ~/.nyla-sync/state/<store name>).")
+    Path stateDir;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        if (watch && force) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--force reinstalls once; it cannot be combined with --watch");
+        }
+        PublicKey key = SigningKeys.readPublicKey(publicKey);
+        boolean terminal = SyncProgress.stdoutIsTerminal();
+        SyncProgress progress = new SyncProgress(out, terminal);
+        try (VectorStore target = VectorStores.open(store);
+             Embedder queryModel = model == null ? null : Models.open(model)) {
+            ClientHome home = ClientHome.of(target, Optional.ofNullable(stateDir));
+            NylaSync.Builder builder = NylaSync.builder().source(ClientHome.source(source)).store(target).publicKey(key)
+                    .stateDirectory(home.directory()).allowDowngrade(allowDowngrade).listener(progress)
+                    .checkInterval(interval);
+            Optional<Generation> active = target.activeGeneration();
+            if (queryModel != null) {
+                builder.expectedModel(queryModel.model());
+            } else if (active.isPresent()) {
+                builder.expectedModel(active.get().model());
+            } else {
+                builder.acceptAnyModel();
+            }
+            if (clientId != null) {
+                builder.clientId(clientId);
+            }
+            if (manual) {
+                builder.manualApproval(offer -> approve(offer, terminal));
+            }
+            try (NylaSync sync = builder.build()) {
+                home.remember(source, publicKey);
+                out.println("sync " + source + " -> " + target.location() + " (key " + SigningKeys.keyId(key)
+                        + ", state in " + home.directory() + ")");
+                String id = sync.status().clientId();
+                if (watch) {
+                    return watch(sync, progress, id);
+                }
+                SyncResult r = force ? sync.forceUpdate() : sync.checkNow();
+                return report(r, progress, target, id);
+            }
+        }
+    }
+
+    private int watch(NylaSync sync, SyncProgress progress, String id) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "nyla-sync-stop"));
+        out.println("watching: a check now, then every " + Format.millis(interval) + " with jitter; Ctrl-C stops");
+        // Runs in the client's thread at the end of each run; it reads the store, never the client (re-entry
+        // into the client from a listener is refused).
+        progress.onCompleted(r -> report(r, progress, sync.store(), id));
+        sync.start();
+        stopped.await();
+        return Main.OK;
+    }
+
+    private int report(SyncResult r, SyncProgress progress, VectorStore target, String id) throws IOException {
+        String took = " in " + Format.millis(r.elapsed());
+        switch (r.outcome()) {
+            case INSTALLED -> {
+                Generation g = target.activeGeneration().orElseThrow();
+                out.printf("installed version %d%s by %s: downloaded %s of a %s full payload (%s), %d records%s%n",
+                        r.toVersion(), g.label().isEmpty() ? "" : " (" + g.label() + ")",
+                        r.route().map(SyncProgress::name).orElse("?"), Format.bytes(r.bytesDownloaded()),
+                        Format.bytes(r.fullPayloadBytes()), Format.percent(r.bytesDownloaded(), r.fullPayloadBytes()),
+                        g.recordCount(), took);
+                return Main.OK;
+            }
+            case UP_TO_DATE -> {
+                out.println("up to date: version " + r.toVersion() + " is current; nothing downloaded" + took);
+                return Main.OK;
+            }
+            case NOT_IN_ROLLOUT, DECLINED, DEFERRED_METERED -> {
+                Optional<Manifest> m = progress.skipped();
+                String offered = m.map(x -> "version " + x.version()).orElse("an update");
+                String why = switch (r.outcome()) {
+                    case NOT_IN_ROLLOUT -> "staged to " + m.map(x -> x.rollout().percent() + "% of clients").orElse("some clients")
+                            + ", not yet to this one (client id " + id + ")";
+                    case DECLINED -> "not approved";
+                    default -> "deferred on a metered connection";
+                };
+                out.println(offered + " not installed: " + why + "; "
+                        + (r.fromVersion() == 0 ? "the store stays empty" : "version " + r.fromVersion() + " keeps serving"));
+                return Main.NOT_INSTALLED;
+            }
+            case REBUILT_LOCALLY -> {
+                out.println("rebuilt locally" + took);
+                return Main.OK;
+            }
+            default -> {
+                String reason = r.failure().map(Main::oneLine).orElse(String.join("; ", r.steps()));
+                spec.commandLine().getErr().println("nyla-sync sync: failed: " + reason + "; "
+                        + (r.fromVersion() == 0 ? "nothing installed" : "version " + r.fromVersion() + " keeps serving"));
+                return Main.FAILED;
+            }
+        }
+    }
+
+    private boolean approve(UpdateOffer offer, boolean terminal) {
+        Manifest m = offer.offered();
+        String what = "version " + m.version() + (m.label().isEmpty() ? "" : " (" + m.label() + ")") + " over version "
+                + offer.installedVersion() + ": " + Format.bytes(offer.downloadBytes()) + " by "
+                + SyncProgress.name(offer.route());
+        if (!terminal) {
+            out.println("  update available: " + what + "; --manual without a terminal installs nothing");
+            return false;
+        }
+        String answer = System.console().readLine("  install %s? [y/N] ", what);
+        return answer != null && answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+    }
+}
