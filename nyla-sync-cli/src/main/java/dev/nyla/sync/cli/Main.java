@@ -30,6 +30,8 @@ public final class Main implements Callable<Integer> {
     static final int USAGE = 2;
     static final int OUT_OF_SYNC = 3;
     static final int NOT_INSTALLED = 4;
+    /** Held so that the level set on it is not lost with a collected logger. */
+    private static final java.util.logging.Logger LUCENE_LOG = java.util.logging.Logger.getLogger("org.apache.lucene");
 
     @Option(names = "--verbose", description = "Print stack traces on errors and log at INFO level.",
             scope = CommandLine.ScopeType.INHERIT)
@@ -47,6 +49,10 @@ public final class Main implements Callable<Integer> {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!verbose) {
+            // Lucene logs through java.util.logging; its start-up line (SIMD or not) is INFO.
+            LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
+        }
         // Without --verbose only errors are logged: every failure the command sees is its one line on stderr.
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }

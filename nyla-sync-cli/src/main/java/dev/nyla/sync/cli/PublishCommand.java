@@ -48,8 +48,8 @@ final class PublishCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         release.check(spec.commandLine());
         Corpus c = Corpus.read(corpus);
-        out.printf("corpus %s: %d chunks in %d tenants%n", corpus, c.size(),
-                c.records().stream().map(r -> r.tenant()).distinct().count());
+        long tenants = c.records().stream().map(r -> r.tenant()).distinct().count();
+        out.printf("corpus %s: %d chunks in %d %s%n", corpus, c.size(), tenants, tenants == 1 ? "tenant" : "tenants");
         long t0 = System.nanoTime();
         try (Embedder embedder = new ProgressEmbedder(Models.open(model), out)) {
             out.printf("model %s, loaded in %s%n", Models.describe(embedder.model()), Format.millis(Duration.ofNanos(System.nanoTime() - t0)));
@@ -141,7 +141,7 @@ final class PublishCommand implements Callable<Integer> {
         void report(PublishResult r, PrintWriter out) {
             Manifest m = r.manifest();
             out.printf("published version %d (%s) on channel %s into %s%n", m.version(), m.label(), m.channel(), r.directory());
-            out.printf("records: %d in %d tenants; %d added, %d updated, %d unchanged, %d deleted; %d embedded%n",
+            out.printf("records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted; %d embedded%n",
                     m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(), r.embedded());
             out.printf("full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
             out.println(r.deltaBytes() > 0 || previous != null

@@ -80,6 +80,8 @@ final class SyncCommand implements Callable<Integer> {
     Path stateDir;
 
     private PrintWriter out;
+    /** Counted down once the watch loop's client is closed. */
+    private CountDownLatch watchClosed;
 
     @Override
     public Integer call() throws Exception {
@@ -120,13 +122,28 @@ final class SyncCommand implements Callable<Integer> {
                 }
                 SyncResult r = force ? sync.forceUpdate() : sync.checkNow();
                 return report(r, progress, target, id);
+            } finally {
+                if (watchClosed != null) {
+                    watchClosed.countDown();
+                }
             }
         }
     }
 
     private int watch(NylaSync sync, SyncProgress progress, String id) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "nyla-sync-stop"));
+        CountDownLatch closed = new CountDownLatch(1);
+        // Ctrl-C or SIGTERM: the hook wakes this thread, which closes the client (waiting for a run in progress),
+        // and holds the exit until then, so the client state is saved.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopped.countDown();
+            try {
+                closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "nyla-sync-stop"));
+        watchClosed = closed;
         out.println("watching: a check now, then every " + Format.millis(interval) + " with jitter; Ctrl-C stops");
         // Runs in the client's thread at the end of each run; it reads the store, never the client (re-entry
         // into the client from a listener is refused).
@@ -149,7 +166,11 @@ final class SyncCommand implements Callable<Integer> {
                 return Main.OK;
             }
             case UP_TO_DATE -> {
-                out.println("up to date: version " + r.toVersion() + " is current; nothing downloaded" + took);
+                long offered = progress.offered();
+                out.println(offered > r.toVersion()
+                        ? "up to date: the source offers version " + offered + ", trusted already; version " + r.toVersion()
+                                + " serves (rolled back); nothing downloaded" + took
+                        : "up to date: version " + r.toVersion() + " is current; nothing downloaded" + took);
                 return Main.OK;
             }
             case NOT_IN_ROLLOUT, DECLINED, DEFERRED_METERED -> {

@@ -19,6 +19,7 @@ final class SyncProgress implements SyncListener {
     private final PrintWriter out;
     private final boolean terminal;
     private volatile Manifest skipped;
+    private volatile long offered;
     private String lastLine = "";
     private int lastPlainPercent = -1;
     private boolean barShown;
@@ -47,6 +48,11 @@ final class SyncProgress implements SyncListener {
         }
     }
 
+    /** The version the source offered in the last run, 0 when it was not modified since the last check. */
+    long offered() {
+        return offered;
+    }
+
     /** The version a gate kept from installing in the last run, if one did. */
     Optional<Manifest> skipped() {
         return Optional.ofNullable(skipped);
@@ -55,6 +61,7 @@ final class SyncProgress implements SyncListener {
     @Override
     public synchronized void checkFinished(long offeredVersion, boolean updateAvailable) {
         skipped = null;
+        offered = offeredVersion;
         if (updateAvailable) {
             plain("version " + offeredVersion + " offered");
         }

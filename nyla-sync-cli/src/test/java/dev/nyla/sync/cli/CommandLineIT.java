@@ -1,0 +1,405 @@
+package dev.nyla.sync.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.SimpleFileServer;
+import dev.nyla.sync.embed.HashingEmbedder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command end to end through the real jar in child processes: publish, sync over HTTP on loopback,
+ * search, publish an edit, delta sync, rollback, verify, reconcile on PostgreSQL, import the original JSON
+ * index, the watch loop, exit codes and usage errors, and the demo. Runs after {@code package} (failsafe).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommandLineIT {
+    private static final Path PROJECT = Path.of(System.getProperty("nyla.project.root", "..")).toAbsolutePath().normalize();
+    private static final String POSTGRES_URL = System.getenv().getOrDefault("NYLA_TEST_POSTGRES_URL",
+            "jdbc:postgresql://127.0.0.1:5432/nyla_test?user=nyla&password=nyla");
+
+    @TempDir
+    Path shared;
+    private Jar jar;
+    private Path keys;
+    /** The corpus of version 1, by id: tenant, topic, text. */
+    private final Map<String, String[]> corpus = new LinkedHashMap<>();
+    /** Version 1 as published with --payload lucene; tests copy it before publishing more. */
+    private Path siteV1;
+    private String publishV1;
+
+    @BeforeAll
+    void publishVersionOne() throws Exception {
+        jar = new Jar(shared.resolve("home"));
+        corpus.put("password-reset", new String[] {"default", "account",
+                "Resetting your password\nOpen the sign-in page, choose 'Forgot password' and follow the link we e-mail you."});
+        corpus.put("billing-cycle", new String[] {"default", "billing",
+                "Billing cycle\nInvoices are issued on the first day of each month and paid by card."});
+        corpus.put("shipping-times", new String[] {"default", "orders",
+                "Shipping times\nParcels leave our warehouse within two working days and arrive in three to five."});
+        corpus.put("api-keys", new String[] {"default", "developers",
+                "API keys\nCreate an API key in the developer console; keep it secret and rotate it every 90 days."});
+        corpus.put("dark-mode", new String[] {"default", "settings",
+                "Dark mode\nSwitch the interface to dark colours under Settings, Appearance."});
+        corpus.put("office-hours", new String[] {"acme", "support",
+                "Support hours\nAcme's support desk answers phone calls from 9 to 5 on weekdays."});
+        corpus.put("vpn", new String[] {"acme", "it",
+                "VPN access\nConnect to the Acme network from home through the company VPN client."});
+        Path file = shared.resolve("corpus.jsonl");
+        writeCorpus(corpus, file);
+        keys = shared.resolve("release");
+        Jar.Result k = jar.run("keygen", "--out", keys.toString());
+        assertEquals(0, k.exit(), k.both());
+        siteV1 = shared.resolve("site-v1");
+        Jar.Result p = jar.run("publish", "--corpus", file.toString(), "--out", siteV1.toString(),
+                "--signing-key", keys + ".key", "--payload", "lucene", "--label", "kb one");
+        assertEquals(0, p.exit(), p.both());
+        publishV1 = p.out();
+    }
+
+    @Test
+    void publishSyncSearchDeltaRollbackVerifyOverHttp(@TempDir Path dir) throws Exception {
+        assertTrue(publishV1.contains("published version 1 (kb one)"), publishV1);
+        assertTrue(publishV1.contains("7 added, 0 updated, 0 unchanged, 0 deleted; 7 embedded"), publishV1);
+        assertTrue(publishV1.contains("lucene payload:"), publishV1);
+        Path site = copy(siteV1, dir.resolve("site"));
+        String store = "lucene:" + dir.resolve("store");
+        HttpServer server = SimpleFileServer.createFileServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                site, SimpleFileServer.OutputLevel.NONE);
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            Jar.Result s1 = jar.run("sync", "--source", url, "--store", store, "--public-key", keys + ".pub");
+            assertEquals(0, s1.exit(), s1.both());
+            assertTrue(s1.out().contains("installed version 1 (kb one) by native full"), s1.out());
+            assertTrue(s1.out().contains("verified "), "plain progress lines without a terminal: " + s1.out());
+
+            assertEquals("password-reset", topHit(jar.run("search", "--store", store, "I forgot my password")));
+            assertEquals("vpn", topHit(jar.run("search", "--store", store, "--tenant", "acme", "working from home network")));
+            Jar.Result filtered = jar.run("search", "--store", store, "--filter", "topic=billing", "--k", "3", "password");
+            assertEquals(List.of("billing-cycle"), hits(filtered), filtered.both());
+
+            Jar.Result status = jar.run("status", "--store", store);
+            assertEquals(0, status.exit(), status.both());
+            assertTrue(status.out().contains("version      1 (kb one)"), status.out());
+            assertTrue(status.out().contains("records      7 in 2 tenants"), status.out());
+            assertTrue(status.out().contains("source       " + url), status.out());
+            assertTrue(status.out().contains(": INSTALLED"), status.out());
+
+            // Version 2: one record edited, one deleted, one added; published into the same site.
+            Map<String, String[]> v2 = new LinkedHashMap<>(corpus);
+            v2.put("billing-cycle", new String[] {"default", "billing",
+                    "Billing cycle\nInvoices are issued on the fifteenth of each month."});
+            v2.remove("shipping-times");
+            v2.put("refunds", new String[] {"default", "billing",
+                    "Refunds\nWe refund returned items to the original card within ten days."});
+            Path file = dir.resolve("corpus-v2.jsonl");
+            writeCorpus(v2, file);
+            Jar.Result p2 = jar.run("publish", "--corpus", file.toString(), "--out", site.toString(), "--previous",
+                    site.toString(), "--signing-key", keys + ".key", "--payload", "lucene");
+            assertEquals(0, p2.exit(), p2.both());
+            assertTrue(p2.out().contains("published version 2"), p2.out());
+            assertTrue(p2.out().contains("1 added, 1 updated, 5 unchanged, 1 deleted; 2 embedded"), p2.out());
+            assertTrue(p2.out().contains("delta from version 1: "), p2.out());
+
+            Jar.Result s2 = jar.run("sync", "--source", url, "--store", store, "--public-key", keys + ".pub");
+            assertEquals(0, s2.exit(), s2.both());
+            Matcher m = Pattern.compile("installed version 2 \\(v2\\) by native delta: downloaded .* \\(([0-9.]+)%\\)")
+                    .matcher(s2.out());
+            assertTrue(m.find(), s2.out());
+            assertTrue(Double.parseDouble(m.group(1)) < 50, "a delta downloads less than the full payload: " + s2.out());
+            assertEquals("refunds", topHit(jar.run("search", "--store", store, "how do I get my money back for a return")));
+
+            Jar.Result rb = jar.run("rollback", "--store", store);
+            assertEquals(0, rb.exit(), rb.both());
+            assertTrue(rb.out().contains("rolled back from version 2 to version 1"), rb.out());
+            assertFalse(hits(jar.run("search", "--store", store, "--k", "7", "refund")).contains("refunds"));
+            Jar.Result again = jar.run("sync", "--source", url, "--store", store, "--public-key", keys + ".pub");
+            assertEquals(0, again.exit(), again.both());
+            assertTrue(again.out().contains("the source offers version 2, trusted already; version 1 serves"), again.out());
+
+            Jar.Result verified = jar.run("verify", "--store", store);
+            assertEquals(0, verified.exit(), verified.both());
+            assertTrue(verified.out().contains("as recorded at install"), verified.out());
+            assertTrue(verified.out().contains("verified: generation"), verified.out());
+
+            // A flipped byte in the served index is found and named, in one line.
+            Path largest = largestFile(dir.resolve("store"));
+            byte[] b = Files.readAllBytes(largest);
+            b[b.length / 2] ^= 0x10;
+            Files.write(largest, b);
+            Jar.Result broken = jar.run("verify", "--store", store);
+            assertEquals(1, broken.exit(), broken.both());
+            assertEquals(1, broken.errors().strip().lines().count(), broken.both());
+            assertTrue(broken.errors().contains("checksum"), broken.both());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void reconcileChecksAndRepairsAStoreOnPostgres(@TempDir Path dir) throws Exception {
+        requirePostgres();
+        String prefix = "cli" + Long.toHexString(System.nanoTime());
+        String table = prefix + "_docs";
+        String store = POSTGRES_URL + "&nyla.prefix=" + prefix;
+        Jar.Result s = jar.run("sync", "--source", siteV1.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(0, s.exit(), s.both());
+        assertTrue(s.out().contains("installed version 1"), s.out());
+        try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, tenant text NOT NULL, text text NOT NULL, topic text)");
+            for (Map.Entry<String, String[]> e : corpus.entrySet()) {
+                st.execute("INSERT INTO " + table + " VALUES ('" + e.getKey() + "', '" + e.getValue()[0] + "', '"
+                        + e.getValue()[2].replace("'", "''") + "', '" + e.getValue()[1] + "')");
+            }
+            String query = "SELECT id, text, topic FROM " + table + " WHERE tenant = :tenant";
+            String tenants = "SELECT DISTINCT tenant FROM " + table;
+            Jar.Result inSync = jar.run("reconcile", "--store", store, "--source", POSTGRES_URL, "--source-query", query,
+                    "--tenants-query", tenants, "--check", "--all");
+            assertEquals(0, inSync.exit(), inSync.both());
+            assertTrue(inSync.out().contains("Tenants in sync: 2"), inSync.out());
+
+            st.execute("UPDATE " + table + " SET text = 'Dark mode\nNow under Settings, Display.' WHERE id = 'dark-mode'");
+            st.execute("DELETE FROM " + table + " WHERE id = 'api-keys'");
+            st.execute("INSERT INTO " + table + " VALUES ('two-factor', 'default', 'Two-factor sign-in\nAdd an "
+                    + "authenticator app to protect your account.', 'account')");
+            Jar.Result drift = jar.run("reconcile", "--store", store, "--source", POSTGRES_URL, "--source-query", query,
+                    "--tenants-query", tenants, "--check", "--all");
+            assertEquals(3, drift.exit(), drift.both());
+            String out = drift.out();
+            assertTrue(out.contains("Tenant default:\n  - Source records: 5\n  - Store records: 5\n"
+                    + "  - Missing from store: 1 (two-factor)\n  - Stale in store: 1 (api-keys)\n  - Changed: 1 (dark-mode)\n"
+                    + "  - In sync: false"), out);
+            assertTrue(out.contains("Tenants out of sync: 1"), out);
+
+            Jar.Result repaired = jar.run("reconcile", "--store", store, "--source", POSTGRES_URL, "--source-query",
+                    query, "--tenants-query", tenants, "--sync", "--all");
+            assertEquals(0, repaired.exit(), repaired.both());
+            assertTrue(repaired.out().contains("tenant default synced: 2 embedded, 1 inserted, 1 updated, 1 deleted"),
+                    repaired.out());
+            Jar.Result after = jar.run("reconcile", "--store", store, "--source", POSTGRES_URL, "--source-query", query,
+                    "--tenants-query", tenants, "--check", "--tenant", "default");
+            assertEquals(0, after.exit(), after.both());
+            assertEquals("two-factor", topHit(jar.run("search", "--store", store, "protect my login with an authenticator")));
+        } finally {
+            try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS " + table);
+            }
+        }
+    }
+
+    @Test
+    void importJsonIntoTheEmbeddedDatabase(@TempDir Path dir) throws Exception {
+        HashingEmbedder embedder = new HashingEmbedder();
+        Path index = dir.resolve("nyla-knowledge-index.json.gz");
+        StringBuilder json = new StringBuilder("{\"version\": 3, \"embeddingModel\": \"hashing\", \"chunks\": [");
+        String[][] chunks = {{"c1", "How to brew green tea at eighty degrees"}, {"c2", "Winter tyres and snow chains"},
+                {"c3", "Repotting a cactus without gloves"}};
+        for (int i = 0; i < chunks.length; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"id\": \"").append(chunks[i][0]).append("\", \"text\": \"")
+                    .append(chunks[i][1]).append("\", \"embedding\": ").append(java.util.Arrays.toString(
+                            embedder.embed(chunks[i][1]))).append(", \"metadata\": {\"source\": \"seed\"}}");
+        }
+        json.append("]}");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(index))) {
+            out.write(json.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        Path site = dir.resolve("site");
+        Jar.Result imported = jar.run("import-json", "--in", index.toString(), "--out", site.toString(),
+                "--signing-key", keys + ".key", "--model", "hashing");
+        assertEquals(0, imported.exit(), imported.both());
+        assertTrue(imported.out().contains("read 3 chunks"), imported.out());
+        assertTrue(imported.out().contains("3 added"), imported.out());
+        assertEquals(0, imported.out().lines().filter(l -> l.contains("embedded ") && l.contains("texts")).count());
+
+        String store = "jdbc:sqlite:" + dir.resolve("kb.db");
+        Jar.Result s = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(0, s.exit(), s.both());
+        assertTrue(Files.isDirectory(shared.resolve("home/state")),
+                "a store without a directory keeps its client state under NYLA_SYNC_HOME");
+        assertEquals("c2", topHit(jar.run("search", "--store", store, "snow chains for winter")));
+        Jar.Result verified = jar.run("verify", "--store", store);
+        assertEquals(0, verified.exit(), verified.both());
+
+        // JavaScript writes NaN as null: refused, naming the chunk, in one line.
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"chunks\": [{\"id\": \"x1\", \"text\": \"t\", \"embedding\": [null"
+                + ", 0.5".repeat(HashingEmbedder.DEFAULT_DIMENSION - 1) + "]}]}");
+        Jar.Result refused = jar.run("import-json", "--in", bad.toString(), "--out", dir.resolve("bad-site").toString(),
+                "--signing-key", keys + ".key", "--model", "hashing");
+        assertEquals(1, refused.exit(), refused.both());
+        assertEquals(1, refused.errors().strip().lines().count(), refused.both());
+        assertTrue(refused.errors().contains("x1"), refused.both());
+        assertFalse(Files.exists(dir.resolve("bad-site/manifest.json")));
+    }
+
+    @Test
+    void exitCodesAndUsageErrors(@TempDir Path dir) throws Exception {
+        Jar.Result missing = jar.run("sync", "--store", "memory:");
+        assertEquals(2, missing.exit(), missing.both());
+        assertTrue(missing.errors().contains("Missing required options"), missing.both());
+        assertTrue(missing.errors().contains("Usage: nyla-sync sync"), missing.both());
+
+        Jar.Result unknown = jar.run("publish", "--corpus", "x", "--out", "y", "--signing-key", "z", "--bogus");
+        assertEquals(2, unknown.exit(), unknown.both());
+        assertTrue(unknown.errors().contains("Unknown option: '--bogus'"), unknown.both());
+
+        Jar.Result both = jar.run("reconcile", "--store", "memory:", "--source", "x", "--check", "--sync", "--all");
+        assertEquals(2, both.exit(), both.both());
+        assertTrue(both.errors().contains("mutually exclusive"), both.both());
+
+        Jar.Result duration = jar.run("sync", "--source", "x", "--store", "memory:", "--public-key", "k", "--watch",
+                "--interval", "soon");
+        assertEquals(2, duration.exit(), duration.both());
+        assertTrue(duration.errors().contains("duration 'soon'"), duration.both());
+
+        Jar.Result scheme = jar.run("status", "--store", "redis://localhost");
+        assertEquals(1, scheme.exit(), scheme.both());
+        assertEquals(1, scheme.errors().strip().lines().count(), scheme.both());
+        assertTrue(scheme.errors().contains("no store adapter for scheme 'redis'"), scheme.both());
+
+        // A store with version 1; then a source signed by another key: refused in one line, version 1 serves.
+        Path site = copy(siteV1, dir.resolve("site"));
+        String store = "file:" + dir.resolve("store");
+        assertEquals(0, jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub").exit());
+        Path other = dir.resolve("other");
+        assertEquals(0, jar.run("keygen", "--out", other.toString()).exit());
+        Path forged = dir.resolve("forged");
+        Jar.Result p = jar.run("publish", "--corpus", shared.resolve("corpus.jsonl").toString(), "--out", forged.toString(),
+                "--signing-key", other + ".key");
+        assertEquals(0, p.exit(), p.both());
+        Jar.Result refused = jar.run("sync", "--source", forged.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(1, refused.exit(), refused.both());
+        assertEquals(1, refused.errors().strip().lines().count(), refused.both());
+        assertTrue(refused.errors().contains("signature"), refused.both());
+        assertTrue(refused.errors().contains("version 1 keeps serving"), refused.both());
+        assertTrue(jar.run("status", "--store", store).out().contains("version      1 (kb one)"));
+
+        // Version 2 staged to 0 % of clients, and a manual client without a terminal: exit 4, nothing installed.
+        Jar.Result staged = jar.run("publish", "--corpus", shared.resolve("corpus.jsonl").toString(), "--out",
+                site.toString(), "--previous", site.toString(), "--signing-key", keys + ".key", "--rollout-percent", "0");
+        assertEquals(0, staged.exit(), staged.both());
+        Jar.Result notYet = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(4, notYet.exit(), notYet.both());
+        assertTrue(notYet.out().contains("version 2 not installed: staged to 0% of clients"), notYet.out());
+        Jar.Result full = jar.run("publish", "--corpus", shared.resolve("corpus.jsonl").toString(), "--out",
+                site.toString(), "--previous", site.toString(), "--signing-key", keys + ".key");
+        assertEquals(0, full.exit(), full.both());
+        Jar.Result manual = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub",
+                "--manual");
+        assertEquals(4, manual.exit(), manual.both());
+        assertTrue(manual.out().contains("update available: version 3"), manual.out());
+        Jar.Result installed = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(0, installed.exit(), installed.both());
+        assertTrue(installed.out().contains("installed version 3"), installed.out());
+
+        Jar.Result again = jar.run("publish", "--corpus", shared.resolve("corpus.jsonl").toString(), "--out",
+                site.toString(), "--signing-key", keys + ".key");
+        assertEquals(1, again.exit(), again.both());
+        assertTrue(again.errors().contains("pass --previous"), again.both());
+    }
+
+    @Test
+    void watchInstallsEachNewVersion(@TempDir Path dir) throws Exception {
+        Path site = copy(siteV1, dir.resolve("site"));
+        try (Jar.Running watch = jar.start("sync", "--source", site.toString(), "--store", "file:" + dir.resolve("store"),
+                "--public-key", keys + ".pub", "--watch", "--interval", "1s")) {
+            watch.await("installed version 1");
+            Jar.Result p = jar.run("publish", "--corpus", shared.resolve("corpus.jsonl").toString(), "--out",
+                    site.toString(), "--previous", site.toString(), "--signing-key", keys + ".key", "--label", "second");
+            assertEquals(0, p.exit(), p.both());
+            String line = watch.await("installed version 2");
+            assertTrue(line.contains("(second) by delta"), watch.output());
+            watch.stop();
+        }
+        Jar.Result status = jar.run("status", "--store", "file:" + dir.resolve("store"));
+        assertTrue(status.out().contains("version      2 (second)"), status.out());
+    }
+
+    @Test
+    void demoRunsToCompletion(@TempDir Path dir) throws Exception {
+        Jar.Result demo = jar.run("demo", "--docs", PROJECT.toString(), "--workdir", dir.resolve("demo").toString());
+        assertEquals(0, demo.exit(), demo.both());
+        String out = demo.out();
+        assertTrue(out.contains("all-MiniLM-L6-v2"), out);
+        assertTrue(out.contains("into a Lucene store"), out);
+        assertTrue(out.contains("installed version 1"), out);
+        assertTrue(Pattern.compile("delta: downloaded .* of a .* full payload").matcher(out).find(), out);
+        assertTrue(out.contains("edited manifest -> refused: BadSignatureException"), out);
+        assertTrue(out.contains("rolled back to version 1"), out);
+    }
+
+    // ---- helpers
+
+    private static void writeCorpus(Map<String, String[]> records, Path file) throws IOException {
+        List<String> lines = new ArrayList<>();
+        records.forEach((id, v) -> lines.add("{\"id\": \"" + id + "\", \"tenant\": \"" + v[0] + "\", \"text\": \""
+                + v[2].replace("\n", "\\n") + "\", \"metadata\": {\"topic\": \"" + v[1] + "\"}}"));
+        Files.write(file, lines);
+    }
+
+    private static List<String> hits(Jar.Result r) {
+        assertEquals(0, r.exit(), r.both());
+        return r.out().lines().filter(l -> l.matches("-?\\d+\\.\\d{4}  .*")).map(l -> l.split("\\s+")[1]).toList();
+    }
+
+    private static String topHit(Jar.Result r) {
+        List<String> ids = hits(r);
+        assertFalse(ids.isEmpty(), r.both());
+        return ids.get(0);
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
+        return to;
+    }
+
+    private static Path largestFile(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.toString().contains("/sync/"))
+                    .max(Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+    }
+
+    private static void requirePostgres() {
+        try (Connection c = DriverManager.getConnection(POSTGRES_URL)) {
+            assertTrue(c.isValid(5));
+        } catch (SQLException e) {
+            String message = "PostgreSQL at " + POSTGRES_URL.replaceAll("password=[^&]*", "password=***")
+                    + " does not answer (" + e.getMessage() + "); start it with ./nyla servers start";
+            if ("1".equals(System.getenv("NYLA_CI_REQUIRE_SERVERS"))) {
+                fail(message + " — NYLA_CI_REQUIRE_SERVERS=1 demands it");
+            }
+            Assumptions.abort(message);
+        }
+    }
+}
