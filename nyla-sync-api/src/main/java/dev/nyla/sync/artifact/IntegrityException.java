@@ -1,6 +1,10 @@
 package dev.nyla.sync.artifact;
 
-/** A file's bytes are not the ones its manifest promised: wrong size or wrong sha256. */
+/**
+ * Bytes are not the ones promised: a downloaded file's size or sha256 differs from its manifest's, or an
+ * installed generation no longer matches the checksums its store keeps
+ * ({@link dev.nyla.sync.store.VectorStore#verifyActiveGeneration()}).
+ */
 public final class IntegrityException extends ArtifactException {
     private static final long serialVersionUID = 1L;
 

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
@@ -57,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * A generation is written under {@code tmp/}, forced to disk, and renamed into {@code generations/} in one
  * step; activation replaces {@code CURRENT} the same way. A process killed at any instant therefore leaves
  * the last activated generation in force, complete, and the next open removes the leftovers. Opening reads
- * every kept generation and checks each file's SHA-256 trailer, so a damaged file is found at start-up.
+ * every kept generation and checks each file's SHA-256 trailer, so a damaged file is found at start-up;
+ * {@link #verifyActiveGeneration()} re-reads the active one from disk for damage done since.
  *
  * <p>Memory: every kept generation is held in memory (the active one and those kept for rollback).
  * Mutations rewrite the active generation's file, so they cost time proportional to its size.
@@ -233,6 +237,57 @@ public final class FileVectorStore extends SnapshotVectorStore {
             }
         }
         return tenants;
+    }
+
+    /**
+     * Re-reads the active generation's {@code records.nyr} from disk: the reader checks the format and the
+     * SHA-256 in the file's trailer, and each record's content hash is recomputed from its text, metadata and
+     * the generation's model fingerprint and compared with the hash stored beside it. Memory use is one
+     * record at a time; activations and mutations go on meanwhile (the file being read stays the one that
+     * was active when verification began).
+     *
+     * @throws IntegrityException naming the file (and the record, for a content hash) that does not match;
+     *         a file that no longer parses is reported the same way
+     */
+    @Override
+    public IntegrityReport verifyActiveGeneration() throws IOException {
+        record Opened(Generation generation, Path file, InputStream in) {
+        }
+        // Opened under the store's lock: a mutation replaces the file by a rename, a deletion moves it away,
+        // and either leaves this open file as it was.
+        Opened opened = onActive("verify the active generation", g -> {
+            Path file = generationsDir.resolve("g-" + g.id()).resolve(RECORDS);
+            try {
+                return new Opened(g, file, new BufferedInputStream(Files.newInputStream(file), 64 << 10));
+            } catch (NoSuchFileException e) {
+                throw new IntegrityException(file.toString(), "records file of the active generation " + g.id(),
+                        "present", "missing");
+            }
+        });
+        Generation g = opened.generation();
+        String source = opened.file().toString();
+        String fingerprint = g.model().fingerprint();
+        try (RecordFileReader reader = RecordFileReader.open(opened.in(), source, g.model().dimension())) {
+            for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
+                if (!(e.get() instanceof RecordEntry.Upsert u)) {
+                    throw new IntegrityException(source, "entry kind", "upserts only", "a delete");
+                }
+                VectorRecord r = u.record();
+                String recomputed = ContentHash.of(r.text(), r.metadata(), fingerprint);
+                if (!recomputed.equals(r.contentHash())) {
+                    throw new IntegrityException(source + ": record " + r.tenant() + "/" + r.id(),
+                            "content hash recomputed from text, metadata and model fingerprint", r.contentHash(),
+                            recomputed);
+                }
+            }
+            return new IntegrityReport(g.id(), reader.upserts(), reader.upserts() + " records: the SHA-256 trailer of "
+                    + RECORDS + " and every record's content hash match");
+        } catch (IntegrityException e) {
+            throw e;
+        } catch (NylaSyncException e) {
+            // The file was checked when it was written: one that no longer parses has been damaged since.
+            throw new IntegrityException(location() + " generation " + g.id() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

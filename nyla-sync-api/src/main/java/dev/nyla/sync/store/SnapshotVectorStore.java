@@ -102,6 +102,24 @@ abstract sealed class SnapshotVectorStore implements VectorStore permits MemoryV
     void closeStorage() throws IOException {
     }
 
+    /** Work that needs the active generation to stay in place while it starts, such as opening its file. */
+    @FunctionalInterface
+    interface ActiveAction<T> {
+        T apply(Generation active) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on the active generation under the store's lock, so that the generation is neither
+     * replaced nor deleted while it runs (a subclass opens the generation's file there and reads it after).
+     *
+     * @throws StoreException when the store is closed or no generation is active
+     */
+    final <T> T onActive(String operation, ActiveAction<T> action) throws IOException {
+        synchronized (lock) {
+            return action.apply(requireActive(operation).generation);
+        }
+    }
+
     record Snapshot(Generation generation, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) {
         long size() {
             long n = 0;

@@ -1,9 +1,12 @@
 package dev.nyla.sync.store;
 
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.IntegrityException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -147,4 +150,53 @@ public interface VectorStore extends Closeable {
 
     /** Counts and sizes, for status displays. */
     StoreStats stats() throws IOException;
+
+    /**
+     * Re-reads the active generation and checks it against the integrity data this store itself keeps: the
+     * full check that opening a store and serving searches do not do, for {@code verify} commands and for
+     * health checks after a disk or database incident. What that data is depends on the store (a file's
+     * SHA-256 trailer, Lucene's per-file checksums, a content hash per record); the report's
+     * {@link IntegrityReport#checked()} says what was re-hashed.
+     *
+     * <p>Adapters that keep checksums override this. The default, for stores that keep none, lists every
+     * tenant's {@link #inventory(String) inventory}, checks that each record carries the active generation's
+     * model fingerprint, and counts the records; its report says that nothing was re-hashed.
+     *
+     * @return the generation verified and how many records it holds
+     * @throws IntegrityException naming the generation and the first record or file that does not match
+     * @throws StoreException when no generation is active, or the active generation changed during the check
+     */
+    default IntegrityReport verifyActiveGeneration() throws IOException {
+        Generation generation = activeGeneration().orElseThrow(() -> new StoreException(location()
+                + ": cannot verify the active generation: none is active"));
+        String fingerprint = generation.model().fingerprint();
+        long records = 0;
+        try (Stream<String> tenants = tenants()) {
+            for (Iterator<String> t = tenants.iterator(); t.hasNext(); ) {
+                String tenant = t.next();
+                try (Stream<InventoryEntry> inventory = inventory(tenant)) {
+                    for (Iterator<InventoryEntry> e = inventory.iterator(); e.hasNext(); ) {
+                        InventoryEntry entry = e.next();
+                        if (!entry.modelFingerprint().equals(fingerprint)) {
+                            throw new IntegrityException(location() + " generation " + generation.id() + " record "
+                                    + tenant + "/" + entry.id(), "model fingerprint", fingerprint,
+                                    entry.modelFingerprint());
+                        }
+                        records++;
+                    }
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        // Each stream reads the generation active when it was opened: a swap meanwhile mixes two of them.
+        long after = activeGeneration().map(Generation::id).orElse(0L);
+        if (after != generation.id()) {
+            throw new StoreException(location() + ": the active generation changed from " + generation.id() + " to "
+                    + after + " while it was being verified; verify again");
+        }
+        String kind = getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName();
+        return new IntegrityReport(generation.id(), records, records + " records listed; " + kind
+                + " keeps no checksums to re-hash");
+    }
 }

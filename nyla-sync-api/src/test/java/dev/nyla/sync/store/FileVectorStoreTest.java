@@ -2,10 +2,15 @@ package dev.nyla.sync.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.TestData;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.IntegrityException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,6 +63,47 @@ class FileVectorStoreTest extends VectorStoreContract {
         StoreException e = assertThrows(StoreException.class, () -> FileVectorStore.open(dir));
         assertTrue(e.getMessage().contains("records.nyr"), e.getMessage());
         store = null;
+    }
+
+    @Test
+    void verifyReReadsTheFileAndNamesItWhenAByteWasFlippedSinceOpening() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "t", 50, 1, Map.of()));
+        assertEquals(50, store.verifyActiveGeneration().records());
+        Path records = recordsFile(g);
+        byte[] bytes = Files.readAllBytes(records);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(records, bytes);
+        IntegrityException e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertTrue(e.getMessage().contains(records.toString()), e.getMessage());
+    }
+
+    @Test
+    void verifyNamesTheRecordWhoseTextNoLongerMatchesItsContentHash() throws IOException {
+        List<VectorRecord> written = TestData.records(MODEL, "t", 50, 1, Map.of());
+        Generation g = installAndActivate(1, written);
+        Path records = recordsFile(g);
+        byte[] bytes = Files.readAllBytes(records);
+        byte[] text = "text of doc-00025".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, text);
+        bytes[at] = 'T';
+        Files.write(records, bytes);
+        IntegrityException e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertTrue(e.subject().contains(records.toString()) && e.subject().contains("t/doc-00025"), e.getMessage());
+        assertEquals(written.get(25).contentHash(), e.expected());
+        assertEquals(ContentHash.of("Text of doc-00025", Map.of(), MODEL.fingerprint()), e.actual());
+    }
+
+    private Path recordsFile(Generation g) {
+        return dir.resolve("generations").resolve("g-" + g.id()).resolve("records.nyr");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not in the file: " + new String(needle, StandardCharsets.UTF_8));
     }
 
     @Test

@@ -2,8 +2,12 @@ package dev.nyla.sync.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.TestData;
+import dev.nyla.sync.artifact.IntegrityException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The reference store against the contract, plus its discovery by location. */
@@ -35,6 +39,31 @@ class MemoryVectorStoreTest extends VectorStoreContract {
         assertTrue(e.getMessage().contains("memory:"), e.getMessage());
         StoreException noScheme = assertThrows(StoreException.class, () -> VectorStores.open("/just/a/path"));
         assertTrue(noScheme.getMessage().contains("<scheme>:<where>"), noScheme.getMessage());
+    }
+
+    @Test
+    void verifyingAStoreWithoutChecksumsListsEveryRecordAndSaysNothingWasReHashed() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "a", 7, 1, Map.of()));
+        store.upsert(TestData.records(MODEL, "b", 3, 2, Map.of()));
+        IntegrityReport report = store.verifyActiveGeneration();
+        assertEquals(new IntegrityReport(g.id(), 10, "10 records listed; MemoryVectorStore keeps no checksums to re-hash"),
+                report);
+    }
+
+    @Test
+    void verifyingAStoreWithoutChecksumsNamesARecordOfAnotherModel() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "a", 7, 1, Map.of()));
+        VectorStore drifted = new ForwardingVectorStore(store) {
+            @Override
+            public Stream<InventoryEntry> inventory(String tenant) throws IOException {
+                return delegate.inventory(tenant).map(e -> e.id().equals("doc-00004")
+                        ? new InventoryEntry(e.id(), e.contentHash(), "another-model") : e);
+            }
+        };
+        IntegrityException e = assertThrows(IntegrityException.class, drifted::verifyActiveGeneration);
+        assertEquals("memory: generation " + g.id() + " record a/doc-00004", e.subject());
+        assertEquals(MODEL.fingerprint(), e.expected());
+        assertEquals("another-model", e.actual());
     }
 
     @Test

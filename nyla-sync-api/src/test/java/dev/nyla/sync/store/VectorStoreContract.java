@@ -443,6 +443,42 @@ public abstract class VectorStoreContract {
     }
 
     @Test
+    void aFreshlyCommittedGenerationVerifiesWithItsIdAndRecordCount() throws IOException {
+        installAndActivate(1, TestData.records(MODEL, "alice", 5, 1, Map.of()));
+        List<VectorRecord> records = new ArrayList<>(TestData.records(MODEL, "alice", 30, 2,
+                Map.of("k\u00e9y", "v\u00e4lue \"quoted\" \uD83D\uDE00", "lang", "en")));
+        records.addAll(TestData.records(MODEL, "b\u00f6b", 12, 3, Map.of()));
+        Generation second = installAndActivate(2, records);
+        IntegrityReport report = store.verifyActiveGeneration();
+        assertEquals(second.id(), report.generationId());
+        assertEquals(42, report.records());
+        assertFalse(report.checked().isBlank(), "the report says what was checked");
+    }
+
+    @Test
+    void verificationCountsTheRecordsMutationsLeft() throws IOException {
+        List<VectorRecord> records = TestData.records(MODEL, "t", 20, 1, Map.of());
+        Generation g = installAndActivate(1, records);
+        VectorRecord changed = VectorRecord.of("t", records.get(4).id(), "changed text", Map.of("v", "2"), MODEL,
+                TestData.unitVector(new Random(40), DIM));
+        VectorRecord added = VectorRecord.of("u", "added", "added text", Map.of(), MODEL,
+                TestData.unitVector(new Random(41), DIM));
+        store.upsert(List.of(changed, added));
+        store.delete("t", List.of(records.get(0).id(), records.get(1).id()));
+        IntegrityReport report = store.verifyActiveGeneration();
+        assertEquals(g.id(), report.generationId());
+        assertEquals(19, report.records());
+    }
+
+    @Test
+    void verifyingWithoutAnActiveGenerationFails() throws IOException {
+        assertThrows(StoreException.class, store::verifyActiveGeneration);
+        install(MODEL, 1, TestData.records(MODEL, "t", 3, 1, Map.of()));
+        assertThrows(StoreException.class, store::verifyActiveGeneration,
+                "a committed generation that was never activated is not the installed one");
+    }
+
+    @Test
     void generationsAreListedNewestFirst() throws IOException {
         Generation a = installAndActivate(1, TestData.records(MODEL, "default", 2, 1, Map.of()));
         Generation b = installAndActivate(2, TestData.records(MODEL, "default", 2, 2, Map.of()));

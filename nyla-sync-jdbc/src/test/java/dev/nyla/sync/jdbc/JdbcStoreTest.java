@@ -2,10 +2,12 @@ package dev.nyla.sync.jdbc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
@@ -19,6 +21,7 @@ import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -313,6 +316,74 @@ class JdbcStoreTest {
                 return false;
             }
             throw e;
+        }
+    }
+
+    /**
+     * An edit made with SQL behind the store's back: the row's content hash no longer matches its text. More
+     * rows than one fetch, so the scan streams across several round trips.
+     */
+    @ParameterizedTest
+    @MethodSource("databases")
+    void verifyNamesTheRecordWhoseTextWasEditedWithSql(Databases database) throws Exception {
+        JdbcVectorStore store = open(database);
+        List<VectorRecord> records = TestData.records(MODEL, "t", 2_500, 1,
+                Map.of("lang", "en", "k\u00e9y", "\u00e4 \"q\""));
+        Generation g = install(store, 1, records);
+        store.activate(g.id());
+        assertEquals(2_500, store.verifyActiveGeneration().records());
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE "
+                + store.generationTable(g.id()) + " SET text = ? WHERE tenant = ? AND id = ?")) {
+            ps.setString(1, "edited by hand");
+            ps.setString(2, "t");
+            ps.setString(3, "doc-01717");
+            assertEquals(1, ps.executeUpdate());
+        }
+        IntegrityException e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertEquals(store.location() + " generation " + g.id() + " record t/doc-01717", e.subject());
+        assertEquals(records.get(1717).contentHash(), e.expected(), "the stored hash");
+        assertEquals(ContentHash.of("edited by hand", records.get(1717).metadata(), MODEL.fingerprint()), e.actual(),
+                "the hash of what the row holds now");
+        assertTrue(e.getMessage().contains(records.get(1717).contentHash()) && e.getMessage().contains(e.actual()),
+                e.getMessage());
+    }
+
+    /** pgvector's typed {@code vector(d)} column refuses both damages itself; byte columns do not. */
+    static Stream<Databases> byteVectorDatabases() {
+        return Stream.of(Databases.SQLITE, Databases.POSTGRES);
+    }
+
+    @ParameterizedTest
+    @MethodSource("byteVectorDatabases")
+    void verifyNamesAVectorOfTheWrongDimensionOrWithANonFiniteValue(Databases database) throws Exception {
+        JdbcVectorStore store = open(database);
+        List<VectorRecord> records = TestData.records(MODEL, "t", 10, 1, Map.of());
+        Generation g = install(store, 1, records);
+        store.activate(g.id());
+        float[] nan = records.get(3).vector().clone();
+        nan[5] = Float.NaN;
+        setVector(store, g, "doc-00003", nan);
+        IntegrityException e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertEquals(store.location() + " generation " + g.id() + " record t/doc-00003", e.subject());
+        assertTrue(e.getMessage().contains("vector component 5"), e.getMessage());
+        assertEquals("NaN", e.actual());
+
+        setVector(store, g, "doc-00003", new float[DIM - 1]);
+        e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertTrue(e.getMessage().contains("vector dimension"), e.getMessage());
+        assertEquals(String.valueOf(DIM), e.expected());
+        assertEquals(String.valueOf(DIM - 1), e.actual());
+
+        setVector(store, g, "doc-00003", records.get(3).vector());
+        assertEquals(10, store.verifyActiveGeneration().records());
+    }
+
+    private void setVector(JdbcVectorStore store, Generation g, String id, float[] vector) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE "
+                + store.generationTable(g.id()) + " SET vector = ? WHERE tenant = 't' AND id = ?")) {
+            ps.setBytes(1, Codec.floatsLittleEndian(vector));
+            ps.setString(2, id);
+            assertEquals(1, ps.executeUpdate());
         }
     }
 

@@ -11,6 +11,7 @@ import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.store.SearchHit;
@@ -655,32 +656,43 @@ public final class LuceneVectorStore implements VectorStore {
 
     /**
      * Reads every file of the active generation's segments and checks Lucene's checksum in its footer: the
-     * full check that opening a store does not do (opening checks only the small files). For {@code verify}
-     * commands.
+     * full check that opening a store does not do (opening checks only the small files). It reads the
+     * segments searches are served from, so a mutation committing meanwhile cannot pull them away.
      *
-     * @return the number of segments checked
-     * @throws IntegrityException naming the first segment with a file whose checksum does not match
+     * @return the generation, its live documents (one per record) and the number of segments checked
+     * @throws IntegrityException naming the generation and the first segment with a file whose checksum does
+     *         not match
+     * @throws StoreException when no generation is active
      */
-    public int verifyActiveGeneration() throws IOException {
+    @Override
+    public IntegrityReport verifyActiveGeneration() throws IOException {
         ensureOpen();
         Serving s = manager.acquire();
         try {
             if (s.generation() == null) {
-                return 0;
+                throw new StoreException(location + ": cannot verify the active generation: none is active");
             }
-            // The served reader's own files: a mutation committing meanwhile cannot pull them away.
             for (org.apache.lucene.index.LeafReaderContext leaf : s.reader().leaves()) {
                 try {
                     leaf.reader().checkIntegrity();
                 } catch (org.apache.lucene.index.CorruptIndexException e) {
                     throw new IntegrityException(location + " generation " + s.generation().id() + " segment "
-                            + leaf.ord, "Lucene checksums", "every file's checksum to match its footer", e.getMessage());
+                            + segmentName(leaf), "Lucene checksums",
+                            "every file's checksum to match its footer", e.getMessage());
                 }
             }
-            return s.reader().leaves().size();
+            int segments = s.reader().leaves().size();
+            return new IntegrityReport(s.generation().id(), s.reader().numDocs(), segments
+                    + (segments == 1 ? " segment" : " segments") + ": every file's Lucene checksum matches");
         } finally {
             manager.release(s);
         }
+    }
+
+    /** The segment's name ({@code _3}), which its files start with; its position when it has none. */
+    private static String segmentName(org.apache.lucene.index.LeafReaderContext leaf) {
+        return org.apache.lucene.index.FilterLeafReader.unwrap(leaf.reader())
+                instanceof org.apache.lucene.index.SegmentReader sr ? sr.getSegmentName() : "#" + leaf.ord;
     }
 
     /** Reads a whole file and checks Lucene's checksum footer. */

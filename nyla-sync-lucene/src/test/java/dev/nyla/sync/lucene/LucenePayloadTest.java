@@ -18,6 +18,7 @@ import dev.nyla.sync.publish.NativePayloadFormat;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.SearchHit;
@@ -136,7 +137,8 @@ class LucenePayloadTest {
             for (String tenant : List.of("t0", "t1", "t2")) {
                 assertEquals(inventory(fromRecords, tenant), inventory(fromPayload, tenant));
             }
-            assertEquals(1, fromPayload.verifyActiveGeneration());
+            assertEquals(new IntegrityReport(g.id(), records.size(), "1 segment: every file's Lucene checksum matches"),
+                    fromPayload.verifyActiveGeneration());
         }
     }
 

@@ -3,7 +3,9 @@ package dev.nyla.sync.lucene;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.TestData;
+import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStoreContract;
@@ -11,8 +13,10 @@ import dev.nyla.sync.store.VectorStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The Lucene store against the contract, plus what only a Lucene store on disk can get wrong. */
@@ -61,6 +65,35 @@ class LuceneVectorStoreTest extends VectorStoreContract {
         Generation g = installAndActivate(1, TestData.records(MODEL, "t", 30, 1, Map.of()));
         LuceneVectorStore lucene = (LuceneVectorStore) store;
         assertEquals(org.apache.lucene.util.Version.LATEST + " Lucene104", lucene.luceneFormat(g.id()).orElseThrow());
-        assertEquals(1, lucene.verifyActiveGeneration(), "one merged segment checked");
+        assertEquals(new IntegrityReport(g.id(), 30, "1 segment: every file's Lucene checksum matches"),
+                lucene.verifyActiveGeneration(), "one merged segment checked");
+    }
+
+    @Test
+    void verifyFindsAByteFlippedInASegmentDataFileAndNamesTheGeneration() throws IOException {
+        Generation g = installAndActivate(1, TestData.records(MODEL, "t", 3_000, 1, Map.of()));
+        assertEquals(3_000, store.verifyActiveGeneration().records());
+        store.close();
+        // The middle of the largest file is data (vectors, graph or stored text), which opening does not read.
+        Path index = dir.resolve("generations").resolve("g-" + g.id()).resolve("index");
+        Path largest;
+        try (Stream<Path> files = Files.list(index)) {
+            largest = files.max(Comparator.comparingLong(LuceneVectorStoreTest::size)).orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(largest);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(largest, bytes);
+        store = openStore(dir);
+        IntegrityException e = assertThrows(IntegrityException.class, store::verifyActiveGeneration);
+        assertTrue(e.subject().startsWith(store.location() + " generation " + g.id() + " segment _"), e.getMessage());
+        assertTrue(e.getMessage().contains(largest.getFileName().toString()), "names the damaged file: " + e.getMessage());
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
