@@ -51,7 +51,7 @@ class MainTest {
                 + "## Install\n\nCopy the jar.\n");
         Files.writeString(project.resolve("docs/guide.md"), "# Guide\n\n## Manifest\n\nThe manifest records the version.\n\n"
                 + "## Signatures\n\nA bad signature is refused.\n");
-        Result r = run("demo", "--docs", project.toString(), "--workdir", dir.resolve("work").toString());
+        Result r = run("demo", "--docs", project.toString(), "--workdir", dir.resolve("work").toString(), "--model", "hashing");
         assertEquals(0, r.exit(), r.err() + r.out());
         String out = r.out();
         assertTrue(out.contains("installed version 1"), out);
@@ -71,14 +71,14 @@ class MainTest {
         Files.writeString(precious.resolve("thesis.txt"), "years of work");
         Path project = Files.createDirectories(dir.resolve("p"));
         Files.writeString(project.resolve("README.md"), "# P\n\ntext\n");
-        Result r = run("demo", "--docs", project.toString(), "--workdir", precious.toString());
+        Result r = run("demo", "--docs", project.toString(), "--workdir", precious.toString(), "--model", "hashing");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("refusing to empty"), r.err());
         assertEquals("years of work", Files.readString(precious.resolve("thesis.txt")));
         // A directory an earlier demo made is emptied and reused.
         Path reused = dir.resolve("reused");
-        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString()).exit());
-        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString()).exit());
+        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString(), "--model", "hashing").exit());
+        assertEquals(0, run("demo", "--docs", project.toString(), "--workdir", reused.toString(), "--model", "hashing").exit());
     }
 
     @Test
