@@ -876,6 +876,9 @@ final class SyncStateMachine {
 
     private void saveManifest(long version, ManifestResponse.Fetched fetched) throws IOException {
         if (manifestsDir.isPresent()) {
+            // The signature first: a kept manifest always has its signature beside it, so that a later check of
+            // the installed generation (the command line's verify) can verify it again with the pinned key.
+            DurableFiles.writeAtomically(manifestsDir.get().resolve(version + ".json.sig"), fetched.signature());
             DurableFiles.writeAtomically(manifestsDir.get().resolve(version + ".json"), fetched.manifest());
         } else {
             manifestsInMemory.put(version, fetched.manifest());

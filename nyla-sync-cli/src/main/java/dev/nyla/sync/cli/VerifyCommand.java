@@ -1,8 +1,11 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.VectorStore;
@@ -12,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Re-read the active generation and check it against the store's own checksums (Lucene's file "
                 + "checksums, the file store's SHA-256, content hashes recomputed for JDBC stores), and check the kept "
-                + "manifest of the installed version against the SHA-256 recorded when it was verified and installed.",
+                + "manifest of the installed version against the SHA-256 recorded when it was verified and installed, and its "
+                + "signature against the pinned public key.",
                 "Exit 0 when everything matches, 1 naming the first thing that does not."})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
@@ -47,7 +53,8 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println("manifest: none (the generation was not installed from an artifact)");
                 return Main.OK;
             }
-            Path kept = ClientHome.of(target, store.stateDir()).directory().resolve("manifests").resolve(g.version() + ".json");
+            ClientHome home = ClientHome.of(target, store.stateDir());
+            Path kept = home.directory().resolve("manifests").resolve(g.version() + ".json");
             if (!Files.isRegularFile(kept)) {
                 out.println("manifest: not kept in " + kept.getParent() + " (pass --state-dir if sync used one); "
                         + "the store's own check above still holds");
@@ -58,12 +65,23 @@ final class VerifyCommand implements Callable<Integer> {
             if (!actual.equals(recorded)) {
                 throw new IntegrityException(kept.toString(), "SHA-256 of the kept manifest", recorded, actual);
             }
-            Manifest m = dev.nyla.sync.artifact.ManifestCodec.read(bytes, kept.toString());
+            Path signature = kept.resolveSibling(kept.getFileName() + ".sig");
+            Optional<ClientHome.Remembered> remembered = home.remembered();
+            Manifest m;
+            String signed;
+            if (Files.isRegularFile(signature) && remembered.isPresent()) {
+                m = Artifacts.verifyManifest(bytes, Files.readAllBytes(signature), List.of(remembered.get().key()),
+                        kept.toString());
+                signed = "signature verified again with key " + SigningKeys.keyId(remembered.get().key());
+            } else {
+                m = ManifestCodec.read(bytes, kept.toString());
+                signed = "signature not kept (installed by an older client or outside the command line)";
+            }
             if (!m.model().isCompatibleWith(g.model())) {
                 throw new IntegrityException(kept.toString(), "model", Models.describe(m.model()), Models.describe(g.model()));
             }
-            out.printf("manifest: version %d, SHA-256 %s… as recorded at install; model %s%n", m.version(),
-                    actual.substring(0, 16), m.model().id());
+            out.printf("manifest: version %d, SHA-256 %s… as recorded at install, %s; model %s%n", m.version(),
+                    actual.substring(0, 16), signed, m.model().id());
             if (m.records() != report.records()) {
                 out.printf("note: the store holds %d records, the artifact %d: it was changed after install "
                         + "(reconcile or direct writes); sync --force reinstalls the version%n", report.records(), m.records());

@@ -148,6 +148,19 @@ class CommandLineIT {
             assertEquals(0, verified.exit(), verified.both());
             assertTrue(verified.out().contains("as recorded at install"), verified.out());
             assertTrue(verified.out().contains("verified: generation"), verified.out());
+            assertTrue(verified.out().contains("signature verified again with key"), verified.out());
+
+            // The kept signature no longer matches: refused in one line; put back, verified again.
+            Path sig = dir.resolve("store/sync/manifests/1.json.sig");
+            byte[] good = Files.readAllBytes(sig);
+            byte[] bad = good.clone();
+            bad[bad.length / 2] ^= 1;
+            Files.write(sig, bad);
+            Jar.Result forged = jar.run("verify", "--store", store);
+            assertEquals(1, forged.exit(), forged.both());
+            assertEquals(1, forged.errors().strip().lines().count(), forged.both());
+            Files.write(sig, good);
+            assertEquals(0, jar.run("verify", "--store", store).exit());
 
             // A flipped byte in the served index is found and named, in one line.
             Path largest = largestFile(dir.resolve("store"));
