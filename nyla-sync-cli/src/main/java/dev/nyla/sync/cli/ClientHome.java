@@ -94,7 +94,9 @@ record ClientHome(Path directory) {
         Files.copy(publicKeyFile, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         ObjectNode n = JSON.createObjectNode();
-        n.put("source", source);
+        // A directory is remembered absolute: later commands may run from anywhere.
+        boolean url = source.toLowerCase(Locale.ROOT).matches("^(https?|file):.*");
+        n.put("source", url ? source : Path.of(source).toAbsolutePath().normalize().toString());
         n.put("keyId", SigningKeys.keyId(SigningKeys.readPublicKey(key)));
         Path settings = directory.resolve(SETTINGS);
         Files.writeString(directory.resolve(SETTINGS + ".tmp"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));

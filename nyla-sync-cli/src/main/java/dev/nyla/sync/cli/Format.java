@@ -28,6 +28,24 @@ final class Format {
         return ms < 10_000 ? ms + " ms" : String.format(Locale.ROOT, "%.1f s", ms / 1e3);
     }
 
+    /** A duration as it would be typed: {@code 30m}, {@code 1h}, {@code 1h30m}, {@code 45s}, {@code 250ms}. */
+    static String duration(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        StringBuilder sb = new StringBuilder();
+        long[] units = {86_400, 3_600, 60, 1};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (s >= units[i]) {
+                sb.append(s / units[i]).append(names[i]);
+                s %= units[i];
+            }
+        }
+        return sb.isEmpty() ? "0s" : sb.toString();
+    }
+
     static String percent(long part, long whole) {
         return String.format(Locale.ROOT, "%.1f%%", whole <= 0 ? 0.0 : 100.0 * part / whole);
     }

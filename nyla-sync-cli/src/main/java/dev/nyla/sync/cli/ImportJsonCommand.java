@@ -52,7 +52,7 @@ final class ImportJsonCommand implements Callable<Integer> {
             PublishResult r = release.previous().isPresent()
                     ? publisher.publishRecords(records, embedder.model(), release.out, release.previous().get())
                     : publisher.publishRecords(records, embedder.model(), release.out);
-            release.report(r, out);
+            release.report(r, out, false);
         }
         return Main.OK;
     }

@@ -56,7 +56,7 @@ final class PublishCommand implements Callable<Integer> {
             Publisher publisher = release.publisher().embedder(embedder).build();
             PublishResult r = release.previous().isPresent() ? publisher.publish(c, release.out, release.previous().get())
                     : publisher.publish(c, release.out);
-            release.report(r, out);
+            release.report(r, out, true);
         }
         return Main.OK;
     }
@@ -138,16 +138,20 @@ final class PublishCommand implements Callable<Integer> {
             return b;
         }
 
-        void report(PublishResult r, PrintWriter out) {
+        /** Prints what was published; {@code embedding} false for imports, whose vectors come with them. */
+        void report(PublishResult r, PrintWriter out, boolean embedding) {
             Manifest m = r.manifest();
             out.printf("published version %d (%s) on channel %s into %s%n", m.version(), m.label(), m.channel(), r.directory());
-            out.printf("records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted; %d embedded%n",
-                    m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(), r.embedded());
+            out.printf("records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted%s%n",
+                    m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(),
+                    embedding ? "; " + r.embedded() + " embedded" : "");
             out.printf("full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
-            out.println(r.deltaBytes() > 0 || previous != null
+            boolean hasDelta = m.deltas().stream().anyMatch(d -> d.fromVersion() == m.version() - 1);
+            out.println(hasDelta
                     ? "delta from version " + (m.version() - 1) + ": " + Format.bytes(r.deltaBytes()) + " ("
                             + Format.percent(r.deltaBytes(), r.fullBytes()) + " of full)"
-                    : "delta: none (first version)");
+                    : previous == null ? "delta: none (first version)"
+                    : "delta: none (the previous version cannot be patched, e.g. another model); clients install in full");
             for (PublishResult.NativeBytes n : r.nativeBytes()) {
                 out.printf("%s payload: %s full, %s new since the previous version%n", n.kind(), Format.bytes(n.fullBytes()),
                         Format.bytes(n.newBytes()));

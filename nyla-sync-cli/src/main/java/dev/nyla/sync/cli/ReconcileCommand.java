@@ -46,8 +46,8 @@ final class ReconcileCommand implements Callable<Integer> {
             + "columns id, text, optional metadata (JSON) and others as metadata; :tenant where the tenant goes.")
     String sourceQuery;
 
-    @Option(names = "--tenants-query", paramLabel = "<sql>", description = "With a JDBC source whose records query "
-            + "uses :tenant: the query listing the tenants (needed for --all).")
+    @Option(names = "--tenants-query", paramLabel = "<sql>", description = "With a JDBC source: the query listing "
+            + "the tenants in its first column; required when --source-query uses :tenant.")
     String tenantsQuery;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -139,6 +139,10 @@ final class ReconcileCommand implements Callable<Integer> {
             JdbcSource.Builder b = JdbcSource.builder().url(source).recordsQuery(sourceQuery);
             if (tenantsQuery != null) {
                 b.tenantsQuery(tenantsQuery);
+            }
+            if (sourceQuery.contains(":tenant") && tenantsQuery == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--source-query uses :tenant, so "
+                        + "--tenants-query <sql> must list the tenants (e.g. SELECT DISTINCT tenant FROM ...)");
             }
             try {
                 return b.build();

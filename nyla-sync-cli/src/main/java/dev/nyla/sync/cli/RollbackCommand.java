@@ -3,7 +3,6 @@ package dev.nyla.sync.cli;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -26,7 +25,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (VectorStore target = VectorStores.open(store.uri)) {
+        try (VectorStore target = store.openExisting()) {
             long from = target.activeGeneration().map(Generation::version).orElse(0L);
             Optional<NylaSync> client = ClientHome.of(target, store.stateDir()).rememberedClient(target);
             Generation now;

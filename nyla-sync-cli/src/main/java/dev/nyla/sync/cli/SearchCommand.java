@@ -7,7 +7,6 @@ import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +65,7 @@ final class SearchCommand implements Callable<Integer> {
             filter.put(f.substring(0, eq), f.substring(eq + 1));
         }
         String text = String.join(" ", query);
-        try (VectorStore target = VectorStores.open(store)) {
+        try (VectorStore target = StoreOption.openExisting(store)) {
             Generation g = target.activeGeneration().orElseThrow(() -> new NylaSyncException(
                     target.location() + ": no version installed to search; run sync first"));
             try (Embedder embedder = Models.forQueries(g.model(), Optional.ofNullable(model))) {

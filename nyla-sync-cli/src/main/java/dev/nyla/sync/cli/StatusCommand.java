@@ -6,7 +6,6 @@ import dev.nyla.sync.client.SyncStatus;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +29,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (VectorStore target = VectorStores.open(store.uri)) {
+        try (VectorStore target = store.openExisting()) {
             ClientHome home = ClientHome.of(target, store.stateDir());
             Optional<Generation> active = target.activeGeneration();
             StoreStats stats = target.stats();

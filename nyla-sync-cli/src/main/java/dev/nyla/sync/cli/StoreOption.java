@@ -1,5 +1,10 @@
 package dev.nyla.sync.cli;
 
+import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStores;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -16,5 +21,29 @@ final class StoreOption {
 
     Optional<Path> stateDir() {
         return Optional.ofNullable(stateDir);
+    }
+
+    /** Opens the store, refusing a local one that does not exist (opening would create it, empty). */
+    VectorStore openExisting() throws IOException {
+        return openExisting(uri);
+    }
+
+    /**
+     * As {@link VectorStores#open(String)}, but a {@code file:}, {@code lucene:} or {@code jdbc:sqlite:}
+     * location whose directory or file does not exist is an error: commands that read a store must not
+     * create an empty one at a mistyped path.
+     */
+    static VectorStore openExisting(String uri) throws IOException {
+        String where = uri.replaceFirst("\\?.*$", "");
+        for (String scheme : new String[] {"file:", "lucene:", "jdbc:sqlite:"}) {
+            if (where.startsWith(scheme)) {
+                String path = where.substring(scheme.length());
+                if (!path.isEmpty() && !path.startsWith(":") && !Files.exists(Path.of(path))) {
+                    throw new NylaSyncException("store " + uri + ": " + Path.of(path).toAbsolutePath()
+                            + " does not exist (sync creates a store; this command only reads one)");
+                }
+            }
+        }
+        return VectorStores.open(uri);
     }
 }

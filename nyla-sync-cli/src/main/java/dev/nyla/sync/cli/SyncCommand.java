@@ -100,6 +100,11 @@ final class SyncCommand implements Callable<Integer> {
                     .checkInterval(interval);
             Optional<Generation> active = target.activeGeneration();
             if (queryModel != null) {
+                if (active.isPresent() && !active.get().model().isCompatibleWith(queryModel.model())) {
+                    // Checked here too: a source answering "not modified" would never reach the client's model guard.
+                    throw new dev.nyla.sync.artifact.ModelMismatchException(target.location() + " version "
+                            + active.get().version(), "the model of --model", Models.describe(queryModel.model()), Models.describe(active.get().model()));
+                }
                 builder.expectedModel(queryModel.model());
             } else if (active.isPresent()) {
                 builder.expectedModel(active.get().model());
@@ -121,7 +126,7 @@ final class SyncCommand implements Callable<Integer> {
                     return watch(sync, progress, id);
                 }
                 SyncResult r = force ? sync.forceUpdate() : sync.checkNow();
-                return report(r, progress, target, id);
+                return report(r, progress, target, id, sync.status().trustedVersion());
             } finally {
                 if (watchClosed != null) {
                     watchClosed.countDown();
@@ -144,16 +149,18 @@ final class SyncCommand implements Callable<Integer> {
             }
         }, "nyla-sync-stop"));
         watchClosed = closed;
-        out.println("watching: a check now, then every " + Format.millis(interval) + " with jitter; Ctrl-C stops");
+        out.println("watching: a check now, then every " + Format.duration(interval) + " with jitter; Ctrl-C stops");
         // Runs in the client's thread at the end of each run; it reads the store, never the client (re-entry
         // into the client from a listener is refused).
-        progress.onCompleted(r -> report(r, progress, sync.store(), id));
+        progress.onCompleted(r -> report(r, progress, sync.store(), id, progress.offered()));
         sync.start();
         stopped.await();
         return Main.OK;
     }
 
-    private int report(SyncResult r, SyncProgress progress, VectorStore target, String id) throws IOException {
+    /** Prints the run's one-line outcome; {@code trusted} is the highest version the client trusts. */
+    private int report(SyncResult r, SyncProgress progress, VectorStore target, String id, long trusted)
+            throws IOException {
         String took = " in " + Format.millis(r.elapsed());
         switch (r.outcome()) {
             case INSTALLED -> {
@@ -166,9 +173,8 @@ final class SyncCommand implements Callable<Integer> {
                 return Main.OK;
             }
             case UP_TO_DATE -> {
-                long offered = progress.offered();
-                out.println(offered > r.toVersion()
-                        ? "up to date: the source offers version " + offered + ", trusted already; version " + r.toVersion()
+                out.println(trusted > r.toVersion()
+                        ? "up to date: version " + trusted + " is trusted already (not reinstalled); version " + r.toVersion()
                                 + " serves (rolled back); nothing downloaded" + took
                         : "up to date: version " + r.toVersion() + " is current; nothing downloaded" + took);
                 return Main.OK;

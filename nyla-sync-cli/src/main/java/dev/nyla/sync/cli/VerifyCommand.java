@@ -9,7 +9,6 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (VectorStore target = VectorStores.open(store.uri)) {
+        try (VectorStore target = store.openExisting()) {
             Generation g = target.activeGeneration().orElseThrow(() -> new NylaSyncException(
                     target.location() + ": no version installed to verify"));
             out.printf("verifying %s generation %d (version %d, %d records)%n", target.location(), g.id(), g.version(),
