@@ -48,7 +48,13 @@ record ClientHome(Path directory) {
         if (store.directory().isPresent()) {
             return new ClientHome(store.directory().get().resolve("sync"));
         }
-        return new ClientHome(home().resolve("state").resolve(name(store.location())));
+        String location = store.location();
+        if (location.startsWith("jdbc:sqlite:") && !location.startsWith("jdbc:sqlite::")) {
+            // One database file, one state directory, however its path was typed.
+            String file = location.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "");
+            location = "jdbc:sqlite:" + Path.of(file).toAbsolutePath().normalize();
+        }
+        return new ClientHome(home().resolve("state").resolve(name(location)));
     }
 
     static Path home() {
@@ -78,7 +84,8 @@ record ClientHome(Path directory) {
             String base = where.endsWith("/") ? where : where + "/";
             return HttpArtifactSource.builder(URI.create(base)).build();
         }
-        Path dir = lower.startsWith("file:") ? Path.of(URI.create(where)) : Path.of(where);
+        Path dir = lower.startsWith("file://") ? Path.of(URI.create(where))
+                : lower.startsWith("file:") ? Path.of(where.substring("file:".length())) : Path.of(where);
         if (mustExist && !Files.isDirectory(dir)) {
             throw new NylaSyncException("source '" + where + "': expected an http(s):// URL or a directory, but "
                     + dir.toAbsolutePath() + (Files.exists(dir) ? " is not a directory" : " does not exist"));

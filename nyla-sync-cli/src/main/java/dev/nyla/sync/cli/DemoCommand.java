@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -210,7 +211,7 @@ final class DemoCommand implements Callable<Integer> {
         for (SearchHit h : store.search(SearchRequest.of(embedder.embed(question), 3))) {
             String firstLine = h.text().lines().filter(l -> !l.isBlank()).findFirst().orElse("");
             String body = h.text().lines().skip(1).filter(l -> !l.isBlank()).findFirst().orElse("");
-            out.printf("     %.3f  %-48s %s%n", h.score(), abbreviate(h.id(), 48), abbreviate(body.isEmpty() ? firstLine : body, 70));
+            out.printf(Locale.ROOT, "     %.3f  %-48s %s%n", h.score(), abbreviate(h.id(), 48), abbreviate(body.isEmpty() ? firstLine : body, 70));
         }
     }
 

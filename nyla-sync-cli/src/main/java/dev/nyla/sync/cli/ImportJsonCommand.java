@@ -8,6 +8,7 @@ import dev.nyla.sync.publish.SeedIndex;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,7 +47,7 @@ final class ImportJsonCommand implements Callable<Integer> {
         // The model is loaded for its identity (id, dimension, fingerprint); nothing is embedded.
         try (Embedder embedder = Models.open(model)) {
             List<VectorRecord> records = SeedIndex.read(in, embedder.model(), tenant);
-            out.printf("read %d chunks from %s as tenant %s, model %s%n", records.size(), in, tenant,
+            out.printf(Locale.ROOT, "read %d chunks from %s as tenant %s, model %s%n", records.size(), in, tenant,
                     Models.describe(embedder.model()));
             Publisher publisher = release.publisher().build();
             PublishResult r = release.previous().isPresent()

@@ -62,7 +62,14 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, args1) -> {
+            // A usage error: what is wrong, in one line, then the command's synopsis and where the help is.
+            CommandLine cmd = e.getCommandLine();
+            err.println("nyla-sync " + (cmd.getParent() == null ? "" : cmd.getCommandName() + ": ") + oneLine(e));
+            err.print("Usage: " + cmd.getHelp().synopsis(0));
+            err.println("See 'nyla-sync " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help'.");
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Main main = commandLine.getCommandSpec().root().userObject() instanceof Main m ? m : null;
             if (main != null && main.verbose) {
@@ -80,6 +87,9 @@ public final class Main implements Callable<Integer> {
         String message = t.getMessage() == null ? "" : t.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
         if (t instanceof NylaSyncException || t instanceof CommandLine.ParameterException) {
             return message;
+        }
+        if (t instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + message;
         }
         String kind = t.getClass().getSimpleName();
         return message.isEmpty() ? kind : kind + ": " + message;

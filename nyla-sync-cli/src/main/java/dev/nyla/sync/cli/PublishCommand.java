@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,10 +50,10 @@ final class PublishCommand implements Callable<Integer> {
         release.check(spec.commandLine());
         Corpus c = Corpus.read(corpus);
         long tenants = c.records().stream().map(r -> r.tenant()).distinct().count();
-        out.printf("corpus %s: %d chunks in %d %s%n", corpus, c.size(), tenants, tenants == 1 ? "tenant" : "tenants");
+        out.printf(Locale.ROOT, "corpus %s: %d chunks in %d %s%n", corpus, c.size(), tenants, tenants == 1 ? "tenant" : "tenants");
         long t0 = System.nanoTime();
         try (Embedder embedder = new ProgressEmbedder(Models.open(model), out)) {
-            out.printf("model %s, loaded in %s%n", Models.describe(embedder.model()), Format.millis(Duration.ofNanos(System.nanoTime() - t0)));
+            out.printf(Locale.ROOT, "model %s, loaded in %s%n", Models.describe(embedder.model()), Format.millis(Duration.ofNanos(System.nanoTime() - t0)));
             Publisher publisher = release.publisher().embedder(embedder).build();
             PublishResult r = release.previous().isPresent() ? publisher.publish(c, release.out, release.previous().get())
                     : publisher.publish(c, release.out);
@@ -105,6 +106,11 @@ final class PublishCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--rollout-percent: expected 0..100 but was " + rolloutPercent);
             }
+            if (expires != null && (expires.isZero() || expires.isNegative())) {
+                throw new picocli.CommandLine.ParameterException(cli, "--expires: expected a positive duration but was "
+                        + Format.duration(expires));
+            }
+            SigningKeys.readKeyPair(signingKey); // before a corpus is read and a model loaded: fail in a second
             if (previous == null && Files.exists(out.resolve(Manifest.FILE_NAME))) {
                 throw new NylaSyncException(out.resolve(Manifest.FILE_NAME) + " exists: publishing version 1 over it "
                         + "would make clients refuse the lower version; pass --previous " + out
@@ -141,11 +147,11 @@ final class PublishCommand implements Callable<Integer> {
         /** Prints what was published; {@code embedding} false for imports, whose vectors come with them. */
         void report(PublishResult r, PrintWriter out, boolean embedding) {
             Manifest m = r.manifest();
-            out.printf("published version %d (%s) on channel %s into %s%n", m.version(), m.label(), m.channel(), r.directory());
-            out.printf("records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted%s%n",
+            out.printf(Locale.ROOT, "published version %d (%s) on channel %s into %s%n", m.version(), m.label(), m.channel(), r.directory());
+            out.printf(Locale.ROOT, "records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted%s%n",
                     m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(),
                     embedding ? "; " + r.embedded() + " embedded" : "");
-            out.printf("full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
+            out.printf(Locale.ROOT, "full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
             boolean hasDelta = m.deltas().stream().anyMatch(d -> d.fromVersion() == m.version() - 1);
             out.println(hasDelta
                     ? "delta from version " + (m.version() - 1) + ": " + Format.bytes(r.deltaBytes()) + " ("
@@ -153,10 +159,10 @@ final class PublishCommand implements Callable<Integer> {
                     : previous == null ? "delta: none (first version)"
                     : "delta: none (the previous version cannot be patched, e.g. another model); clients install in full");
             for (PublishResult.NativeBytes n : r.nativeBytes()) {
-                out.printf("%s payload: %s full, %s new since the previous version%n", n.kind(), Format.bytes(n.fullBytes()),
+                out.printf(Locale.ROOT, "%s payload: %s full, %s new since the previous version%n", n.kind(), Format.bytes(n.fullBytes()),
                         Format.bytes(n.newBytes()));
             }
-            out.printf("rollout: %d%%, expires %s%n", m.rollout().percent(), m.expiresAt());
+            out.printf(Locale.ROOT, "rollout: %d%%, expires %s%n", m.rollout().percent(), m.expiresAt());
         }
     }
 

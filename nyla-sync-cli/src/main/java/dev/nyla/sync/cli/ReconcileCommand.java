@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -47,7 +48,7 @@ final class ReconcileCommand implements Callable<Integer> {
     String sourceQuery;
 
     @Option(names = "--tenants-query", paramLabel = "<sql>", description = "With a JDBC source: the query listing "
-            + "the tenants in its first column; required when --source-query uses :tenant.")
+            + "the tenants in its first column; required with --all when --source-query uses :tenant.")
     String tenantsQuery;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -141,8 +142,12 @@ final class ReconcileCommand implements Callable<Integer> {
                 b.tenantsQuery(tenantsQuery);
             }
             if (sourceQuery.contains(":tenant") && tenantsQuery == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--source-query uses :tenant, so "
-                        + "--tenants-query <sql> must list the tenants (e.g. SELECT DISTINCT tenant FROM ...)");
+                if (scope.all) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--all with a --source-query that uses "
+                            + ":tenant needs --tenants-query <sql> listing the tenants (e.g. SELECT DISTINCT tenant FROM ...)");
+                }
+                // One tenant: the tenant list is that tenant (a literal; quotes doubled as SQL escapes them).
+                b.tenantsQuery("SELECT '" + scope.tenant.replace("'", "''") + "' AS tenant");
             }
             try {
                 return b.build();
@@ -188,7 +193,7 @@ final class ReconcileCommand implements Callable<Integer> {
             synchronized (ReconcileCommand.this) {
                 switch (r.outcome()) {
                     case IN_SYNC -> out.println("  = tenant " + r.tenant() + " already in sync");
-                    case SYNCED -> out.printf("  = tenant %s synced: %d embedded, %d inserted, %d updated, %d deleted in %d "
+                    case SYNCED -> out.printf(Locale.ROOT, "  = tenant %s synced: %d embedded, %d inserted, %d updated, %d deleted in %d "
                                     + "round(s), %s; verified%n", r.tenant(), r.embedded(), r.inserted(), r.updated(),
                             r.deleted(), r.rounds(), Format.millis(r.timings().total()));
                     case FAILED -> out.println("  ! tenant " + r.tenant() + " failed: "

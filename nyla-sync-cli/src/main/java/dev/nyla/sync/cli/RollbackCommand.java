@@ -5,6 +5,7 @@ import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,13 +33,13 @@ final class RollbackCommand implements Callable<Integer> {
             if (client.isPresent()) {
                 try (NylaSync sync = client.get()) {
                     now = sync.rollback();
-                    out.printf("rolled back from version %d to version %d (generation %d); version %d stays trusted, "
+                    out.printf(Locale.ROOT, "rolled back from version %d to version %d (generation %d); version %d stays trusted, "
                             + "so sync waits for a higher one%n", from, now.version(), now.id(), sync.status().trustedVersion());
                 }
             } else {
                 // No sync client state (a store written by an application, or synced elsewhere): the store alone.
                 now = target.rollback();
-                out.printf("rolled back from version %d to version %d (generation %d)%n", from, now.version(), now.id());
+                out.printf(Locale.ROOT, "rolled back from version %d to version %d (generation %d)%n", from, now.version(), now.id());
             }
         }
         return Main.OK;

@@ -9,6 +9,7 @@ import dev.nyla.sync.store.VectorStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,6 +81,6 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     static void row(PrintWriter out, String name, String value) {
-        out.printf("%-12s %s%n", name, value);
+        out.printf(Locale.ROOT, "%-12s %s%n", name, value);
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -89,13 +90,19 @@ final class SyncCommand implements Callable<Integer> {
         if (watch && force) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--force reinstalls once; it cannot be combined with --watch");
         }
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: expected at least 1s but was "
+                    + Format.duration(interval));
+        }
         PublicKey key = SigningKeys.readPublicKey(publicKey);
+        // The source before the store: a mistyped source must not leave a new, empty store behind.
+        dev.nyla.sync.artifact.ArtifactSource artifacts = ClientHome.source(source);
         boolean terminal = SyncProgress.stdoutIsTerminal();
         SyncProgress progress = new SyncProgress(out, terminal);
-        try (VectorStore target = VectorStores.open(store);
+        try (artifacts; VectorStore target = VectorStores.open(store);
              Embedder queryModel = model == null ? null : Models.open(model)) {
             ClientHome home = ClientHome.of(target, Optional.ofNullable(stateDir));
-            NylaSync.Builder builder = NylaSync.builder().source(ClientHome.source(source)).store(target).publicKey(key)
+            NylaSync.Builder builder = NylaSync.builder().source(artifacts).store(target).publicKey(key)
                     .stateDirectory(home.directory()).allowDowngrade(allowDowngrade).listener(progress)
                     .checkInterval(interval);
             Optional<Generation> active = target.activeGeneration();
@@ -118,24 +125,29 @@ final class SyncCommand implements Callable<Integer> {
                 builder.manualApproval(offer -> approve(offer, terminal));
             }
             try (NylaSync sync = builder.build()) {
-                home.remember(source, publicKey);
                 out.println("sync " + source + " -> " + target.location() + " (key " + SigningKeys.keyId(key)
                         + ", state in " + home.directory() + ")");
                 String id = sync.status().clientId();
                 if (watch) {
-                    return watch(sync, progress, id);
+                    home.remember(source, publicKey);
+                    return watch(sync, progress, id, artifacts);
                 }
                 SyncResult r = force ? sync.forceUpdate() : sync.checkNow();
-                return report(r, progress, target, id, sync.status().trustedVersion());
-            } finally {
-                if (watchClosed != null) {
-                    watchClosed.countDown();
+                if (r.outcome() != SyncResult.Outcome.FAILED) {
+                    // Only a run that verified (or had verified) a manifest with this key re-pins source and key.
+                    home.remember(source, publicKey);
                 }
+                return report(r, progress, target, id, sync.status().trustedVersion());
+            }
+        } finally {
+            // Last, after the client, the store and the model are closed: the shutdown hook may now let the JVM halt.
+            if (watchClosed != null) {
+                watchClosed.countDown();
             }
         }
     }
 
-    private int watch(NylaSync sync, SyncProgress progress, String id) throws InterruptedException {
+    private int watch(NylaSync sync, SyncProgress progress, String id, AutoCloseable artifacts) throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         // Ctrl-C or SIGTERM: the hook wakes this thread, which closes the client (waiting for a run in progress),
@@ -143,7 +155,8 @@ final class SyncCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopped.countDown();
             try {
-                closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                // Longer than the client's own wait for a run in progress when it closes.
+                closed.await(90, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -155,6 +168,8 @@ final class SyncCommand implements Callable<Integer> {
         progress.onCompleted(r -> report(r, progress, sync.store(), id, progress.offered()));
         sync.start();
         stopped.await();
+        out.println("stopping: aborting a download in progress, saving the client state");
+        artifacts.close(); // aborts open downloads at once (resumed next time from their .part files)
         return Main.OK;
     }
 
@@ -165,7 +180,7 @@ final class SyncCommand implements Callable<Integer> {
         switch (r.outcome()) {
             case INSTALLED -> {
                 Generation g = target.activeGeneration().orElseThrow();
-                out.printf("installed version %d%s by %s: downloaded %s of a %s full payload (%s), %d records%s%n",
+                out.printf(Locale.ROOT, "installed version %d%s by %s: downloaded %s of a %s full payload (%s), %d records%s%n",
                         r.toVersion(), g.label().isEmpty() ? "" : " (" + g.label() + ")",
                         r.route().map(SyncProgress::name).orElse("?"), Format.bytes(r.bytesDownloaded()),
                         Format.bytes(r.fullPayloadBytes()), Format.percent(r.bytesDownloaded(), r.fullPayloadBytes()),

@@ -22,6 +22,7 @@ final class SyncProgress implements SyncListener {
     private volatile long offered;
     private String lastLine = "";
     private int lastPlainPercent = -1;
+    private String lastStage = "";
     private boolean barShown;
     private volatile ResultHandler onCompleted;
 
@@ -75,7 +76,8 @@ final class SyncProgress implements SyncListener {
 
     @Override
     public synchronized void downloadProgress(String file, long bytes, long totalBytes, int stagePercent) {
-        progress("download", stagePercent, file + " " + Format.bytes(bytes) + "/" + Format.bytes(totalBytes));
+        progress("download", stagePercent, Format.bytes(bytes) + "/" + Format.bytes(totalBytes) + " "
+                + Format.abbreviate(file, 24));
     }
 
     @Override
@@ -143,15 +145,17 @@ final class SyncProgress implements SyncListener {
         int p = Math.max(0, Math.min(100, percent));
         if (terminal) {
             int filled = p * BAR / 100;
+            // At most 79 columns, so the line never wraps and \r keeps overwriting it on an 80-column terminal.
             String line = String.format(Locale.ROOT, "%-8s [%s%s] %3d%% %s", stage, "#".repeat(filled),
-                    " ".repeat(BAR - filled), p, Format.abbreviate(detail, 40));
+                    " ".repeat(BAR - filled), p, Format.abbreviate(detail, 79 - 46));
             if (!line.equals(lastLine)) {
                 out.print("\r" + line + " ".repeat(Math.max(0, lastLine.length() - line.length())));
                 out.flush();
                 lastLine = line;
                 barShown = true;
             }
-        } else if (p / 25 != lastPlainPercent / 25 || lastPlainPercent < 0) {
+        } else if (!stage.equals(lastStage) || p / 25 != lastPlainPercent / 25 || lastPlainPercent < 0) {
+            lastStage = stage;
             // Plain output: a line at 0, 25, 50, 75 and 100 % of each stage, not one per buffer.
             lastPlainPercent = p;
             out.println("  " + stage + " " + p + "% " + detail);

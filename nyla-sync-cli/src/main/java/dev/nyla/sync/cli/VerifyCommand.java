@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,11 +43,11 @@ final class VerifyCommand implements Callable<Integer> {
         try (VectorStore target = store.openExisting()) {
             Generation g = target.activeGeneration().orElseThrow(() -> new NylaSyncException(
                     target.location() + ": no version installed to verify"));
-            out.printf("verifying %s generation %d (version %d, %d records)%n", target.location(), g.id(), g.version(),
+            out.printf(Locale.ROOT, "verifying %s generation %d (version %d, %d records)%n", target.location(), g.id(), g.version(),
                     g.recordCount());
             long t0 = System.nanoTime();
             IntegrityReport report = target.verifyActiveGeneration();
-            out.printf("store: %s (%s)%n", report.checked(), Format.millis(java.time.Duration.ofNanos(System.nanoTime() - t0)));
+            out.printf(Locale.ROOT, "store: %s (%s)%n", report.checked(), Format.millis(java.time.Duration.ofNanos(System.nanoTime() - t0)));
             String recorded = g.attributes().get("manifestSha256");
             if (g.version() == 0 || recorded == null) {
                 out.println("manifest: none (the generation was not installed from an artifact)");
@@ -79,10 +80,10 @@ final class VerifyCommand implements Callable<Integer> {
             if (!m.model().isCompatibleWith(g.model())) {
                 throw new IntegrityException(kept.toString(), "model", Models.describe(m.model()), Models.describe(g.model()));
             }
-            out.printf("manifest: version %d, SHA-256 %s… as recorded at install, %s; model %s%n", m.version(),
+            out.printf(Locale.ROOT, "manifest: version %d, SHA-256 %s… as recorded at install, %s; model %s%n", m.version(),
                     actual.substring(0, 16), signed, m.model().id());
             if (m.records() != report.records()) {
-                out.printf("note: the store holds %d records, the artifact %d: it was changed after install "
+                out.printf(Locale.ROOT, "note: the store holds %d records, the artifact %d: it was changed after install "
                         + "(reconcile or direct writes); sync --force reinstalls the version%n", report.records(), m.records());
             }
             out.println("verified: generation " + g.id() + " is intact");

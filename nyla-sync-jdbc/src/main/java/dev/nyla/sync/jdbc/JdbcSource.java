@@ -513,9 +513,28 @@ public final class JdbcSource implements SourceOfTruth {
                 throw new IllegalArgumentException("JDBC URL: expected jdbc:<driver>:… but was '"
                         + JdbcStoreProvider.redact(jdbcUrl) + "'");
             }
-            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? JdbcStoreProvider.sqliteDataSource(jdbcUrl)
+            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? readOnlySqlite(jdbcUrl)
                     : new JdbcStoreProvider.DriverDataSource(jdbcUrl);
             return this;
+        }
+
+        /**
+         * A source only reads: SQLite opened read-only, its journal mode left as the application set it, and a
+         * missing file an error rather than a new empty database.
+         */
+        private static DataSource readOnlySqlite(String url) {
+            String file = url.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "");
+            if (!file.isEmpty() && !file.startsWith(":") && !file.startsWith("file:")
+                    && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
+                throw new IllegalArgumentException("JDBC URL '" + url + "': expected an existing SQLite database, but "
+                        + java.nio.file.Path.of(file).toAbsolutePath() + " does not exist");
+            }
+            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+            config.setReadOnly(true);
+            config.setBusyTimeout(30_000);
+            org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource(config);
+            ds.setUrl(url);
+            return ds;
         }
 
         /**
