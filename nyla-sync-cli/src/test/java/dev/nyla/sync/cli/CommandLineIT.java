@@ -362,7 +362,6 @@ class CommandLineIT {
             String line = watch.await("installed version 2");
             assertTrue(line.contains("(second) by delta"), watch.output());
             assertEquals(143, watch.stop(), "SIGTERM ends the JVM with 128 + 15");
-            watch.await("stopping: aborting a download in progress, saving the client state");
         }
         Jar.Result status = jar.run("status", "--store", "file:" + dir.resolve("store"));
         assertTrue(status.out().contains("version      2 (second)"), status.out());

@@ -78,6 +78,8 @@ final class Jar {
     }
 
     static final class Running implements AutoCloseable {
+        /** Put on the queue when the output ends, so that a wait for a line never outlasts the process. */
+        private static final String END = "\u0000end of output";
         private final Process process;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         private final StringBuilder seen = new StringBuilder();
@@ -91,6 +93,8 @@ final class Jar {
                     }
                 } catch (IOException ignored) {
                     // the process ended
+                } finally {
+                    lines.add(END);
                 }
             }, "jar-output");
             reader.setDaemon(true);
@@ -101,8 +105,10 @@ final class Jar {
         String await(String text) throws InterruptedException {
             while (true) {
                 String line = lines.poll(LIMIT_MINUTES, TimeUnit.MINUTES);
-                if (line == null) {
-                    fail("no line with '" + text + "' in " + LIMIT_MINUTES + " minutes; output so far:\n" + seen);
+                if (line == null || line.equals(END)) {
+                    lines.add(END);
+                    fail("no line with '" + text + "' " + (line == null ? "in " + LIMIT_MINUTES + " minutes"
+                            : "before the output ended") + "; output so far:\n" + seen);
                 }
                 seen.append(line).append('\n');
                 if (line.contains(text)) {
