@@ -9,6 +9,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.net.URI;
@@ -97,18 +98,13 @@ record ClientHome(Path directory) {
     void remember(String source, Path publicKeyFile) throws IOException {
         Files.createDirectories(directory);
         Path key = directory.resolve(KEY);
-        Path tmp = directory.resolve(KEY + ".tmp");
-        Files.copy(publicKeyFile, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.writeAtomically(key, Files.readAllBytes(publicKeyFile));
         ObjectNode n = JSON.createObjectNode();
         // A directory is remembered absolute: later commands may run from anywhere.
         boolean url = source.toLowerCase(Locale.ROOT).matches("^(https?|file):.*");
         n.put("source", url ? source : Path.of(source).toAbsolutePath().normalize().toString());
         n.put("keyId", SigningKeys.keyId(SigningKeys.readPublicKey(key)));
-        Path settings = directory.resolve(SETTINGS);
-        Files.writeString(directory.resolve(SETTINGS + ".tmp"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-        Files.move(directory.resolve(SETTINGS + ".tmp"), settings, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.writeAtomically(directory.resolve(SETTINGS), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     }
 
     /** What {@code sync} remembered, if it ran for this store. */

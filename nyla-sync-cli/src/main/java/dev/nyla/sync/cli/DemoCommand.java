@@ -17,6 +17,7 @@ import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
@@ -32,7 +33,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         PublishResult v1 = publishers.label("docs v1").build().publish(v1Corpus, site);
         line("published %s: %d chunks embedded by %s in %s", v1.manifest().label(), v1.embedded(),
                 v1.manifest().model().id(), ms(t0));
-        line("full payload %s gzip / %s plain, key id %s", bytes(v1.fullBytes()), bytes(v1.fullRawBytes()),
+        line("full payload %s gzip / %s plain, key id %s", Format.bytes(v1.fullBytes()), Format.bytes(v1.fullRawBytes()),
                 SigningKeys.keyId(keys.getPublic()));
         line("model: %s, run offline from the jar", Models.describe(embedder.model()));
 
@@ -117,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
             SyncResult r1 = sync.checkNow();
             requireCurrent(r1);
             line("installed version %d from %s by %s: %s downloaded, verified and installed in %s", r1.toVersion(), url,
-                    route(r1), bytes(r1.bytesDownloaded()), ms(r1.elapsed()));
+                    route(r1), Format.bytes(r1.bytesDownloaded()), ms(r1.elapsed()));
             line("store %s (HNSW), generation %d; client state in %s", store.location(),
                     store.activeGeneration().orElseThrow().id(), workdir.resolve("store/sync"));
 
@@ -147,14 +147,14 @@ final class DemoCommand implements Callable<Integer> {
             PublishResult v2 = publishers.label("docs v2").build().publish(Corpus.of(edited), site, site);
             line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
                     v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
-            line("removed %s; delta %s vs full %s (%.1f%%)", removed, bytes(v2.deltaBytes()), bytes(v2.fullBytes()),
+            line("removed %s; delta %s vs full %s (%.1f%%)", removed, Format.bytes(v2.deltaBytes()), Format.bytes(v2.fullBytes()),
                     100.0 * v2.deltaBytes() / v2.fullBytes());
 
             title("6. Client: the manifest changed; only the delta is downloaded and applied to a copy of generation 1");
             SyncResult r2 = sync.checkNow();
             requireCurrent(r2);
             line("%s: downloaded %s of a %s full payload (%.1f%%) in %s; version %d now serving (%d records)",
-                    route(r2), bytes(r2.bytesDownloaded()), bytes(r2.fullPayloadBytes()),
+                    route(r2), Format.bytes(r2.bytesDownloaded()), Format.bytes(r2.fullPayloadBytes()),
                     100.0 * r2.bytesDownloaded() / Math.max(1, r2.fullPayloadBytes()), ms(r2.elapsed()), r2.toVersion(),
                     store.activeGeneration().orElseThrow().recordCount());
             ask(store, embedder, "What is new in version 2?");
@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String route(SyncResult r) {
-        return r.route().map(route -> route.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).orElse("none");
+        return r.route().map(SyncProgress::name).orElse("none");
     }
 
     private void ask(VectorStore store, Embedder embedder, String question) throws IOException {
@@ -211,7 +211,7 @@ final class DemoCommand implements Callable<Integer> {
         for (SearchHit h : store.search(SearchRequest.of(embedder.embed(question), 3))) {
             String firstLine = h.text().lines().filter(l -> !l.isBlank()).findFirst().orElse("");
             String body = h.text().lines().skip(1).filter(l -> !l.isBlank()).findFirst().orElse("");
-            out.printf(Locale.ROOT, "     %.3f  %-48s %s%n", h.score(), abbreviate(h.id(), 48), abbreviate(body.isEmpty() ? firstLine : body, 70));
+            out.printf(Locale.ROOT, "     %.3f  %-48s %s%n", h.score(), Format.abbreviate(h.id(), 48), Format.abbreviate(body.isEmpty() ? firstLine : body, 70));
         }
     }
 
@@ -220,7 +220,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException(what + " was accepted: " + r.outcome());
         }
         IOException e = r.failure().get();
-        line("%s -> refused: %s: %s", what, e.getClass().getSimpleName(), abbreviate(e.getMessage(), 150));
+        line("%s -> refused: %s: %s", what, e.getClass().getSimpleName(), Format.abbreviate(e.getMessage(), 150));
     }
 
     private void title(String s) {
@@ -229,7 +229,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void line(String format, Object... args) {
-        out.println("  " + String.format(format, args));
+        out.println("  " + String.format(Locale.ROOT, format, args));
     }
 
     private static List<Path> documents(Path root) throws IOException {
@@ -247,19 +247,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String ms(long start) {
-        return String.format("%.1f ms", (System.nanoTime() - start) / 1e6);
+        return String.format(Locale.ROOT, "%.1f ms", (System.nanoTime() - start) / 1e6);
     }
 
     private static String ms(java.time.Duration d) {
-        return String.format("%.1f ms", d.toNanos() / 1e6);
-    }
-
-    private static String bytes(long n) {
-        return n < 10_000 ? n + " B" : n < 10_000_000 ? String.format("%.1f KB", n / 1e3) : String.format("%.1f MB", n / 1e6);
-    }
-
-    private static String abbreviate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        return String.format(Locale.ROOT, "%.1f ms", d.toNanos() / 1e6);
     }
 
     private static void prepareWorkdir(Path dir) throws IOException {
@@ -271,28 +263,17 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
-        deleteRecursively(dir);
+        DurableFiles.deleteRecursively(dir);
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(MARKER), "made by nyla-sync demo; emptied by its next run\n");
     }
 
     private static void copyDirectory(Path from, Path to) throws IOException {
-        deleteRecursively(to);
+        DurableFiles.deleteRecursively(to);
         Files.createDirectories(to);
         try (Stream<Path> s = Files.list(from)) {
             for (Path p : s.toList()) {
                 Files.copy(p, to.resolve(p.getFileName()));
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
             }
         }
     }

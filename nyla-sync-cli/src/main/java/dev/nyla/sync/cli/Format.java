@@ -50,6 +50,11 @@ final class Format {
         return String.format(Locale.ROOT, "%.1f%%", whole <= 0 ? 0.0 : 100.0 * part / whole);
     }
 
+    /** An install route as people read it: {@code NATIVE_DELTA} is "native delta". */
+    static String route(String name) {
+        return name.toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
     static String abbreviate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }

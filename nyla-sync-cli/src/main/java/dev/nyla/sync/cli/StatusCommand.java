@@ -41,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
                 Generation g = active.get();
                 row(out, "version", g.version() == 0 ? "built locally" : g.version() + (g.label().isEmpty() ? "" : " (" + g.label() + ")"));
                 row(out, "installed", g.committedAt() + ", generation " + g.id()
-                        + Optional.ofNullable(g.attributes().get("route")).map(r -> " by " + r.toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).orElse(""));
+                        + Optional.ofNullable(g.attributes().get("route")).map(r -> " by " + Format.route(r)).orElse(""));
                 row(out, "model", Models.describe(g.model()));
             }
             row(out, "records", stats.records() + " in " + stats.tenants() + (stats.tenants() == 1 ? " tenant" : " tenants"));

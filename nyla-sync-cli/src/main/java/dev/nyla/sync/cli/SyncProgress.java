@@ -138,7 +138,7 @@ final class SyncProgress implements SyncListener {
     }
 
     static String name(InstallRoute route) {
-        return route.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        return Format.route(route.name());
     }
 
     private void progress(String stage, int percent, String detail) {

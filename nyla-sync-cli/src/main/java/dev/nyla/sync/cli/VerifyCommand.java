@@ -1,5 +1,6 @@
 package dev.nyla.sync.cli;
 
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.IntegrityException;
@@ -12,8 +13,6 @@ import dev.nyla.sync.store.VectorStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Locale;
@@ -61,7 +60,8 @@ final class VerifyCommand implements Callable<Integer> {
                 return Main.OK;
             }
             byte[] bytes = Files.readAllBytes(kept);
-            String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            // The helper the client used to record it at install.
+            String actual = ContentHash.sha256Hex(bytes);
             if (!actual.equals(recorded)) {
                 throw new IntegrityException(kept.toString(), "SHA-256 of the kept manifest", recorded, actual);
             }
