@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@link DjlEmbedder} (all-MiniLM-L6-v2 on DJL's ONNX Runtime engine) against a raw ONNX Runtime session on
  * the same model file, the same tokenizer and the same batches, with mean pooling and L2 normalization done
- * in plain Java: what the embedder costs on top of the runtime. One op is one batch; sentences per second
- * are ops/s × {@code batch}.
+ * in plain Java: what the embedder costs on top of the runtime. The texts are real paragraphs
+ * ({@link CorpusTexts}, 80–1,000 characters). One op is one batch; texts per second are ops/s × {@code batch}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -53,27 +52,16 @@ public class EmbedBenchmark {
 
     @Setup(Level.Trial)
     public void load() throws Exception {
-        Path cache = Path.of(System.getProperty("nyla.bench.djlCache", "target/djl-cache")).toAbsolutePath();
+        Machine.print();
+        Path cache = Vectors.dataDirectory().resolve("djl-cache");
         embedder = DjlEmbedder.builder().cacheDirectory(cache).batchSize(batch).build();
         Path modelDir = cache.resolve("nyla-models/all-minilm-l6-v2");
         raw = new RawOrt(modelDir.resolve("model.onnx"), modelDir.resolve("tokenizer.json"));
-        Random random = new Random(7);
-        String[] words = ("the a knowledge base vector store install update search index record tenant version "
-                + "manifest signature delta rollback generation query embedding model publish client server cache "
-                + "network download verify hash file directory lucene postgres batch user document answer question")
-                .split(" ");
+        // Real paragraphs (javadoc of java.base), 16 batches' worth, cycled.
+        List<String> texts = CorpusTexts.paragraphs(16 * batch);
         batches = new ArrayList<>();
         for (int b = 0; b < 16; b++) {
-            List<String> texts = new ArrayList<>();
-            for (int i = 0; i < batch; i++) {
-                StringBuilder s = new StringBuilder();
-                int length = 6 + random.nextInt(30);
-                for (int w = 0; w < length; w++) {
-                    s.append(w == 0 ? "" : " ").append(words[random.nextInt(words.length)]);
-                }
-                texts.add(s.append('.').toString());
-            }
-            batches.add(texts);
+            batches.add(texts.subList(b * batch, (b + 1) * batch));
         }
         // Same vectors, or the comparison is meaningless.
         List<String> probe = batches.get(0);

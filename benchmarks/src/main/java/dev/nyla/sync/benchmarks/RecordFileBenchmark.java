@@ -1,7 +1,5 @@
 package dev.nyla.sync.benchmarks;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
@@ -25,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -83,6 +83,7 @@ public class RecordFileBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
+        Machine.print();
         dir = Files.createTempDirectory("nyla-bench-");
         model = new EmbeddingModel("bench", dimension, Similarity.COSINE, true, "bench-fingerprint");
         Random random = new Random(42);
@@ -100,7 +101,12 @@ public class RecordFileBenchmark {
         }
         gzip = describe(gzFile, Compression.GZIP, Files.size(plainFile));
         seedJsonGz = dir.resolve("index.json.gz");
-        writeSeedJson(seedJsonGz);
+        List<VectorRecord> list = new ArrayList<>(records);
+        for (int i = 0; i < records; i++) {
+            list.add(VectorRecord.of("default", String.format("doc-%08d", i), "chunk number " + i, Map.of(), model,
+                    pool[i % pool.length]));
+        }
+        Vectors.writeSeedJsonGz(seedJsonGz, "bench", list);
         System.out.printf("%nplain %,d B, gzip %,d B (%.1f%%), seed json.gz %,d B%n", plain.size(), gzip.size(),
                 100.0 * gzip.size() / plain.size(), Files.size(seedJsonGz));
     }
@@ -180,28 +186,6 @@ public class RecordFileBenchmark {
                         pool[i % pool.length]));
             }
             w.finish();
-        }
-    }
-
-    private void writeSeedJson(Path file) throws IOException {
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16);
-             JsonGenerator g = new JsonFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("embeddingModel", "bench");
-            g.writeArrayFieldStart("chunks");
-            for (int i = 0; i < records; i++) {
-                g.writeStartObject();
-                g.writeStringField("id", String.format("doc-%08d", i));
-                g.writeStringField("text", "chunk number " + i);
-                g.writeArrayFieldStart("embedding");
-                for (float f : pool[i % pool.length]) {
-                    g.writeNumber(f);
-                }
-                g.writeEndArray();
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
         }
     }
 

@@ -2,9 +2,14 @@ package dev.nyla.sync.benchmarks;
 
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.VectorRecord;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.nyla.sync.publish.SeedIndex;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -12,45 +17,171 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
 
-/** Benchmark data: dense random unit vectors, which, like real embeddings, do not compress. */
+/**
+ * Benchmark data. The main generator draws <em>clustered</em> unit vectors: real embeddings of a knowledge
+ * base are not uniform on the sphere but bunched by topic, and HNSW recall, quantization error and
+ * compression all depend on that. Every generator is deterministic for a seed.
+ */
 final class Vectors {
+    /** Topics: the number of cluster centres, for every size (a knowledge base has many topics, not n/10). */
+    static final int CLUSTERS = 256;
+    /**
+     * The length of a point's gaussian offset from its centre before normalization: 1.0 puts a point at a
+     * cosine of about 0.71 from its centre and two points of one cluster at about 0.5, which is where
+     * MiniLM puts paragraphs on one topic.
+     */
+    static final double SPREAD = 1.0;
+
     private Vectors() {
     }
 
     /** A random direction: gaussian components, normalized. */
     static float[] unit(Random random, int dimension) {
         float[] v = new float[dimension];
-        double norm = 0;
         for (int i = 0; i < dimension; i++) {
             v[i] = (float) random.nextGaussian();
-            norm += v[i] * v[i];
+        }
+        return normalize(v);
+    }
+
+    /**
+     * {@code count} unit vectors in {@link #CLUSTERS} gaussian clusters on the unit sphere. The same seed gives
+     * the same vectors; {@link #queries} draws from the same clusters.
+     */
+    static float[][] clustered(int count, int dimension, long seed) {
+        float[][] centres = centres(dimension, seed);
+        SplittableRandom random = new SplittableRandom(seed * 31 + 1);
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            out[i] = around(centres[random.nextInt(centres.length)], random);
+        }
+        return out;
+    }
+
+    /** Query vectors from the clusters of {@link #clustered} with the same seed, but not among its points. */
+    static float[][] queries(int count, int dimension, long seed) {
+        float[][] centres = centres(dimension, seed);
+        SplittableRandom random = new SplittableRandom(seed * 31 + 2);
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            out[i] = around(centres[random.nextInt(centres.length)], random);
+        }
+        return out;
+    }
+
+    private static float[][] centres(int dimension, long seed) {
+        Random random = new Random(seed);
+        float[][] centres = new float[CLUSTERS][];
+        for (int c = 0; c < CLUSTERS; c++) {
+            centres[c] = unit(random, dimension);
+        }
+        return centres;
+    }
+
+    private static float[] around(float[] centre, SplittableRandom random) {
+        int d = centre.length;
+        double sigma = SPREAD / Math.sqrt(d);
+        float[] v = new float[d];
+        for (int i = 0; i < d; i++) {
+            v[i] = (float) (centre[i] + sigma * gaussian(random));
+        }
+        return normalize(v);
+    }
+
+    /** A standard normal deviate (Marsaglia's polar method; SplittableRandom has no nextGaussian before 17). */
+    private static double gaussian(SplittableRandom random) {
+        double u;
+        double v;
+        double s;
+        do {
+            u = random.nextDouble(-1, 1);
+            v = random.nextDouble(-1, 1);
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        return u * Math.sqrt(-2 * Math.log(s) / s);
+    }
+
+    private static float[] normalize(float[] v) {
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
         }
         float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < dimension; i++) {
+        for (int i = 0; i < v.length; i++) {
             v[i] *= inv;
         }
         return v;
     }
 
-    /** {@code count} records of the default tenant with random unit vectors, in key order. */
-    static List<VectorRecord> records(EmbeddingModel model, int count, Random random) {
-        List<VectorRecord> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(VectorRecord.of("default", String.format("doc-%07d", i), "text " + i, Map.of(), model,
-                    unit(random, model.dimension())));
+    /** The id of the {@code i}-th record: fixed width, so that key order is index order. */
+    static String id(int i) {
+        return String.format("doc-%07d", i);
+    }
+
+    /** Records of the default tenant over {@code vectors}, in key order. */
+    static List<VectorRecord> records(EmbeddingModel model, float[][] vectors) {
+        List<VectorRecord> out = new ArrayList<>(vectors.length);
+        for (int i = 0; i < vectors.length; i++) {
+            out.add(VectorRecord.of(VectorRecord.DEFAULT_TENANT, id(i), "text of chunk " + i, Map.of(), model,
+                    vectors[i]));
         }
         return out;
     }
 
-    /** The next version of {@code v1}: every hundredth record edited and re-embedded (1 % changed). */
-    static List<VectorRecord> onePercentChanged(List<VectorRecord> v1, EmbeddingModel model, Random random) {
+    /**
+     * The next version of {@code v1}: a {@code fraction} of the records, spread evenly (the worst case for a
+     * store whose files follow key order), edited and re-embedded with a new vector from the same clusters.
+     */
+    static List<VectorRecord> changed(List<VectorRecord> v1, EmbeddingModel model, double fraction, long seed) {
+        int step = Math.max(1, (int) Math.round(1 / fraction));
+        int count = (v1.size() + step - 1) / step;
+        float[][] fresh = queries(count, model.dimension(), seed);
         List<VectorRecord> v2 = new ArrayList<>(v1);
-        for (int i = 0; i < v1.size(); i += 100) {
-            v2.set(i, VectorRecord.of("default", v1.get(i).id(), "changed " + i, Map.of(), model,
-                    unit(random, model.dimension())));
+        for (int i = 0, n = 0; i < v1.size(); i += step, n++) {
+            v2.set(i, VectorRecord.of(VectorRecord.DEFAULT_TENANT, v1.get(i).id(), "edited chunk " + i, Map.of(), model,
+                    fresh[n]));
         }
         return v2;
+    }
+
+    /**
+     * Writes {@code records} as the seed design's JSON index ({@code {"embeddingModel":…,"chunks":[{"id","text",
+     * "embedding":[…]}]}}), gzip-compressed: the input of the seed-design baseline, read by {@link SeedIndex}.
+     */
+    static void writeSeedJsonGz(Path file, String modelName, List<VectorRecord> records) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16);
+             JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("embeddingModel", modelName);
+            g.writeArrayFieldStart("chunks");
+            for (VectorRecord r : records) {
+                g.writeStartObject();
+                g.writeStringField("id", r.id());
+                g.writeStringField("text", r.text());
+                g.writeArrayFieldStart("embedding");
+                for (float f : r.vector()) {
+                    g.writeNumber(f);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    /**
+     * Where benchmarks keep data that is slow to make and safe to reuse (embedded corpora, prebuilt indexes):
+     * {@code $NYLA_BENCH_DATA}, else {@code nyla-bench-data} in the temporary directory.
+     */
+    static Path dataDirectory() throws IOException {
+        String env = System.getenv("NYLA_BENCH_DATA");
+        Path dir = env == null || env.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "nyla-bench-data")
+                : Path.of(env);
+        return Files.createDirectories(dir.toAbsolutePath());
     }
 
     /**

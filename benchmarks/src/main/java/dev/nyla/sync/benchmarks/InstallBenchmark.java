@@ -1,0 +1,235 @@
+package dev.nyla.sync.benchmarks;
+
+import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.client.InstallRoute;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.jdbc.JdbcVectorStore;
+import dev.nyla.sync.lucene.LuceneOptions;
+import dev.nyla.sync.lucene.LucenePayloadFormat;
+import dev.nyla.sync.lucene.LuceneVectorStore;
+import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.publish.SeedIndex;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.VectorStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A full install of one version ({@code size} clustered vectors × 384), every way a client can get it, in one
+ * run so that the ratios hold on a noisy machine. Each op starts from an empty store and ends with the
+ * version active and searchable; the artifact comes from a local directory (page cache), so network time is
+ * excluded and what remains is the client's own cost.
+ * <ul>
+ *   <li>{@code physicalLimit}: copy the prebuilt Lucene payload's files while SHA-256 hashing them, fsync
+ *       each: the least any "download and verify" of those bytes can cost;</li>
+ *   <li>{@code lucenePrebuilt}: {@link NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
+ *       download with SHA-256 and fsync, Lucene's checksums, open, swap;</li>
+ *   <li>{@code luceneFromRecords}: the same version from the portable records (gzip): the client rebuilds
+ *       the HNSW graph;</li>
+ *   <li>{@code sqlite}, {@code postgresInsert}, {@code postgresCopy}: the records into the JDBC store:
+ *       embedded SQLite, PostgreSQL by batched inserts, PostgreSQL by binary {@code COPY};</li>
+ *   <li>{@code seedDesign}: the design this project replaces: parse the JSON index from {@code .json.gz},
+ *       add every vector, build the HNSW index on the client (no signature, no hashes).</li>
+ * </ul>
+ * Secondary results: {@code bytes} (what the route reads from the artifact) and peak heap (see {@link Metrics}).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class InstallBenchmark {
+    static final int DIMENSION = 384;
+    static final String PG_PREFIX = "bench_install";
+
+    @Param({"100000"})
+    int size;
+
+    private Path dir;
+    private Path withLucene;
+    private Path recordsOnly;
+    private Path seedJson;
+    private KeyPair keys;
+    private EmbeddingModel model;
+    private Payload lucenePayload;
+    private VectorStore target;
+
+    @Setup(Level.Trial)
+    public void publish() throws IOException {
+        Machine.print();
+        dir = Files.createTempDirectory("nyla-install-bench-");
+        model = new EmbeddingModel("bench", DIMENSION, Similarity.COSINE, true, "bench-fingerprint");
+        Releases.Release release = Releases.get("install-" + size, (out, signing) -> {
+            List<VectorRecord> records = Vectors.records(model, Vectors.clustered(size, DIMENSION, 42));
+            LucenePayloadFormat lucene = new LucenePayloadFormat(LuceneOptions.DEFAULTS.withMergeThreads(2),
+                    Files.createDirectories(out.resolve("work")));
+            Publisher.builder().signingKey(signing).nativePayload(lucene).build()
+                    .publishRecords(records, model, out.resolve("with-lucene"));
+            Publisher.builder().signingKey(signing).build().publishRecords(records, model, out.resolve("records-only"));
+            Vectors.writeSeedJsonGz(out.resolve("index.json.gz"), model.id(), records);
+        });
+        keys = release.keys();
+        withLucene = release.host("with-lucene");
+        recordsOnly = release.host("records-only");
+        seedJson = release.host("index.json.gz");
+        lucenePayload = release.manifest("with-lucene").nativePayload(LucenePayloadFormat.KIND).orElseThrow();
+        long recordsBytes = release.manifest("records-only").payload().files().stream()
+                .filter(f -> f.compression() == Compression.GZIP).mapToLong(PayloadFile::size).sum();
+        System.out.printf("%d records x %d: Lucene payload %,d B in %d files; records (gzip) %,d B; seed .json.gz %,d B%n",
+                size, DIMENSION, luceneBytes(), lucenePayload.files().size(), recordsBytes, Files.size(seedJson));
+    }
+
+    @TearDown(Level.Trial)
+    public void removeFiles() throws IOException {
+        DurableFiles.deleteRecursively(dir);
+    }
+
+    /** Every op starts from nothing: no store, no client state, no copy. */
+    @Setup(Level.Invocation)
+    public void clean() throws IOException {
+        for (String d : List.of("store", "state", "copy", "store.db")) {
+            DurableFiles.deleteRecursively(dir.resolve(d));
+        }
+        Files.deleteIfExists(dir.resolve("store.db-journal"));
+        Files.deleteIfExists(dir.resolve("store.db-wal"));
+    }
+
+    @TearDown(Level.Invocation)
+    public void closeTarget() throws IOException {
+        if (target != null) {
+            target.close();
+            target = null;
+        }
+    }
+
+    /** The PostgreSQL server, for the benchmarks that need it; its tables are dropped around every op. */
+    @State(Scope.Benchmark)
+    public static class Server {
+        @Setup(Level.Trial)
+        public void require() {
+            Postgres.require(Postgres.PLAIN, "PostgreSQL");
+        }
+
+        @Setup(Level.Invocation)
+        public void drop() {
+            Postgres.dropTables(Postgres.PLAIN, PG_PREFIX);
+        }
+
+        @TearDown(Level.Trial)
+        public void dropAtEnd() {
+            drop();
+        }
+    }
+
+    @Benchmark
+    public long physicalLimit() throws IOException {
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        long total = 0;
+        for (PayloadFile f : lucenePayload.files()) {
+            MessageDigest sha = ContentHash.sha256();
+            total += Vectors.copyHashForce(withLucene.resolve(f.name()), copy.resolve(f.name()), sha);
+            sha.digest();
+        }
+        Metrics.report("bytes", total, "B");
+        return total;
+    }
+
+    @Benchmark
+    public SyncResult lucenePrebuilt() throws IOException {
+        target = LuceneVectorStore.open(dir.resolve("store"));
+        return sync(withLucene, InstallRoute.NATIVE_FULL);
+    }
+
+    @Benchmark
+    public SyncResult luceneFromRecords() throws IOException {
+        target = LuceneVectorStore.open(dir.resolve("store"));
+        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+    }
+
+    @Benchmark
+    public SyncResult sqlite() throws IOException {
+        target = JdbcVectorStore.openEmbedded(dir.resolve("store.db"));
+        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+    }
+
+    @Benchmark
+    public SyncResult postgresInsert(Server server) throws IOException {
+        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.bulkLoad=insert");
+        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+    }
+
+    @Benchmark
+    public SyncResult postgresCopy(Server server) throws IOException {
+        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.bulkLoad=copy");
+        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+    }
+
+    @Benchmark
+    public Generation seedDesign() throws IOException {
+        LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("store"));
+        target = store;
+        List<VectorRecord> records = new ArrayList<>(SeedIndex.read(seedJson, model, VectorRecord.DEFAULT_TENANT));
+        records.sort((a, b) -> RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id()));
+        Generation g;
+        try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "seed", model))) {
+            for (VectorRecord r : records) {
+                w.add(r);
+            }
+            g = w.commit();
+        }
+        store.activate(g.id());
+        Metrics.report("bytes", Files.size(seedJson), "B");
+        return g;
+    }
+
+    private SyncResult sync(Path host, InstallRoute route) throws IOException {
+        SyncResult r;
+        try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host)).store(target)
+                .stateDirectory(dir.resolve("state")).publicKey(keys.getPublic()).expectedModel(model).build()) {
+            r = sync.checkNow();
+        }
+        if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != route) {
+            throw new IllegalStateException("expected an install by " + route + " but got " + r.outcome() + ": "
+                    + r.steps());
+        }
+        Metrics.report("bytes", r.bytesDownloaded(), "B");
+        return r;
+    }
+
+    private long luceneBytes() {
+        return lucenePayload.files().stream().mapToLong(PayloadFile::size).sum();
+    }
+}

@@ -1,0 +1,302 @@
+package dev.nyla.sync.benchmarks;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.jdbc.JdbcVectorStore;
+import dev.nyla.sync.lucene.LuceneOptions;
+import dev.nyla.sync.lucene.LuceneVectorStore;
+import dev.nyla.sync.reconcile.Drift;
+import dev.nyla.sync.reconcile.Reconciler;
+import dev.nyla.sync.reconcile.SourceOfTruth;
+import dev.nyla.sync.reconcile.SyncReport;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.VectorStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The reconciler against what any diff must cost, in one run.
+ * <ul>
+ *   <li>{@code check}: {@link Reconciler#check} of one tenant of {@code ids} records (1M by default) in a store
+ *       against an in-memory source, with 0.1 % missing, 0.1 % stale and 0.1 % changed: the store's inventory
+ *       streamed, every source record content-hashed, both merged;</li>
+ *   <li>{@code baselineSortedMerge}: the same ids and hashes already in sorted arrays in memory, merged: the
+ *       floor of any diff;</li>
+ *   <li>{@code baselineHashAndMerge}: the merge plus content-hashing the source records, which a diff cannot
+ *       avoid (the source holds texts, not hashes);</li>
+ *   <li>{@code sync1PercentDrift}: {@link Reconciler#sync} of 100,000 records × 384 in a Lucene store with 1 %
+ *       drift (a third each missing, stale and changed), embedding with {@link HashingEmbedder} so that
+ *       the reconciler's own cost shows (MiniLM's rate is in {@link EmbedBenchmark}).</li>
+ * </ul>
+ * The stores are built once and kept in the {@linkplain Vectors#dataDirectory() data directory}. The
+ * check's store has 8-dimensional vectors: a diff reads ids and hashes, never vectors, and the small
+ * dimension keeps a 1M-record store quick to build.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class ReconcileBenchmark {
+    static final String TENANT = VectorRecord.DEFAULT_TENANT;
+
+    /** An in-memory source of truth over a sorted list. */
+    record ListSource(List<SourceRecord> records) implements SourceOfTruth {
+        @Override
+        public String describe() {
+            return "in-memory source of " + records.size() + " records";
+        }
+
+        @Override
+        public Stream<String> tenants() {
+            return Stream.of(TENANT);
+        }
+
+        @Override
+        public Stream<SourceRecord> records(String tenant) {
+            return tenant.equals(TENANT) ? records.stream() : Stream.empty();
+        }
+    }
+
+    /** Source and store for the check: {@code ids} records, 0.1 % each missing, stale and changed. */
+    @State(Scope.Benchmark)
+    public static class Diff {
+        @Param({"1000000"})
+        int ids;
+
+        @Param({"lucene", "sqlite"})
+        String store;
+
+        EmbeddingModel model = new EmbeddingModel("bench-8", 8, Similarity.COSINE, true, "bench-8-fingerprint");
+        VectorStore opened;
+        ListSource source;
+        String[] sourceIds;
+        String[] sourceHashes;
+        String[] storeIds;
+        String[] storeHashes;
+        long expected;
+
+        @Setup(Level.Trial)
+        public void prepare() throws IOException {
+            Machine.print();
+            List<SourceRecord> src = new ArrayList<>(ids);
+            for (int i = 0; i < ids; i++) {
+                if (i % 1000 == 2) {
+                    continue; // stale: in the store only
+                }
+                src.add(new SourceRecord(TENANT, Vectors.id(i), (i % 1000 == 3 ? "edited text " : "text of chunk ") + i,
+                        Map.of()));
+            }
+            source = new ListSource(src);
+            expected = 3L * ((ids + 997) / 1000); // ids ≡ 1, 2, 3 (mod 1000)
+            Path dir = Vectors.dataDirectory().resolve("reconcile-" + store + "-" + ids);
+            opened = open(dir);
+            long inStore = ids - (ids + 998) / 1000;
+            if (opened.activeGeneration().map(Generation::recordCount).orElse(-1L) != inStore) {
+                opened.close();
+                DurableFiles.deleteRecursively(dir);
+                opened = open(dir);
+                long started = System.nanoTime();
+                build();
+                System.out.printf("built the %s store of %,d records in %.1f s%n", store, inStore,
+                        (System.nanoTime() - started) / 1e9);
+            }
+            sourceIds = src.stream().map(SourceRecord::id).toArray(String[]::new);
+            sourceHashes = src.stream().map(r -> r.contentHash(model.fingerprint())).toArray(String[]::new);
+            List<String> si = new ArrayList<>();
+            List<String> sh = new ArrayList<>();
+            try (Stream<InventoryEntry> inventory = opened.inventory(TENANT)) {
+                inventory.forEach(e -> {
+                    si.add(e.id());
+                    sh.add(e.contentHash());
+                });
+            }
+            storeIds = si.toArray(String[]::new);
+            storeHashes = sh.toArray(String[]::new);
+        }
+
+        private VectorStore open(Path dir) throws IOException {
+            return switch (store) {
+                case "lucene" -> LuceneVectorStore.open(dir, LuceneOptions.DEFAULTS.withMergeThreads(2));
+                case "sqlite" -> JdbcVectorStore.openEmbedded(java.nio.file.Files.createDirectories(dir).resolve("store.db"));
+                default -> throw new IllegalArgumentException("store: expected lucene or sqlite but was " + store);
+            };
+        }
+
+        /** The store's version: every id but the missing ones (≡ 1 mod 1000), all with their original text. */
+        private void build() throws IOException {
+            float[] vector = new float[model.dimension()];
+            Generation g;
+            try (GenerationWriter w = opened.newGeneration(GenerationSpec.of(1, "reconcile", model))) {
+                for (int i = 0; i < ids; i++) {
+                    if (i % 1000 != 1) {
+                        vector[i % vector.length] = 1;
+                        w.add(VectorRecord.of(TENANT, Vectors.id(i), "text of chunk " + i, Map.of(), model,
+                                vector.clone()));
+                        vector[i % vector.length] = 0;
+                    }
+                }
+                g = w.commit();
+            }
+            opened.activate(g.id());
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            opened.close();
+        }
+    }
+
+    @Benchmark
+    public Drift check(Diff d) throws IOException {
+        Drift drift = Reconciler.builder().store(d.opened).source(d.source).build().check(TENANT);
+        if (drift.missing() + drift.stale() + drift.changed() != d.expected) {
+            throw new IllegalStateException("expected " + d.expected + " differences but the check found " + drift);
+        }
+        Metrics.report("drift", drift.missing() + drift.stale() + drift.changed(), "records");
+        return drift;
+    }
+
+    @Benchmark
+    public long baselineSortedMerge(Diff d) {
+        return merge(d.sourceIds, d.sourceHashes, d.storeIds, d.storeHashes, d.expected);
+    }
+
+    @Benchmark
+    public long baselineHashAndMerge(Diff d) {
+        List<SourceRecord> records = d.source.records();
+        String[] hashes = new String[records.size()];
+        for (int i = 0; i < hashes.length; i++) {
+            hashes[i] = records.get(i).contentHash(d.model.fingerprint());
+        }
+        return merge(d.sourceIds, hashes, d.storeIds, d.storeHashes, d.expected);
+    }
+
+    /** Missing + stale + changed between two id-sorted lists (ids in {@link dev.nyla.sync.RecordKeys} order). */
+    private static long merge(String[] aIds, String[] aHashes, String[] bIds, String[] bHashes, long expected) {
+        long differences = 0;
+        int i = 0;
+        int j = 0;
+        while (i < aIds.length || j < bIds.length) {
+            int c = i == aIds.length ? 1 : j == bIds.length ? -1 : dev.nyla.sync.RecordKeys.compare(aIds[i], bIds[j]);
+            if (c < 0) {
+                differences++;
+                i++;
+            } else if (c > 0) {
+                differences++;
+                j++;
+            } else {
+                if (!aHashes[i].equals(bHashes[j])) {
+                    differences++;
+                }
+                i++;
+                j++;
+            }
+        }
+        if (differences != expected) {
+            throw new IllegalStateException("the merge found " + differences + " differences, expected " + expected);
+        }
+        return differences;
+    }
+
+    /** A Lucene store of {@code size} records and two sources 1 % apart; each op syncs the store to the other. */
+    @State(Scope.Benchmark)
+    public static class Sync {
+        @Param({"100000"})
+        int size;
+
+        HashingEmbedder embedder = new HashingEmbedder(InstallBenchmark.DIMENSION);
+        LuceneVectorStore store;
+        ListSource a;
+        ListSource b;
+        int runs;
+
+        @Setup(Level.Trial)
+        public void prepare() throws IOException {
+            Machine.print();
+            List<SourceRecord> first = new ArrayList<>(size);
+            List<SourceRecord> second = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                SourceRecord r = new SourceRecord(TENANT, Vectors.id(i), "text of chunk " + i, Map.of());
+                // 1 % drift, a third each: ≡ 1 (mod 300) only in A, ≡ 2 only in B, ≡ 3 edited in B.
+                if (i % 300 != 2) {
+                    first.add(r);
+                }
+                if (i % 300 == 3) {
+                    second.add(new SourceRecord(TENANT, r.id(), "edited text of chunk " + i, Map.of()));
+                } else if (i % 300 != 1) {
+                    second.add(r);
+                }
+            }
+            a = new ListSource(first);
+            b = new ListSource(second);
+            Path dir = Vectors.dataDirectory().resolve("reconcile-sync-" + size);
+            store = LuceneVectorStore.open(dir, LuceneOptions.DEFAULTS.withMergeThreads(2));
+            if (store.activeGeneration().isEmpty()) {
+                float[][] vectors = Vectors.clustered(first.size(), InstallBenchmark.DIMENSION, 42);
+                Generation g;
+                try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "reconcile", embedder.model()))) {
+                    for (int i = 0; i < first.size(); i++) {
+                        w.add(first.get(i).toVectorRecord(vectors[i], embedder.model().fingerprint()));
+                    }
+                    g = w.commit();
+                }
+                store.activate(g.id());
+            }
+            SyncReport settled = reconciler(a).sync(TENANT, false); // a kept store may have been left at B
+            if (settled.outcome() == SyncReport.Outcome.FAILED) {
+                throw new IllegalStateException("settling the store on source A failed: " + settled);
+            }
+        }
+
+        Reconciler reconciler(ListSource source) {
+            return Reconciler.builder().store(store).source(source).embedder(embedder).build();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            reconciler(a).sync(TENANT, false);
+            store.close();
+        }
+    }
+
+    @Benchmark
+    public SyncReport sync1PercentDrift(Sync s) {
+        ListSource target = s.runs++ % 2 == 0 ? s.b : s.a;
+        SyncReport r = s.reconciler(target).sync(TENANT, false);
+        if (r.outcome() != SyncReport.Outcome.SYNCED) {
+            throw new IllegalStateException("the sync did not end in sync: " + r);
+        }
+        Metrics.report("embedded", r.embedded(), "records");
+        Metrics.report("written", r.written() + r.deleted(), "records");
+        return r;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.nyla.sync.benchmarks;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.lucene.LuceneOptions;
+import dev.nyla.sync.lucene.LuceneVectorStore;
+import dev.nyla.sync.lucene.Quantization;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Top-10 search on one thread: {@link LuceneVectorStore}'s HNSW graph (float32, int7, int4; re-scored at full
+ * precision) against the exact brute-force scan ({@link Exact}), on clustered vectors or on real MiniLM
+ * embeddings. One op is one query (queries/s), cycling through queries that are not in the data.
+ *
+ * <p>{@code overFetch} is the recall knob: the graph is searched for {@code 10 × overFetch} candidates (HNSW's
+ * {@code ef}), which are re-scored exactly. Each HNSW trial reports {@code recall@10}, the mean overlap of its
+ * top 10 with the exact top 10 over all queries, as a secondary result. Indexes are built once and kept in
+ * the {@linkplain Vectors#dataDirectory() data directory}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules", "jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class SearchBenchmark {
+    static final int QUERIES = 500;
+    static final int K = 10;
+
+    /** The data set: {@code clustered-<n>} (n × 384 clustered vectors) or {@code minilm-<n>} (real embeddings). */
+    @State(Scope.Benchmark)
+    public static class Data {
+        @Param({"clustered-100000", "minilm-10000"})
+        String data;
+
+        EmbeddingModel model;
+        float[][] vectors;
+        float[][] queries;
+        int[][] exact;
+
+        @Setup(Level.Trial)
+        public void load() throws IOException {
+            Machine.print();
+            int dash = data.lastIndexOf('-');
+            String kind = data.substring(0, dash);
+            int size = Integer.parseInt(data.substring(dash + 1));
+            switch (kind) {
+                case "clustered" -> {
+                    vectors = Vectors.clustered(size, InstallBenchmark.DIMENSION, 42);
+                    queries = Vectors.queries(QUERIES, InstallBenchmark.DIMENSION, 42);
+                }
+                case "minilm" -> {
+                    MiniLmData m = MiniLmData.load(size, QUERIES);
+                    vectors = m.vectors();
+                    queries = m.queries();
+                }
+                default -> throw new IllegalArgumentException("data: expected clustered-<n> or minilm-<n> but was " + data);
+            }
+            model = new EmbeddingModel(kind, vectors[0].length, Similarity.COSINE, true, kind + "-fingerprint");
+            exact = new int[queries.length][];
+            for (int i = 0; i < queries.length; i++) {
+                exact[i] = Exact.topK(vectors, queries[i], K);
+            }
+        }
+    }
+
+    /** A Lucene store holding the data, with the graph quantized as asked and searched with the over-fetch asked. */
+    @State(Scope.Benchmark)
+    public static class Hnsw {
+        @Param({"none", "int7", "int4"})
+        String quantization;
+
+        @Param({"1", "2", "4", "10"})
+        int overFetch;
+
+        LuceneVectorStore store;
+
+        @Setup(Level.Trial)
+        public void open(Data d) throws IOException {
+            Quantization q = Quantization.fromWireName(quantization);
+            LuceneOptions options = LuceneOptions.DEFAULTS.withQuantization(q).withOverFetch(overFetch)
+                    .withMergeThreads(2);
+            Path dir = Vectors.dataDirectory().resolve("search-" + d.data + "-" + quantization);
+            store = LuceneVectorStore.open(dir, options);
+            long have = store.activeGeneration().map(Generation::recordCount).orElse(-1L);
+            if (have != d.vectors.length) {
+                store.close();
+                DurableFiles.deleteRecursively(dir);
+                store = LuceneVectorStore.open(dir, options);
+                long started = System.nanoTime();
+                build(store, d);
+                System.out.printf("built the %s index of %s in %.1f s%n", quantization, d.data,
+                        (System.nanoTime() - started) / 1e9);
+            }
+            double overlap = 0;
+            for (int i = 0; i < d.queries.length; i++) {
+                overlap += Exact.overlap(d.exact[i], ids(store.search(SearchRequest.of(d.queries[i], K))));
+            }
+            Metrics.report("recall@10", overlap / d.queries.length, "ratio");
+            Metrics.report("index.bytes", store.stats().bytesOnDisk(), "B");
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            store.close();
+        }
+
+        private static void build(LuceneVectorStore store, Data d) throws IOException {
+            Generation g;
+            try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, d.data, d.model))) {
+                for (int i = 0; i < d.vectors.length; i++) {
+                    w.add(VectorRecord.of(VectorRecord.DEFAULT_TENANT, Vectors.id(i), "text of chunk " + i, Map.of(),
+                            d.model, d.vectors[i]));
+                }
+                g = w.commit();
+            }
+            store.activate(g.id());
+        }
+
+        private static int[] ids(List<SearchHit> hits) {
+            int[] out = new int[hits.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Integer.parseInt(hits.get(i).id().substring("doc-".length()));
+            }
+            return out;
+        }
+    }
+
+    private int next;
+
+    @Benchmark
+    public List<SearchHit> hnsw(Data d, Hnsw h) throws IOException {
+        next = (next + 1) % d.queries.length;
+        return h.store.search(SearchRequest.of(d.queries[next], K));
+    }
+
+    @Benchmark
+    public int[] exactScan(Data d) {
+        next = (next + 1) % d.queries.length;
+        return Exact.topK(d.vectors, d.queries[next], K);
+    }
+}
