@@ -18,6 +18,7 @@ import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.InternalProfiler;
@@ -29,7 +30,7 @@ import org.openjdk.jmh.results.ScalarResult;
 /**
  * A JMH profiler that adds secondary results to every iteration, so that they land in JMH's own tables and
  * JSON next to the times: the benchmark's own figures ({@link #report}: bytes moved, recall@10, drift found)
- * and the peak heap.
+ * and, for single-shot benchmarks, the peak heap.
  *
  * <p>Peak heap is the largest heap in use <em>after</em> a garbage collection during the iteration (live
  * data plus garbage the collector did not reach yet, so an upper bound of what the operation needs), over a
@@ -71,9 +72,12 @@ public final class Metrics implements InternalProfiler {
                                                        IterationResult result) {
         long peak = COLLECTIONS.get() > 0 ? Math.max(PEAK_AFTER_GC.get(), baseline) : used();
         List<Result> out = new ArrayList<>();
-        out.add(new ScalarResult("heap.peak", peak / 1048576.0, "MB", AggregationPolicy.MAX));
-        out.add(new ScalarResult("heap.peak.overBaseline", Math.max(0, peak - baseline) / 1048576.0, "MB",
-                AggregationPolicy.MAX));
+        // Heap per op means something for single operations (an install), not for a second of 2,000 searches.
+        if (benchmarkParams.getMode() == Mode.SingleShotTime) {
+            out.add(new ScalarResult("heap.peak", peak / 1048576.0, "MB", AggregationPolicy.MAX));
+            out.add(new ScalarResult("heap.peak.overBaseline", Math.max(0, peak - baseline) / 1048576.0, "MB",
+                    AggregationPolicy.MAX));
+        }
         FIGURES.forEach((name, f) -> out.add(new ScalarResult(name, f.value(), f.unit(), AggregationPolicy.AVG)));
         return out;
     }

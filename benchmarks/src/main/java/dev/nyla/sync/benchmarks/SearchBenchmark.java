@@ -103,8 +103,9 @@ public class SearchBenchmark {
         @Setup(Level.Trial)
         public void open(Data d) throws IOException {
             Quantization q = Quantization.fromWireName(quantization);
+            // Exact-scan threshold 0: the store would otherwise scan small tenants exactly, which is not HNSW.
             LuceneOptions options = LuceneOptions.DEFAULTS.withQuantization(q).withOverFetch(overFetch)
-                    .withMergeThreads(2);
+                    .withExactSearchThreshold(0).withMergeThreads(2);
             Path dir = Vectors.dataDirectory().resolve("search-" + d.data + "-" + quantization);
             store = LuceneVectorStore.open(dir, options);
             long have = store.activeGeneration().map(Generation::recordCount).orElse(-1L);
