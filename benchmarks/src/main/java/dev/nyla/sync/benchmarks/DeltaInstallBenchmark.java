@@ -69,6 +69,7 @@ public class DeltaInstallBenchmark {
     private KeyPair keys;
     private EmbeddingModel model;
     private LuceneVectorStore store;
+    private LuceneVectorStore empty;
 
     @Setup(Level.Trial)
     public void publish() throws IOException {
@@ -77,7 +78,7 @@ public class DeltaInstallBenchmark {
         model = new EmbeddingModel("bench", InstallBenchmark.DIMENSION, Similarity.COSINE, true, "bench-fingerprint");
         Releases.Release release = Releases.get("delta-" + size + "-" + changed, (out, signing) -> {
             List<VectorRecord> first = Vectors.records(model, Vectors.clustered(size, model.dimension(), 42));
-            List<VectorRecord> second = Vectors.changed(first, model, changed, 43);
+            List<VectorRecord> second = Vectors.changed(first, model, changed, 42, 43);
             Publisher lucene = Publisher.builder().signingKey(signing).nativePayload(new LucenePayloadFormat(
                     LuceneOptions.DEFAULTS.withMergeThreads(2), Files.createDirectories(out.resolve("work")))).build();
             lucene.publishRecords(first, model, out.resolve("v1"));
@@ -110,41 +111,34 @@ public class DeltaInstallBenchmark {
         DurableFiles.deleteRecursively(dir.resolve("store"));
         DurableFiles.deleteRecursively(dir.resolve("store-full"));
         store = LuceneVectorStore.open(dir.resolve("store"));
-        sync(v1, InstallRoute.NATIVE_FULL);
+        sync(store, v1, InstallRoute.NATIVE_FULL);
+        empty = LuceneVectorStore.open(dir.resolve("store-full"));
     }
 
     @TearDown(Level.Invocation)
-    public void closeStore() throws IOException {
+    public void closeStores() throws IOException {
         store.close();
+        empty.close();
     }
 
     @Benchmark
     public SyncResult fullPrebuilt() throws IOException {
-        // The baseline: the same version 2, installed into an empty store.
-        try (LuceneVectorStore empty = LuceneVectorStore.open(dir.resolve("store-full"))) {
-            LuceneVectorStore v1Store = store;
-            store = empty;
-            try {
-                return sync(v2, InstallRoute.NATIVE_FULL);
-            } finally {
-                store = v1Store;
-            }
-        }
+        return sync(empty, v2, InstallRoute.NATIVE_FULL);
     }
 
     @Benchmark
     public SyncResult deltaPrebuilt() throws IOException {
-        return sync(v2, InstallRoute.NATIVE_DELTA);
+        return sync(store, v2, InstallRoute.NATIVE_DELTA);
     }
 
     @Benchmark
     public SyncResult deltaRecords() throws IOException {
-        return sync(v2Records, InstallRoute.DELTA);
+        return sync(store, v2Records, InstallRoute.DELTA);
     }
 
-    private SyncResult sync(Path host, InstallRoute route) throws IOException {
+    private SyncResult sync(LuceneVectorStore into, Path host, InstallRoute route) throws IOException {
         SyncResult r;
-        try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host)).store(store)
+        try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host)).store(into)
                 .publicKey(keys.getPublic()).expectedModel(model).build()) {
             r = sync.checkNow();
         }

@@ -57,8 +57,10 @@ public class EmbedBenchmark {
         embedder = DjlEmbedder.builder().cacheDirectory(cache).batchSize(batch).build();
         Path modelDir = cache.resolve("nyla-models/all-minilm-l6-v2");
         raw = new RawOrt(modelDir.resolve("model.onnx"), modelDir.resolve("tokenizer.json"));
-        // Real paragraphs (javadoc of java.base), 16 batches' worth, cycled.
-        List<String> texts = CorpusTexts.paragraphs(16 * batch);
+        // Real paragraphs (javadoc of java.base): one pool, shuffled with a fixed seed, so that every batch size
+        // draws texts of the same length distribution (the pool's order follows the source tree by topic).
+        List<String> texts = new ArrayList<>(CorpusTexts.paragraphs(16 * 128));
+        java.util.Collections.shuffle(texts, new java.util.Random(7));
         batches = new ArrayList<>();
         for (int b = 0; b < 16; b++) {
             batches.add(texts.subList(b * batch, (b + 1) * batch));

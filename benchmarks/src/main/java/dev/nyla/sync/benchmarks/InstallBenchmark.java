@@ -187,13 +187,13 @@ public class InstallBenchmark {
 
     @Benchmark
     public SyncResult postgresInsert(Server server) throws IOException {
-        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.bulkLoad=insert");
+        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.dialect=postgres&nyla.bulkLoad=insert");
         return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
     }
 
     @Benchmark
     public SyncResult postgresCopy(Server server) throws IOException {
-        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.bulkLoad=copy");
+        target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.dialect=postgres&nyla.bulkLoad=copy");
         return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
     }
 

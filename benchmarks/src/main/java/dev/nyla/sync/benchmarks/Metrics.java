@@ -35,7 +35,10 @@ import org.openjdk.jmh.results.ScalarResult;
  * <p>Peak heap is the largest heap in use <em>after</em> a garbage collection during the iteration (live
  * data plus garbage the collector did not reach yet, so an upper bound of what the operation needs), over a
  * baseline taken after a full collection before the iteration. An iteration without any collection reports
- * the heap in use at its end, garbage included. {@link Main} adds this profiler to every run.
+ * the heap in use at its end, garbage included. The window is JMH's iteration, so per-invocation setup (such
+ * as installing the version a delta starts from) counts too, and a collection's notice arrives
+ * asynchronously, so one at an iteration's edge may be credited to its neighbour: a figure to compare
+ * orders of magnitude with, not megabytes. {@link Main} adds this profiler to every run.
  */
 public final class Metrics implements InternalProfiler {
     private static final Map<String, Figure> FIGURES = new ConcurrentHashMap<>();
@@ -57,9 +60,15 @@ public final class Metrics implements InternalProfiler {
     }
 
     private long baseline;
+    private String benchmark = "";
 
     @Override
     public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
+        String id = benchmarkParams.id();
+        if (!id.equals(benchmark)) {
+            FIGURES.clear(); // with -f 0 one JVM runs several benchmarks: never report another's figures
+            benchmark = id;
+        }
         listen();
         System.gc();
         baseline = used();
@@ -103,8 +112,10 @@ public final class Metrics implements InternalProfiler {
                 return;
             }
             GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-            if ("System.gc()".equals(info.getGcCause())) {
-                return; // the baseline's own collection, whose notice may arrive after the iteration began
+            if ("System.gc()".equals(info.getGcCause()) || info.getGcName().contains("Concurrent")) {
+                // The baseline's own collection, whose notice may arrive after the iteration began; and G1's
+                // concurrent cycle (remark, cleanup), after which the heap still holds the uncollected eden.
+                return;
             }
             long after = 0;
             for (Map.Entry<String, MemoryUsage> pool : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {

@@ -63,23 +63,25 @@ public class PostgresSearchBenchmark {
     private String url;
     private int next;
 
-    private void load(String serverUrl, String what, String options) throws IOException {
+    private void load(String serverUrl, String what, Map<String, String> options) throws IOException {
         Machine.print();
         url = serverUrl;
         Postgres.require(url, what);
         Postgres.dropTables(url, PREFIX);
         model = new EmbeddingModel("bench", InstallBenchmark.DIMENSION, Similarity.COSINE, true, "bench-fingerprint");
-        float[][] all = Vectors.clustered(tenants * perTenant, model.dimension(), 42);
+        float[][] points = Vectors.clustered(tenants * perTenant, model.dimension(), 42);
         vectors = new float[tenants][perTenant][];
         queries = Vectors.queries(QUERIES, model.dimension(), 42);
         exact = new int[QUERIES][];
-        store = Postgres.open(url, "nyla.prefix=" + PREFIX + "&" + options);
+        Map<String, String> all = new java.util.HashMap<>(options);
+        all.put("prefix", PREFIX);
+        store = Postgres.openPooled(url, all);
         long started = System.nanoTime();
         Generation g;
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "search", model))) {
             for (int t = 0; t < tenants; t++) {
                 for (int i = 0; i < perTenant; i++) {
-                    vectors[t][i] = all[t * perTenant + i];
+                    vectors[t][i] = points[t * perTenant + i];
                     w.add(VectorRecord.of(tenant(t), Vectors.id(i), "text of chunk " + i, Map.of(), model,
                             vectors[t][i]));
                 }
@@ -121,9 +123,9 @@ public class PostgresSearchBenchmark {
     @Setup(Level.Trial)
     public void setUp(org.openjdk.jmh.infra.BenchmarkParams params) throws IOException {
         if (params.getBenchmark().endsWith("pgvectorHnsw")) {
-            load(Postgres.PGVECTOR, "pgvector (PGlite)", "nyla.dialect=pgvector&nyla.exactSearchThreshold=0");
+            load(Postgres.PGVECTOR, "pgvector (PGlite)", Map.of("dialect", "pgvector", "exactSearchThreshold", "0"));
         } else {
-            load(Postgres.PLAIN, "PostgreSQL", "nyla.dialect=postgres&nyla.bulkLoad=copy");
+            load(Postgres.PLAIN, "PostgreSQL", Map.of("dialect", "postgres", "bulkLoad", "copy"));
         }
     }
 

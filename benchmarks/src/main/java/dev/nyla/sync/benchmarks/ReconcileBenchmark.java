@@ -16,14 +16,14 @@ import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,9 +54,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       drift (a third each missing, stale and changed), embedding with {@link HashingEmbedder} so that
  *       the reconciler's own cost shows (MiniLM's rate is in {@link EmbedBenchmark}).</li>
  * </ul>
- * The stores are built once and kept in the {@linkplain Vectors#dataDirectory() data directory}. The
- * check's store has 8-dimensional vectors: a diff reads ids and hashes, never vectors, and the small
- * dimension keeps a 1M-record store quick to build.
+ * The check's stores are built once and kept in the {@linkplain Vectors#dataDirectory() data directory};
+ * they have 8-dimensional vectors: a diff reads ids and hashes, never vectors, and the small dimension keeps
+ * a 1M-record store quick to build. The sync's store is built afresh for every trial.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -86,61 +86,99 @@ public class ReconcileBenchmark {
         }
     }
 
-    /** Source and store for the check: {@code ids} records, 0.1 % each missing, stale and changed. */
+    /**
+     * The source of the check and both sides as sorted arrays: {@code ids} records, of which 0.1 % each are
+     * missing from the store (id ≡ 1 mod 1000), stale in it (≡ 2: gone from the source) and changed (≡ 3: the
+     * source's text was edited).
+     */
     @State(Scope.Benchmark)
-    public static class Diff {
+    public static class Ids {
         @Param({"1000000"})
         int ids;
 
-        @Param({"lucene", "sqlite"})
-        String store;
-
-        EmbeddingModel model = new EmbeddingModel("bench-8", 8, Similarity.COSINE, true, "bench-8-fingerprint");
-        VectorStore opened;
+        final EmbeddingModel model = new EmbeddingModel("bench-8", 8, Similarity.COSINE, true, "bench-8-fingerprint");
         ListSource source;
         String[] sourceIds;
         String[] sourceHashes;
         String[] storeIds;
         String[] storeHashes;
         long expected;
+        long inStore;
 
         @Setup(Level.Trial)
-        public void prepare() throws IOException {
+        public void prepare() {
             Machine.print();
             List<SourceRecord> src = new ArrayList<>(ids);
+            List<String> si = new ArrayList<>(ids);
+            List<String> sh = new ArrayList<>(ids);
             for (int i = 0; i < ids; i++) {
-                if (i % 1000 == 2) {
-                    continue; // stale: in the store only
+                if (i % 1000 != 2) {
+                    src.add(new SourceRecord(TENANT, Vectors.id(i), (i % 1000 == 3 ? "edited text " : "text of chunk ")
+                            + i, Map.of()));
                 }
-                src.add(new SourceRecord(TENANT, Vectors.id(i), (i % 1000 == 3 ? "edited text " : "text of chunk ") + i,
-                        Map.of()));
+                if (i % 1000 != 1) {
+                    si.add(Vectors.id(i));
+                    sh.add(storeRecord(i).contentHash());
+                }
             }
             source = new ListSource(src);
-            expected = 3L * ((ids + 997) / 1000); // ids ≡ 1, 2, 3 (mod 1000)
-            Path dir = Vectors.dataDirectory().resolve("reconcile-" + store + "-" + ids);
+            sourceIds = src.stream().map(SourceRecord::id).toArray(String[]::new);
+            sourceHashes = src.stream().map(r -> r.contentHash(model.fingerprint())).toArray(String[]::new);
+            storeIds = si.toArray(String[]::new);
+            storeHashes = sh.toArray(String[]::new);
+            inStore = storeIds.length;
+            expected = countOf(1) + countOf(2) + countOf(3);
+        }
+
+        /** How many of the ids are ≡ {@code r} (mod 1000). */
+        private long countOf(int r) {
+            return ids > r ? (ids - 1 - r) / 1000 + 1 : 0;
+        }
+
+        /**
+         * The store's record {@code i}: the original text, a pseudo-random vector (distinct vectors: HNSW
+         * merges stall on many duplicates).
+         */
+        VectorRecord storeRecord(int i) {
+            SplittableRandom random = new SplittableRandom(i);
+            float[] vector = new float[model.dimension()];
+            for (int d = 0; d < vector.length; d++) {
+                vector[d] = (float) random.nextDouble(-1, 1);
+            }
+            return VectorRecord.of(TENANT, Vectors.id(i), "text of chunk " + i, Map.of(), model, vector);
+        }
+    }
+
+    /** The store for the check, built once from {@link Ids} and kept in the data directory. */
+    @State(Scope.Benchmark)
+    public static class Diff {
+        @Param({"lucene", "sqlite"})
+        String store;
+
+        VectorStore opened;
+
+        @Setup(Level.Trial)
+        public void prepare(Ids ids) throws IOException {
+            Path dir = Vectors.dataDirectory().resolve("reconcile-" + store + "-" + ids.ids + "-g" + Vectors.VERSION);
             opened = open(dir);
-            long inStore = ids - (ids + 998) / 1000;
-            if (opened.activeGeneration().map(Generation::recordCount).orElse(-1L) != inStore) {
+            if (opened.activeGeneration().map(Generation::recordCount).orElse(-1L) != ids.inStore) {
                 opened.close();
                 DurableFiles.deleteRecursively(dir);
                 opened = open(dir);
                 long started = System.nanoTime();
-                build();
-                System.out.printf("built the %s store of %,d records in %.1f s%n", store, inStore,
+                Generation g;
+                try (GenerationWriter w = opened.newGeneration(GenerationSpec.of(1, "reconcile", ids.model))) {
+                    for (int i = 0; i < ids.ids; i++) {
+                        if (i % 1000 != 1) {
+                            w.add(ids.storeRecord(i));
+                        }
+                    }
+                    g = w.commit();
+                }
+                opened.activate(g.id());
+                System.out.printf("built the %s store of %,d records in %.1f s%n", store, ids.inStore,
                         (System.nanoTime() - started) / 1e9);
             }
-            sourceIds = src.stream().map(SourceRecord::id).toArray(String[]::new);
-            sourceHashes = src.stream().map(r -> r.contentHash(model.fingerprint())).toArray(String[]::new);
-            List<String> si = new ArrayList<>();
-            List<String> sh = new ArrayList<>();
-            try (Stream<InventoryEntry> inventory = opened.inventory(TENANT)) {
-                inventory.forEach(e -> {
-                    si.add(e.id());
-                    sh.add(e.contentHash());
-                });
-            }
-            storeIds = si.toArray(String[]::new);
-            storeHashes = sh.toArray(String[]::new);
         }
 
         private VectorStore open(Path dir) throws IOException {
@@ -151,24 +189,6 @@ public class ReconcileBenchmark {
             };
         }
 
-        /** The store's version: every id but the missing ones (≡ 1 mod 1000), all with their original text. */
-        private void build() throws IOException {
-            float[] vector = new float[model.dimension()];
-            Generation g;
-            try (GenerationWriter w = opened.newGeneration(GenerationSpec.of(1, "reconcile", model))) {
-                for (int i = 0; i < ids; i++) {
-                    if (i % 1000 != 1) {
-                        vector[i % vector.length] = 1;
-                        w.add(VectorRecord.of(TENANT, Vectors.id(i), "text of chunk " + i, Map.of(), model,
-                                vector.clone()));
-                        vector[i % vector.length] = 0;
-                    }
-                }
-                g = w.commit();
-            }
-            opened.activate(g.id());
-        }
-
         @TearDown(Level.Trial)
         public void close() throws IOException {
             opened.close();
@@ -176,8 +196,8 @@ public class ReconcileBenchmark {
     }
 
     @Benchmark
-    public Drift check(Diff d) throws IOException {
-        Drift drift = Reconciler.builder().store(d.opened).source(d.source).build().check(TENANT);
+    public Drift check(Ids d, Diff store) throws IOException {
+        Drift drift = Reconciler.builder().store(store.opened).source(d.source).build().check(TENANT);
         if (drift.missing() + drift.stale() + drift.changed() != d.expected) {
             throw new IllegalStateException("expected " + d.expected + " differences but the check found " + drift);
         }
@@ -186,12 +206,12 @@ public class ReconcileBenchmark {
     }
 
     @Benchmark
-    public long baselineSortedMerge(Diff d) {
+    public long baselineSortedMerge(Ids d) {
         return merge(d.sourceIds, d.sourceHashes, d.storeIds, d.storeHashes, d.expected);
     }
 
     @Benchmark
-    public long baselineHashAndMerge(Diff d) {
+    public long baselineHashAndMerge(Ids d) {
         List<SourceRecord> records = d.source.records();
         String[] hashes = new String[records.size()];
         for (int i = 0; i < hashes.length; i++) {
@@ -235,6 +255,7 @@ public class ReconcileBenchmark {
 
         HashingEmbedder embedder = new HashingEmbedder(InstallBenchmark.DIMENSION);
         LuceneVectorStore store;
+        Path dir;
         ListSource a;
         ListSource b;
         int runs;
@@ -258,9 +279,11 @@ public class ReconcileBenchmark {
             }
             a = new ListSource(first);
             b = new ListSource(second);
-            Path dir = Vectors.dataDirectory().resolve("reconcile-sync-" + size);
+            // A fresh store each trial: syncs leave deletes and small segments behind, and a kept store would
+            // make the numbers depend on the runs before.
+            dir = Files.createTempDirectory("nyla-reconcile-bench-");
             store = LuceneVectorStore.open(dir, LuceneOptions.DEFAULTS.withMergeThreads(2));
-            if (store.activeGeneration().isEmpty()) {
+            {
                 float[][] vectors = Vectors.clustered(first.size(), InstallBenchmark.DIMENSION, 42);
                 Generation g;
                 try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "reconcile", embedder.model()))) {
@@ -271,10 +294,6 @@ public class ReconcileBenchmark {
                 }
                 store.activate(g.id());
             }
-            SyncReport settled = reconciler(a).sync(TENANT, false); // a kept store may have been left at B
-            if (settled.outcome() == SyncReport.Outcome.FAILED) {
-                throw new IllegalStateException("settling the store on source A failed: " + settled);
-            }
         }
 
         Reconciler reconciler(ListSource source) {
@@ -283,8 +302,8 @@ public class ReconcileBenchmark {
 
         @TearDown(Level.Trial)
         public void close() throws IOException {
-            reconciler(a).sync(TENANT, false);
             store.close();
+            DurableFiles.deleteRecursively(dir);
         }
     }
 

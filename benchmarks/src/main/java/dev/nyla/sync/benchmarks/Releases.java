@@ -43,7 +43,7 @@ final class Releases {
     }
 
     static Release get(String name, Publishing publishing) throws IOException {
-        Path dir = Vectors.dataDirectory().resolve("releases").resolve(name);
+        Path dir = Vectors.dataDirectory().resolve("releases").resolve(name + "-g" + Vectors.VERSION);
         Path complete = dir.resolve("complete");
         Path key = dir.resolve("bench.key");
         if (Files.isRegularFile(complete)

@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * precision) against the exact brute-force scan ({@link Exact}), on clustered vectors or on real MiniLM
  * embeddings. One op is one query (queries/s), cycling through queries that are not in the data.
  *
- * <p>{@code overFetch} is the recall knob: the graph is searched for {@code 10 × overFetch} candidates (HNSW's
- * {@code ef}), which are re-scored exactly. Each HNSW trial reports {@code recall@10}, the mean overlap of its
+ * <p>{@code overFetch} is the recall knob: the graph is searched for {@code max(10 × overFetch, 18)} candidates
+ * (HNSW's {@code ef}), which are re-scored exactly. Each HNSW trial reports {@code recall@10}, the mean overlap of its
  * top 10 with the exact top 10 over all queries, as a secondary result. Indexes are built once and kept in
  * the {@linkplain Vectors#dataDirectory() data directory}.
  */
@@ -62,6 +62,15 @@ public class SearchBenchmark {
         float[][] vectors;
         float[][] queries;
         int[][] exact;
+
+        /** A hash of the vectors, to tell kept indexes of other data apart. */
+        int fingerprint() {
+            int h = vectors.length;
+            for (float[] v : vectors) {
+                h = 31 * h + java.util.Arrays.hashCode(v);
+            }
+            return h;
+        }
 
         @Setup(Level.Trial)
         public void load() throws IOException {
@@ -95,7 +104,7 @@ public class SearchBenchmark {
         @Param({"none", "int7", "int4"})
         String quantization;
 
-        @Param({"1", "2", "4", "10"})
+        @Param({"2", "4", "10"})
         int overFetch;
 
         LuceneVectorStore store;
@@ -106,7 +115,9 @@ public class SearchBenchmark {
             // Exact-scan threshold 0: the store would otherwise scan small tenants exactly, which is not HNSW.
             LuceneOptions options = LuceneOptions.DEFAULTS.withQuantization(q).withOverFetch(overFetch)
                     .withExactSearchThreshold(0).withMergeThreads(2);
-            Path dir = Vectors.dataDirectory().resolve("search-" + d.data + "-" + quantization);
+            // Named by the data's fingerprint too: other MiniLM vectors (another JDK's javadoc) need another index.
+            Path dir = Vectors.dataDirectory().resolve("search-" + d.data + "-" + quantization + "-"
+                    + Integer.toHexString(d.fingerprint()) + "-g" + Vectors.VERSION);
             store = LuceneVectorStore.open(dir, options);
             long have = store.activeGeneration().map(Generation::recordCount).orElse(-1L);
             if (have != d.vectors.length) {

@@ -35,6 +35,12 @@ final class Vectors {
      */
     static final double SPREAD = 1.0;
 
+    /**
+     * The version of these generators: part of the names of kept data (releases, indexes), so that a change
+     * here is never measured against data made by the old code. Raise it with every change to the output.
+     */
+    static final int VERSION = 2;
+
     private Vectors() {
     }
 
@@ -52,19 +58,23 @@ final class Vectors {
      * the same vectors; {@link #queries} draws from the same clusters.
      */
     static float[][] clustered(int count, int dimension, long seed) {
-        float[][] centres = centres(dimension, seed);
-        SplittableRandom random = new SplittableRandom(seed * 31 + 1);
-        float[][] out = new float[count][];
-        for (int i = 0; i < count; i++) {
-            out[i] = around(centres[random.nextInt(centres.length)], random);
-        }
-        return out;
+        return around(centres(dimension, seed), count, new SplittableRandom(seed * 31 + 1));
     }
 
     /** Query vectors from the clusters of {@link #clustered} with the same seed, but not among its points. */
     static float[][] queries(int count, int dimension, long seed) {
-        float[][] centres = centres(dimension, seed);
-        SplittableRandom random = new SplittableRandom(seed * 31 + 2);
+        return around(centres(dimension, seed), count, new SplittableRandom(seed * 31 + 2));
+    }
+
+    /**
+     * More points of the clusters of {@link #clustered} with {@code clusterSeed}, drawn with {@code seed}: new
+     * embeddings of edited texts on the same topics.
+     */
+    static float[][] morePoints(int count, int dimension, long clusterSeed, long seed) {
+        return around(centres(dimension, clusterSeed), count, new SplittableRandom(seed * 31 + 3));
+    }
+
+    private static float[][] around(float[][] centres, int count, SplittableRandom random) {
         float[][] out = new float[count][];
         for (int i = 0; i < count; i++) {
             out[i] = around(centres[random.nextInt(centres.length)], random);
@@ -118,7 +128,7 @@ final class Vectors {
 
     /** The id of the {@code i}-th record: fixed width, so that key order is index order. */
     static String id(int i) {
-        return String.format("doc-%07d", i);
+        return String.format(java.util.Locale.ROOT, "doc-%07d", i);
     }
 
     /** Records of the default tenant over {@code vectors}, in key order. */
@@ -133,12 +143,14 @@ final class Vectors {
 
     /**
      * The next version of {@code v1}: a {@code fraction} of the records, spread evenly (the worst case for a
-     * store whose files follow key order), edited and re-embedded with a new vector from the same clusters.
+     * store whose files follow key order), edited and re-embedded with a new vector from the clusters of
+     * {@code clusterSeed} (the seed {@code v1}'s vectors were drawn with).
      */
-    static List<VectorRecord> changed(List<VectorRecord> v1, EmbeddingModel model, double fraction, long seed) {
+    static List<VectorRecord> changed(List<VectorRecord> v1, EmbeddingModel model, double fraction, long clusterSeed,
+                                      long seed) {
         int step = Math.max(1, (int) Math.round(1 / fraction));
         int count = (v1.size() + step - 1) / step;
-        float[][] fresh = queries(count, model.dimension(), seed);
+        float[][] fresh = morePoints(count, model.dimension(), clusterSeed, seed);
         List<VectorRecord> v2 = new ArrayList<>(v1);
         for (int i = 0, n = 0; i < v1.size(); i += step, n++) {
             v2.set(i, VectorRecord.of(VectorRecord.DEFAULT_TENANT, v1.get(i).id(), "edited chunk " + i, Map.of(), model,
