@@ -3,9 +3,7 @@ package dev.nyla.sync.benchmarks;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.client.InstallRoute;
-import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
@@ -16,7 +14,6 @@ import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -63,10 +60,7 @@ public class DeltaInstallBenchmark {
     double changed;
 
     private Path dir;
-    private Path v1;
-    private Path v2;
-    private Path v2Records;
-    private KeyPair keys;
+    private Releases.Release release;
     private EmbeddingModel model;
     private LuceneVectorStore store;
     private LuceneVectorStore empty;
@@ -76,7 +70,7 @@ public class DeltaInstallBenchmark {
         Machine.print();
         dir = Files.createTempDirectory("nyla-delta-bench-");
         model = new EmbeddingModel("bench", InstallBenchmark.DIMENSION, Similarity.COSINE, true, "bench-fingerprint");
-        Releases.Release release = Releases.get("delta-" + size + "-" + changed, (out, signing) -> {
+        release = Releases.get("delta-" + size + "-" + changed, (out, signing) -> {
             List<VectorRecord> first = Vectors.records(model, Vectors.clustered(size, model.dimension(), 42));
             List<VectorRecord> second = Vectors.changed(first, model, changed, 42, 43);
             Publisher lucene = Publisher.builder().signingKey(signing).nativePayload(new LucenePayloadFormat(
@@ -93,10 +87,6 @@ public class DeltaInstallBenchmark {
                     nb.newBytes(), 100.0 * nb.newBytes() / nb.fullBytes(), r2r.deltaBytes(), r2r.fullBytes(),
                     100.0 * r2r.deltaBytes() / r2r.fullBytes()));
         });
-        keys = release.keys();
-        v1 = release.host("v1");
-        v2 = release.host("v2");
-        v2Records = release.host("v2-records");
         System.out.print(Files.readString(release.host("sizes.txt")));
     }
 
@@ -111,7 +101,7 @@ public class DeltaInstallBenchmark {
         DurableFiles.deleteRecursively(dir.resolve("store"));
         DurableFiles.deleteRecursively(dir.resolve("store-full"));
         store = LuceneVectorStore.open(dir.resolve("store"));
-        sync(store, v1, InstallRoute.NATIVE_FULL);
+        sync(store, "v1", InstallRoute.NATIVE_FULL);
         empty = LuceneVectorStore.open(dir.resolve("store-full"));
     }
 
@@ -123,30 +113,22 @@ public class DeltaInstallBenchmark {
 
     @Benchmark
     public SyncResult fullPrebuilt() throws IOException {
-        return sync(empty, v2, InstallRoute.NATIVE_FULL);
+        return sync(empty, "v2", InstallRoute.NATIVE_FULL);
     }
 
     @Benchmark
     public SyncResult deltaPrebuilt() throws IOException {
-        return sync(store, v2, InstallRoute.NATIVE_DELTA);
+        return sync(store, "v2", InstallRoute.NATIVE_DELTA);
     }
 
     @Benchmark
     public SyncResult deltaRecords() throws IOException {
-        return sync(store, v2Records, InstallRoute.DELTA);
+        return sync(store, "v2-records", InstallRoute.DELTA);
     }
 
-    private SyncResult sync(LuceneVectorStore into, Path host, InstallRoute route) throws IOException {
-        SyncResult r;
-        try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host)).store(into)
-                .publicKey(keys.getPublic()).expectedModel(model).build()) {
-            r = sync.checkNow();
-        }
-        if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != route) {
-            throw new IllegalStateException("expected an install by " + route + " but got " + r.outcome() + ": "
-                    + r.steps());
-        }
-        Metrics.report("bytes", r.bytesDownloaded(), "B");
+    private SyncResult sync(LuceneVectorStore into, String host, InstallRoute route) throws IOException {
+        // The client's default state directory, beneath the store: it goes when the store is deleted.
+        SyncResult r = release.install(into, host, into.directory().orElseThrow().resolve("sync"), model, route);
         Metrics.report("bytes.ofFull", (double) r.bytesDownloaded() / r.fullPayloadBytes(), "ratio");
         return r;
     }

@@ -6,11 +6,9 @@ import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.Compression;
-import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.client.InstallRoute;
-import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.jdbc.JdbcVectorStore;
 import dev.nyla.sync.lucene.LuceneOptions;
@@ -26,7 +24,6 @@ import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code physicalLimit}: copy the prebuilt Lucene payload's files while SHA-256 hashing them, fsync
  *       each: the least any "download and verify" of those bytes can cost;</li>
- *   <li>{@code lucenePrebuilt}: {@link NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
+ *   <li>{@code lucenePrebuilt}: {@link dev.nyla.sync.client.NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
  *       download with SHA-256 and fsync, Lucene's checksums, open, swap;</li>
  *   <li>{@code luceneFromRecords}: the same version from the portable records (gzip): the client rebuilds
  *       the HNSW graph;</li>
@@ -79,10 +76,9 @@ public class InstallBenchmark {
     int size;
 
     private Path dir;
+    private Releases.Release release;
     private Path withLucene;
-    private Path recordsOnly;
     private Path seedJson;
-    private KeyPair keys;
     private EmbeddingModel model;
     private Payload lucenePayload;
     private VectorStore target;
@@ -92,7 +88,7 @@ public class InstallBenchmark {
         Machine.print();
         dir = Files.createTempDirectory("nyla-install-bench-");
         model = new EmbeddingModel("bench", DIMENSION, Similarity.COSINE, true, "bench-fingerprint");
-        Releases.Release release = Releases.get("install-" + size, (out, signing) -> {
+        release = Releases.get("install-" + size, (out, signing) -> {
             List<VectorRecord> records = Vectors.records(model, Vectors.clustered(size, DIMENSION, 42));
             LucenePayloadFormat lucene = new LucenePayloadFormat(LuceneOptions.DEFAULTS.withMergeThreads(2),
                     Files.createDirectories(out.resolve("work")));
@@ -101,9 +97,7 @@ public class InstallBenchmark {
             Publisher.builder().signingKey(signing).build().publishRecords(records, model, out.resolve("records-only"));
             Vectors.writeSeedJsonGz(out.resolve("index.json.gz"), model.id(), records);
         });
-        keys = release.keys();
         withLucene = release.host("with-lucene");
-        recordsOnly = release.host("records-only");
         seedJson = release.host("index.json.gz");
         lucenePayload = release.manifest("with-lucene").nativePayload(LucenePayloadFormat.KIND).orElseThrow();
         long recordsBytes = release.manifest("records-only").payload().files().stream()
@@ -170,31 +164,31 @@ public class InstallBenchmark {
     @Benchmark
     public SyncResult lucenePrebuilt() throws IOException {
         target = LuceneVectorStore.open(dir.resolve("store"));
-        return sync(withLucene, InstallRoute.NATIVE_FULL);
+        return sync("with-lucene", InstallRoute.NATIVE_FULL);
     }
 
     @Benchmark
     public SyncResult luceneFromRecords() throws IOException {
         target = LuceneVectorStore.open(dir.resolve("store"));
-        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+        return sync("records-only", InstallRoute.FULL_COMPRESSED);
     }
 
     @Benchmark
     public SyncResult sqlite() throws IOException {
         target = JdbcVectorStore.openEmbedded(dir.resolve("store.db"));
-        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+        return sync("records-only", InstallRoute.FULL_COMPRESSED);
     }
 
     @Benchmark
     public SyncResult postgresInsert(Server server) throws IOException {
         target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.dialect=postgres&nyla.bulkLoad=insert");
-        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+        return sync("records-only", InstallRoute.FULL_COMPRESSED);
     }
 
     @Benchmark
     public SyncResult postgresCopy(Server server) throws IOException {
         target = Postgres.open(Postgres.PLAIN, "nyla.prefix=" + PG_PREFIX + "&nyla.dialect=postgres&nyla.bulkLoad=copy");
-        return sync(recordsOnly, InstallRoute.FULL_COMPRESSED);
+        return sync("records-only", InstallRoute.FULL_COMPRESSED);
     }
 
     @Benchmark
@@ -215,18 +209,8 @@ public class InstallBenchmark {
         return g;
     }
 
-    private SyncResult sync(Path host, InstallRoute route) throws IOException {
-        SyncResult r;
-        try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host)).store(target)
-                .stateDirectory(dir.resolve("state")).publicKey(keys.getPublic()).expectedModel(model).build()) {
-            r = sync.checkNow();
-        }
-        if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != route) {
-            throw new IllegalStateException("expected an install by " + route + " but got " + r.outcome() + ": "
-                    + r.steps());
-        }
-        Metrics.report("bytes", r.bytesDownloaded(), "B");
-        return r;
+    private SyncResult sync(String host, InstallRoute route) throws IOException {
+        return release.install(target, host, dir.resolve("state"), model, route);
     }
 
     private long luceneBytes() {

@@ -2,14 +2,14 @@ package dev.nyla.sync.benchmarks;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.djl.DjlEmbedder;
+import dev.nyla.sync.store.DurableFiles;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -62,8 +62,8 @@ record MiniLmData(List<String> texts, float[][] vectors, float[][] queries) {
     }
 
     private static void write(Path file, String key, float[][] vectors) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 4 * vectors.length * vectors[0].length);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
             out.writeUTF(key);
             out.writeInt(vectors.length);
@@ -74,6 +74,6 @@ record MiniLmData(List<String> texts, float[][] vectors, float[][] queries) {
                 }
             }
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.writeAtomically(file, bytes.toByteArray());
     }
 }

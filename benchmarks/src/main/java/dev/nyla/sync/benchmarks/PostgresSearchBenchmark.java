@@ -95,21 +95,13 @@ public class PostgresSearchBenchmark {
         for (int q = 0; q < QUERIES; q++) {
             int t = q % tenants;
             exact[q] = Exact.topK(vectors[t], queries[q], 10);
-            overlap += Exact.overlap(exact[q], ids(store.search(SearchRequest.of(tenant(t), queries[q], 10))));
+            overlap += Exact.overlap(exact[q], Vectors.indexes(store.search(SearchRequest.of(tenant(t), queries[q], 10))));
         }
         Metrics.report("recall@10", overlap / QUERIES, "ratio");
     }
 
     private static String tenant(int t) {
         return String.format(Locale.ROOT, "tenant-%03d", t);
-    }
-
-    private static int[] ids(List<SearchHit> hits) {
-        int[] out = new int[hits.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Integer.parseInt(hits.get(i).id().substring("doc-".length()));
-        }
-        return out;
     }
 
     @TearDown(Level.Trial)

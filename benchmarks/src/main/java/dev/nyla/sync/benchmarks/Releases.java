@@ -1,13 +1,18 @@
 package dev.nyla.sync.benchmarks;
 
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.client.InstallRoute;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +42,25 @@ final class Releases {
             Path file = host(host).resolve("manifest.json");
             return ManifestCodec.read(Files.readAllBytes(file), file.toString());
         }
+
+        /**
+         * One sync run of {@code store} from {@code host}, which must install by {@code route}; reports the
+         * bytes downloaded as the {@code bytes} figure.
+         */
+        SyncResult install(VectorStore store, String host, Path stateDirectory, EmbeddingModel model,
+                           InstallRoute route) throws IOException {
+            SyncResult r;
+            try (NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(host(host))).store(store)
+                    .stateDirectory(stateDirectory).publicKey(keys.getPublic()).expectedModel(model).build()) {
+                r = sync.checkNow();
+            }
+            if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != route) {
+                throw new IllegalStateException("expected an install by " + route + " but got " + r.outcome() + ": "
+                        + r.steps());
+            }
+            Metrics.report("bytes", r.bytesDownloaded(), "B");
+            return r;
+        }
     }
 
     private Releases() {
@@ -57,7 +81,6 @@ final class Releases {
         long started = System.nanoTime();
         publishing.publish(dir, keys);
         Files.writeString(complete, Instant.now().toString());
-        Files.setLastModifiedTime(complete, FileTime.from(Instant.now()));
         System.out.printf("published release %s in %.1f s (kept in %s)%n", name, (System.nanoTime() - started) / 1e9,
                 dir);
         return new Release(dir, keys);

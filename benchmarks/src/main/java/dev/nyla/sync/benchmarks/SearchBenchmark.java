@@ -15,7 +15,6 @@ import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -131,7 +130,7 @@ public class SearchBenchmark {
             }
             double overlap = 0;
             for (int i = 0; i < d.queries.length; i++) {
-                overlap += Exact.overlap(d.exact[i], ids(store.search(SearchRequest.of(d.queries[i], K))));
+                overlap += Exact.overlap(d.exact[i], Vectors.indexes(store.search(SearchRequest.of(d.queries[i], K))));
             }
             Metrics.report("recall@10", overlap / d.queries.length, "ratio");
             Metrics.report("index.bytes", store.stats().bytesOnDisk(), "B");
@@ -145,23 +144,15 @@ public class SearchBenchmark {
         private static void build(LuceneVectorStore store, Data d) throws IOException {
             Generation g;
             try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, d.data, d.model))) {
-                for (int i = 0; i < d.vectors.length; i++) {
-                    w.add(VectorRecord.of(VectorRecord.DEFAULT_TENANT, Vectors.id(i), "text of chunk " + i, Map.of(),
-                            d.model, d.vectors[i]));
+                for (VectorRecord r : Vectors.records(d.model, d.vectors)) {
+                    w.add(r);
                 }
                 g = w.commit();
             }
             store.activate(g.id());
         }
 
-        private static int[] ids(List<SearchHit> hits) {
-            int[] out = new int[hits.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = Integer.parseInt(hits.get(i).id().substring("doc-".length()));
-            }
-            return out;
         }
-    }
 
     private int next;
 

@@ -5,6 +5,7 @@ import dev.nyla.sync.VectorRecord;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.nyla.sync.publish.SeedIndex;
+import dev.nyla.sync.store.SearchHit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -129,6 +130,15 @@ final class Vectors {
     /** The id of the {@code i}-th record: fixed width, so that key order is index order. */
     static String id(int i) {
         return String.format(java.util.Locale.ROOT, "doc-%07d", i);
+    }
+
+    /** The indexes {@link #id} made the ids of {@code hits} from, in the hits' order. */
+    static int[] indexes(List<SearchHit> hits) {
+        int[] out = new int[hits.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Integer.parseInt(hits.get(i).id().substring("doc-".length()));
+        }
+        return out;
     }
 
     /** Records of the default tenant over {@code vectors}, in key order. */
