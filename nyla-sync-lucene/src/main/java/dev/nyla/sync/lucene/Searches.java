@@ -2,7 +2,6 @@ package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
@@ -39,9 +38,6 @@ final class Searches {
     private Searches() {
     }
 
-    private record Candidate(int doc, float score, String tenant, String id, String text, String metadata) {
-    }
-
     static List<SearchHit> search(Serving serving, SearchRequest request, LuceneOptions options) throws IOException {
         EmbeddingModel model = serving.generation().model();
         if (request.vector().length != model.dimension()) {
@@ -68,17 +64,14 @@ final class Searches {
                 docs[i] = top.scoreDocs[i].doc;
             }
         }
-        List<Candidate> rescored = rescore(searcher, docs, request.vector(), similarity);
-        rescored.sort(Comparator.comparingDouble((Candidate c) -> -c.score())
-                .thenComparing(Candidate::id, RecordKeys.ORDER));
-        List<SearchHit> hits = new ArrayList<>(Math.min(request.k(), rescored.size()));
-        for (Candidate c : rescored.subList(0, Math.min(request.k(), rescored.size()))) {
-            hits.add(new SearchHit(c.tenant(), c.id(), c.score(), c.text(), Schema.metadata(c.metadata())));
-        }
-        return hits;
+        List<Scored> rescored = rescore(searcher, docs, request.vector(), similarity);
+        // Best first, ties by id: one tenant's keys share the tenant prefix, so their UTF-8 order is the ids'
+        // code-point order (RecordKeys order).
+        rescored.sort(WORST_FIRST.reversed());
+        return hits(searcher, rescored.subList(0, Math.min(request.k(), rescored.size())));
     }
 
-    /** A candidate of the exact scan; its key breaks ties the way results are ordered (by id). */
+    /** A candidate (global doc id) and its score; its key breaks ties the way results are ordered (by id). */
     private record Scored(int doc, float score, BytesRef key) {
     }
 
@@ -127,17 +120,21 @@ final class Searches {
         return out;
     }
 
-    /** The candidates with their stored fields and exact scores against the original query vector. */
-    private static List<Candidate> rescore(IndexSearcher searcher, int[] docs, float[] query, Similarity similarity)
+    /**
+     * The candidates with their exact scores against the original query vector, and their keys for the order
+     * of ties. Only vectors and doc values are read here: stored fields (text, metadata) cost a block
+     * decompression each and are loaded for the returned hits alone ({@link #hits}).
+     */
+    private static List<Scored> rescore(IndexSearcher searcher, int[] docs, float[] query, Similarity similarity)
             throws IOException {
         int[] sorted = docs.clone();
         java.util.Arrays.sort(sorted);
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-        List<Candidate> out = new ArrayList<>(sorted.length);
+        List<Scored> out = new ArrayList<>(sorted.length);
         int leafIndex = -1;
         FloatVectorValues vectors = null;
         KnnVectorValues.DocIndexIterator it = null;
-        StoredFields stored = null;
+        SortedDocValues keys = null;
         for (int global : sorted) {
             int li = ReaderUtil.subIndex(global, leaves);
             LeafReaderContext leaf = leaves.get(li);
@@ -145,18 +142,45 @@ final class Searches {
                 leafIndex = li;
                 vectors = leaf.reader().getFloatVectorValues(Schema.VECTOR);
                 it = vectors.iterator();
-                stored = leaf.reader().storedFields();
+                keys = DocValues.getSorted(leaf.reader(), Schema.KEY);
             }
             int doc = global - leaf.docBase;
             if (it.docID() > doc || it.advance(doc) != doc) {
                 throw new IllegalStateException("generation index: document " + global + " (segment " + li
                         + ") has no vector in " + Schema.VECTOR);
             }
+            if (!keys.advanceExact(doc)) {
+                throw new IllegalStateException("generation index: document " + global + " (segment " + li
+                        + ") has no key in " + Schema.KEY);
+            }
             float score = similarity.score(query, vectors.vectorValue(it.index()));
-            Document d = stored.document(doc);
-            out.add(new Candidate(global, score, d.get(Schema.TENANT), d.get(Schema.ID), d.get(Schema.TEXT),
-                    d.get(Schema.METADATA)));
+            out.add(new Scored(global, score, BytesRef.deepCopyOf(keys.lookupOrd(keys.ordValue()))));
         }
         return out;
+    }
+
+    /** The hits of {@code best} (in that order), with their stored fields read in document order. */
+    private static List<SearchHit> hits(IndexSearcher searcher, List<Scored> best) throws IOException {
+        Integer[] byDoc = new Integer[best.size()];
+        for (int i = 0; i < byDoc.length; i++) {
+            byDoc[i] = i;
+        }
+        java.util.Arrays.sort(byDoc, Comparator.comparingInt(i -> best.get(i).doc()));
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        SearchHit[] hits = new SearchHit[best.size()];
+        int leafIndex = -1;
+        StoredFields stored = null;
+        for (int rank : byDoc) {
+            Scored s = best.get(rank);
+            int li = ReaderUtil.subIndex(s.doc(), leaves);
+            if (li != leafIndex) {
+                leafIndex = li;
+                stored = leaves.get(li).reader().storedFields();
+            }
+            Document d = stored.document(s.doc() - leaves.get(li).docBase);
+            hits[rank] = new SearchHit(d.get(Schema.TENANT), d.get(Schema.ID), s.score(), d.get(Schema.TEXT),
+                    Schema.metadata(d.get(Schema.METADATA)));
+        }
+        return List.of(hits);
     }
 }
