@@ -405,11 +405,18 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
-    static void link(Path from, Path to) throws IOException {
+    /**
+     * Hard-links {@code from} as {@code to}, or copies it where the file system cannot link. Returns true for a
+     * link: its data is the already durable file's, so only the new directory entry needs forcing to disk,
+     * while a copy's data must be forced too.
+     */
+    static boolean link(Path from, Path to) throws IOException {
         try {
             Files.createLink(to, from);
+            return true;
         } catch (UnsupportedOperationException | FileSystemException e) {
             Files.copy(from, to);
+            return false;
         }
     }
 
