@@ -71,6 +71,9 @@ public final class ResultsTable {
             if (secondary != null) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = secondary.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getValue().get("score").isNumber()) {
+                        continue; // a profiler's pointer to its output (-prof jfr writes "NaN" and a path)
+                    }
                     figures.put(e.getKey(), figure(e.getValue().get("score").asDouble(),
                             e.getValue().get("scoreUnit").asText()));
                 }
