@@ -28,6 +28,17 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.FilterCodec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.FSDirectory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,7 +68,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code sqlite}, {@code postgresInsert}, {@code postgresCopy}: the records into the JDBC store:
  *       embedded SQLite, PostgreSQL by batched inserts, PostgreSQL by binary {@code COPY};</li>
  *   <li>{@code seedDesign}: the design this project replaces: parse the JSON index from {@code .json.gz},
- *       add every vector, build the HNSW index on the client (no signature, no hashes).</li>
+ *       add every vector, build the HNSW index on the client (no signature, no hashes);</li>
+ *   <li>{@code plainLuceneHnsw}: the floor of the two rebuilds: plain Lucene builds the graph of the same
+ *       vectors, held in memory, with the store's HNSW settings and nothing else in the documents.</li>
  * </ul>
  * Secondary results: {@code bytes} (what the route reads from the artifact) and peak heap (see {@link Metrics}).
  */
@@ -207,6 +220,51 @@ public class InstallBenchmark {
         store.activate(g.id());
         Metrics.report("bytes", Files.size(seedJson), "B");
         return g;
+    }
+
+    /** The same vectors in memory, for {@link #plainLuceneHnsw} only (every other op reads an artifact). */
+    @State(Scope.Benchmark)
+    public static class InMemory {
+        float[][] vectors;
+
+        @Setup(Level.Trial)
+        public void generate(InstallBenchmark b) {
+            vectors = Vectors.clustered(b.size, DIMENSION, 42);
+        }
+    }
+
+    /**
+     * The floor of any HNSW rebuild: plain Lucene, one vector field per document and nothing else, the store's
+     * graph settings and RAM buffer, vectors already in memory; added, committed, closed.
+     */
+    @Benchmark
+    public long plainLuceneHnsw(InMemory m) throws IOException {
+        LuceneOptions o = LuceneOptions.DEFAULTS;
+        IndexWriterConfig config = new IndexWriterConfig()
+                .setRAMBufferSizeMB(o.ramBufferMb())
+                .setCodec(new FilterCodec(Codec.getDefault().getName(), Codec.getDefault()) {
+                    private final KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat(o.maxConn(), o.beamWidth());
+
+                    @Override
+                    public KnnVectorsFormat knnVectorsFormat() {
+                        return new PerFieldKnnVectorsFormat() {
+                            @Override
+                            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                                return hnsw;
+                            }
+                        };
+                    }
+                });
+        try (FSDirectory d = FSDirectory.open(Files.createDirectories(dir.resolve("store")));
+             IndexWriter w = new IndexWriter(d, config)) {
+            for (float[] v : m.vectors) {
+                Document doc = new Document();
+                doc.add(new KnnFloatVectorField("vector", v, VectorSimilarityFunction.DOT_PRODUCT));
+                w.addDocument(doc);
+            }
+            w.commit();
+            return w.getDocStats().numDocs;
+        }
     }
 
     private SyncResult sync(String host, InstallRoute route) throws IOException {
