@@ -71,7 +71,7 @@ public final class ResultsTable {
             if (secondary != null) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = secondary.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    if (!e.getValue().get("score").isNumber()) {
+                    if (!e.getValue().path("score").isNumber()) {
                         continue; // a profiler's pointer to its output (-prof jfr writes "NaN" and a path)
                     }
                     figures.put(e.getKey(), figure(e.getValue().get("score").asDouble(),

@@ -149,12 +149,10 @@ final class Searches {
                 throw new IllegalStateException("generation index: document " + global + " (segment " + li
                         + ") has no vector in " + Schema.VECTOR);
             }
-            if (!keys.advanceExact(doc)) {
-                throw new IllegalStateException("generation index: document " + global + " (segment " + li
-                        + ") has no key in " + Schema.KEY);
-            }
             float score = similarity.score(query, vectors.vectorValue(it.index()));
-            out.add(new Scored(global, score, BytesRef.deepCopyOf(keys.lookupOrd(keys.ordValue()))));
+            // A document without a key (an index another program wrote) still answers; it sorts first among ties.
+            BytesRef key = keys.advanceExact(doc) ? BytesRef.deepCopyOf(keys.lookupOrd(keys.ordValue())) : new BytesRef();
+            out.add(new Scored(global, score, key));
         }
         return out;
     }
