@@ -67,10 +67,11 @@ final class LuceneNativeInstall implements NativeInstall {
             Map<String, Path> local = reuse ? store.reusableFiles(PayloadNames.wantedSha256(payload, indexNames))
                     : Map.of();
             for (PayloadFile f : payload.files()) {
-                Path from = local.get(indexNames.get(f.name()));
+                String name = indexNames.get(f.name());
+                Path from = local.get(name);
                 if (from != null) {
-                    if (LuceneVectorStore.link(from, work.index().resolve(indexNames.get(f.name())))) {
-                        linked.add(indexNames.get(f.name()));
+                    if (LuceneVectorStore.link(from, work.index().resolve(name))) {
+                        linked.add(name);
                     }
                 } else {
                     toFetch.add(f);
