@@ -422,7 +422,8 @@ class CommandLineIT {
             assertTrue(c.isValid(5));
         } catch (SQLException e) {
             String message = "PostgreSQL at " + POSTGRES_URL.replaceAll("password=[^&]*", "password=***")
-                    + " does not answer (" + e.getMessage() + "); start it with ./nyla servers start";
+                    + " does not answer (" + e.getMessage() + "); ./nyla test starts it when its software is installed, "
+                    + "./nyla servers start starts it by hand";
             if ("1".equals(System.getenv("NYLA_CI_REQUIRE_SERVERS"))) {
                 fail(message + " — NYLA_CI_REQUIRE_SERVERS=1 demands it");
             }

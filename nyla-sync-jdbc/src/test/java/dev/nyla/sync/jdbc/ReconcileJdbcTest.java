@@ -49,8 +49,10 @@ class ReconcileJdbcTest {
 
     /** A store and, in the same database, {@code profiles(tenant, id, body, lang)} with ids of {@code idType}. */
     private void open(Databases database, String idType) throws Exception {
-        db = database;
+        // The data source first: it skips (or fails) the test when the server is absent, and clean-up must
+        // then find nothing to clean.
         ds = database.dataSource(dir);
+        db = database;
         store = database == Databases.SQLITE
                 ? JdbcVectorStore.openEmbedded(dir.resolve("vectors.db"), database.options(prefix))
                 : JdbcVectorStore.open(ds, database.options(prefix));

@@ -79,7 +79,7 @@ final class TestDatabases {
         }
         if (!reason.isEmpty()) {
             String message = what + " is not reachable at " + JdbcStoreProvider.redact(url) + " (" + reason
-                    + "); start it with ./nyla servers start";
+                    + "); ./nyla test starts it when its software is installed, ./nyla servers start starts it by hand";
             if ("1".equals(System.getenv("NYLA_CI_REQUIRE_SERVERS"))) {
                 fail(message + " — NYLA_CI_REQUIRE_SERVERS=1 demands it");
             }
