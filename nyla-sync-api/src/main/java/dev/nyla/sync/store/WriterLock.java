@@ -23,7 +23,9 @@ import java.time.Instant;
 public final class WriterLock implements Closeable {
     /** The lock file's name in the store directory. */
     public static final String FILE_NAME = "LOCK";
-    private static final int MAX_COMMAND = 200;
+    /** Long commands keep their start (the program) and their end (the arguments that tell commands apart). */
+    private static final int COMMAND_HEAD = 80;
+    private static final int COMMAND_TAIL = 220;
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -64,8 +66,8 @@ public final class WriterLock implements Closeable {
         try {
             ProcessHandle self = ProcessHandle.current();
             String command = self.info().commandLine().orElse("");
-            if (command.length() > MAX_COMMAND) {
-                command = command.substring(0, MAX_COMMAND) + "…";
+            if (command.length() > COMMAND_HEAD + COMMAND_TAIL) {
+                command = command.substring(0, COMMAND_HEAD) + " … " + command.substring(command.length() - COMMAND_TAIL);
             }
             String line = "pid " + self.pid() + (command.isEmpty() ? "" : " (" + command + ")") + ", since "
                     + Instant.now() + "\n";
