@@ -405,6 +405,10 @@ class CommandLineIT {
         String store = "lucene:" + storeDir;
         Jar.Result synced = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", publicKey.toString());
         assertEquals(0, synced.exit(), synced.both());
+        String sqlite = "jdbc:sqlite:" + dir.resolve("vectors.db");
+        Jar.Result syncedSqlite = jar.run("sync", "--source", site.toString(), "--store", sqlite, "--public-key",
+                publicKey.toString());
+        assertEquals(0, syncedSqlite.exit(), syncedSqlite.both());
         // The owner grants read access, no more (state files are written private, 0600).
         List<Path> all;
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -434,6 +438,16 @@ class CommandLineIT {
             Jar.Result verify = run.apply(new String[] {"verify", "--store", store});
             assertEquals(0, verify.exit(), verify.both());
             assertEquals("password-reset", topHit(run.apply(new String[] {"search", "--store", store, "I forgot my password"})));
+
+            // SQLite reads a WAL database through a -shm file this user may not create beside it.
+            Jar.Result sqliteStatus = run.apply(new String[] {"status", "--store", sqlite});
+            assertEquals(0, sqliteStatus.exit(), sqliteStatus.both());
+            assertTrue(sqliteStatus.out().contains("version      1 (kb one)"), sqliteStatus.out());
+            assertEquals("password-reset", topHit(run.apply(new String[] {"search", "--store", sqlite, "I forgot my password"})));
+            Jar.Result sqliteRollback = run.apply(new String[] {"rollback", "--store", sqlite});
+            assertEquals(1, sqliteRollback.exit(), sqliteRollback.both());
+            assertTrue(sqliteRollback.errors().contains("cannot open the store for writing: permission denied on "),
+                    sqliteRollback.both());
 
             Jar.Result sync = run.apply(new String[] {"sync", "--source", site.toString(), "--store", store,
                     "--public-key", publicKey.toString()});

@@ -52,7 +52,23 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     public VectorStore open(String location) throws IOException {
         Parsed p = parse(location);
         DataSource dataSource = p.url().startsWith("jdbc:sqlite:") ? sqliteDataSource(p.url()) : new DriverDataSource(p.url());
-        return JdbcVectorStore.open(dataSource, p.options(), p.shown(), p.sqliteFile());
+        try {
+            return JdbcVectorStore.open(dataSource, p.options(), p.shown(), p.sqliteFile());
+        } catch (StoreException e) {
+            if (p.sqliteFile().isEmpty() || !isSqliteRefusal(e)) {
+                throw e;
+            }
+            // SQLite writes the file and creates its -wal and -shm files beside it.
+            Path file = p.sqliteFile().get();
+            Path parent = file.toAbsolutePath().getParent();
+            Path refused = Files.exists(file) && !Files.isWritable(file) ? file
+                    : Files.isDirectory(parent) && !Files.isWritable(parent) ? parent : null;
+            if (refused == null) {
+                throw e;
+            }
+            throw StoreAccessException.of(p.shown(), refused, true,
+                    new java.nio.file.AccessDeniedException(refused.toString(), null, e.getMessage()));
+        }
     }
 
     /**
@@ -66,7 +82,22 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
             try {
                 return JdbcVectorStore.openReadOnly(sqliteDataSource(p.url(), true), p.options(), p.shown());
             } catch (StoreException e) {
-                throw p.sqliteFile().isPresent() ? accessDenied(p.shown(), p.sqliteFile().get(), e) : e;
+                if (p.sqliteFile().isEmpty()) {
+                    throw e;
+                }
+                Path file = p.sqliteFile().get();
+                if (!isSqliteRefusal(e) || !Files.isReadable(file) || Files.exists(walOf(file))) {
+                    throw accessDenied(p.shown(), file, e);
+                }
+                // SQLite reads a WAL database through its -shm index, which a user who may not write the
+                // directory cannot create. Without a -wal file no writer has the database open and every
+                // committed change is in the file itself, so it can be read as immutable.
+                try {
+                    return JdbcVectorStore.openReadOnly(sqliteDataSource(immutableUrl(file, p.url()), true),
+                            p.options(), p.shown());
+                } catch (StoreException again) {
+                    throw accessDenied(p.shown(), file, again);
+                }
             }
         }
         return JdbcVectorStore.openReadOnly(new DriverDataSource(p.url()), p.options(), p.shown());
@@ -120,6 +151,21 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
         return new Parsed(shown, url, options, file);
     }
 
+    private static Path walOf(Path file) {
+        return file.resolveSibling(file.getFileName() + "-wal");
+    }
+
+    private static boolean isSqliteRefusal(StoreException e) {
+        return e.getCause() instanceof org.sqlite.SQLiteException s && (s.getResultCode().name().startsWith("SQLITE_READONLY")
+                || s.getResultCode().name().startsWith("SQLITE_CANTOPEN"));
+    }
+
+    /** {@code file} as a SQLite URI with {@code immutable=1}, keeping the driver parameters of {@code url}. */
+    private static String immutableUrl(Path file, String url) {
+        int q = url.indexOf('?');
+        return "jdbc:sqlite:" + file.toAbsolutePath().toUri() + "?immutable=1" + (q < 0 ? "" : "&" + url.substring(q + 1));
+    }
+
     /**
      * SQLite reports a file it may not open as "unable to open" or "read-only": when the operating system is
      * the reason, a {@link StoreAccessException} that names the file and says what to do.
@@ -127,8 +173,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     private static StoreException accessDenied(String location, Path file, StoreException e) {
         Path refused = !Files.isReadable(file) ? file
                 : !Files.isReadable(file.toAbsolutePath().getParent()) ? file.toAbsolutePath().getParent() : null;
-        if (refused == null && e.getCause() instanceof org.sqlite.SQLiteException s
-                && s.getResultCode().name().startsWith("SQLITE_READONLY")) {
+        if (refused == null && isSqliteRefusal(e)) {
             // WAL databases need their -shm index: readers may have to create it beside the file.
             refused = file.resolveSibling(file.getFileName() + "-shm");
         }
