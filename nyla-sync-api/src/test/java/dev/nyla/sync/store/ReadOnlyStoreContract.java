@@ -209,6 +209,9 @@ public abstract class ReadOnlyStoreContract {
             StoreLockedException e = assertThrows(StoreLockedException.class, () -> VectorStores.open(location(dir)));
             assertTrue(e.getMessage().contains(dir.resolve(WriterLock.FILE_NAME).toString()), e.getMessage());
             assertTrue(e.getMessage().contains("openReadOnly"), e.getMessage());
+            // What a writer in another process reads there to say who holds the store.
+            assertTrue(Files.readString(dir.resolve(WriterLock.FILE_NAME))
+                    .startsWith("pid " + ProcessHandle.current().pid() + " ("), "the holder names itself");
         }
     }
 
