@@ -61,6 +61,29 @@ final class LocalState {
         return s;
     }
 
+    /**
+     * Reads the state saved in {@code directory} without creating or changing anything, for another process
+     * that only looks; empty when there is none.
+     */
+    static Optional<LocalState> peek(Path directory) throws IOException {
+        LocalState s = new LocalState(directory.resolve(FILE_NAME));
+        try {
+            s.read(Files.readAllBytes(s.file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(s);
+    }
+
+    /**
+     * The version to trust given the store's active one: a crash between activating a generation and saving
+     * the state leaves the store one version ahead, and the store is right (the generation was verified
+     * before it was activated), unless the version was cleared on purpose.
+     */
+    boolean storeIsAhead(Optional<dev.nyla.sync.store.Generation> active) {
+        return active.isPresent() && active.get().version() > trustedVersion && !versionCleared;
+    }
+
     private void read(byte[] bytes) throws IOException {
         try {
             JsonNode n = JSON.readTree(bytes);

@@ -150,6 +150,21 @@ public final class NylaSync implements Closeable {
     }
 
     /**
+     * The status a sync client of {@code store} saved in {@code stateDirectory}, read without creating or
+     * changing anything, so that another process may look while an application's client or a
+     * {@code sync --watch} runs, and a user who may only read the directory may look too. Empty when no client
+     * saved a state there. Its {@link SyncStatus#state() state} is {@link SyncState#IDLE}: what a client in
+     * another process is doing at this moment is not saved. When the store's active version is ahead of the
+     * saved trusted version (a crash between activating and saving), the active one is reported as trusted, as
+     * the client itself will at its next start.
+     */
+    public static Optional<SyncStatus> savedStatus(VectorStore store, Path stateDirectory) throws IOException {
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+        return SyncStateMachine.savedStatus(store, stateDirectory);
+    }
+
+    /**
      * Starts background checks: one at once (the start-up check), then every check interval with jitter, and
      * after failures sooner, with exponential backoff and full jitter (never later than the interval).
      *

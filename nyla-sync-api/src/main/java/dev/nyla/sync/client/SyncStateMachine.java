@@ -123,7 +123,7 @@ final class SyncStateMachine {
         // A crash between activating a generation and saving the state leaves the store one version ahead of
         // the state: the store is right (the generation was verified before it was activated).
         Optional<Generation> active = store.activeGeneration();
-        if (active.isPresent() && active.get().version() > local.trustedVersion && !local.versionCleared) {
+        if (local.storeIsAhead(active)) {
             LOG.info("{}: trusting version {} found active in the store (the state file said {})",
                     store.location(), active.get().version(), local.trustedVersion);
             local.trustedVersion = active.get().version();
@@ -131,6 +131,19 @@ final class SyncStateMachine {
         }
         local.save();
         publish();
+    }
+
+    /** The status saved in {@code directory}, read without changing anything (see NylaSync.savedStatus). */
+    static Optional<SyncStatus> savedStatus(VectorStore store, Path directory) throws IOException {
+        Optional<LocalState> saved = LocalState.peek(directory);
+        if (saved.isEmpty()) {
+            return Optional.empty();
+        }
+        LocalState s = saved.get();
+        Optional<Generation> active = store.activeGeneration();
+        long trusted = s.storeIsAhead(active) ? active.get().version() : s.trustedVersion;
+        return Optional.of(new SyncStatus(IDLE, trusted, active, store.generations(), s.clientId == null ? "" : s.clientId,
+                Optional.ofNullable(s.lastCheck), Optional.ofNullable(s.lastResult), List.copyOf(s.history)));
     }
 
     SyncStatus status() throws IOException {

@@ -96,17 +96,26 @@ public final class DurableFiles {
 
     /** The total size of the regular files under {@code path}. */
     public static long sizeOf(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return 0;
-        }
-        try (var files = Files.walk(path)) {
-            long total = 0;
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    total += Files.size(p);
+        long[] total = {0};
+        // A file or directory that vanishes during the walk (a writer in another process deleting a
+        // generation) is simply not counted.
+        Files.walkFileTree(path, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total[0] += attrs.size();
                 }
+                return FileVisitResult.CONTINUE;
             }
-            return total;
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return total[0];
     }
 }

@@ -22,8 +22,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Layout</h2>
  * <pre>
- * &lt;dir&gt;/LOCK                       held while the store is open (one process at a time)
+ * &lt;dir&gt;/LOCK                       held by the writer (one process at a time), naming its process
  * &lt;dir&gt;/CURRENT                    {"active": 7, "previous": [6]}, replaced atomically
  * &lt;dir&gt;/generations/g-7/records.nyr   the generation's records in the nyla record format (with SHA-256 trailer)
  * &lt;dir&gt;/generations/g-7/generation.json
@@ -63,6 +61,8 @@ import org.slf4j.LoggerFactory;
  * every kept generation and checks each file's SHA-256 trailer, so a damaged file is found at start-up;
  * {@link #verifyActiveGeneration()} re-reads the active one from disk for damage done since.
  *
+ * <p>{@link #openReadOnly} opens a store without the lock, beside its writer, for reading only.
+ *
  * <p>Memory: every kept generation is held in memory (the active one and those kept for rollback).
  * Mutations rewrite the active generation's file, so they cost time proportional to its size.
  */
@@ -74,18 +74,20 @@ public final class FileVectorStore extends SnapshotVectorStore {
     private static final String GENERATION = "generation.json";
     private static final String LAST_ID = "LAST_ID";
 
+    /** Times a read-only open starts over when a writer replaced the active generation under it. */
+    private static final int READ_ONLY_ATTEMPTS = 5;
+
     private final Path root;
     private final Path generationsDir;
     private final Path tmpDir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    /** The writer's lock; null for a read-only store, which takes none. */
+    private final WriterLock lock;
 
-    private FileVectorStore(String location, Clock clock, Path root, FileChannel lockChannel, FileLock lock) {
+    private FileVectorStore(String location, Clock clock, Path root, WriterLock lock) {
         super(location, clock);
         this.root = root;
         this.generationsDir = root.resolve("generations");
         this.tmpDir = root.resolve("tmp");
-        this.lockChannel = lockChannel;
         this.lock = lock;
     }
 
@@ -98,22 +100,8 @@ public final class FileVectorStore extends SnapshotVectorStore {
     public static FileVectorStore open(Path directory, Clock clock) throws IOException {
         Path root = directory.toAbsolutePath().normalize();
         Files.createDirectories(root);
-        FileChannel channel = FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
-            throw new StoreException("file:" + root + ": the store is open in another process or another store object "
-                    + "(" + root.resolve("LOCK") + " is locked); close that one first");
-        }
-        FileVectorStore store = new FileVectorStore("file:" + root, clock, root, channel, lock);
+        WriterLock lock = WriterLock.acquire("file:" + root, root);
+        FileVectorStore store = new FileVectorStore("file:" + root, clock, root, lock);
         try {
             store.load();
         } catch (IOException | RuntimeException e) {
@@ -123,22 +111,74 @@ public final class FileVectorStore extends SnapshotVectorStore {
         return store;
     }
 
+    /**
+     * Opens the existing store in {@code directory} for reading only, beside a writer that may hold it: no
+     * lock is taken, nothing is created or cleaned up, so read access to the files is enough. It serves the
+     * generations committed when it was opened; when a writer replaces the active generation while it is
+     * being read, the open starts over with the new one (a few times, then it gives up naming the store).
+     *
+     * @throws StoreException when {@code directory} holds no store or the store cannot be read
+     */
+    public static ReadOnlyVectorStore openReadOnly(Path directory) throws IOException {
+        Path root = directory.toAbsolutePath().normalize();
+        String location = "file:" + root;
+        if (!Files.isDirectory(root)) {
+            throw new StoreException(location, "store directory", "an existing directory",
+                    Files.exists(root) ? "not a directory" : "missing");
+        }
+        for (int attempt = 1; ; attempt++) {
+            byte[] before = currentBytes(root);
+            FileVectorStore store = new FileVectorStore(location, Clock.systemUTC(), root, null);
+            try {
+                store.load();
+                return ReadOnlyVectorStore.of(store);
+            } catch (IOException | RuntimeException e) {
+                store.closeStorage();
+                if (java.util.Arrays.equals(before, currentBytes(root))) {
+                    throw e;
+                }
+                if (attempt == READ_ONLY_ATTEMPTS) {
+                    throw new StoreException(location + ": the active generation changed " + attempt + " times while "
+                            + "it was being read (a writer is installing); try again", e);
+                }
+                LOG.debug("{}: the active generation changed while it was being read; reading the new one", location);
+            }
+        }
+    }
+
+    private static byte[] currentBytes(Path root) throws IOException {
+        try {
+            return Files.readAllBytes(root.resolve("CURRENT"));
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+    }
+
+    private boolean readOnly() {
+        return lock == null;
+    }
+
     @Override
     public Optional<Path> directory() {
         return Optional.of(root);
     }
 
     private void load() throws IOException {
-        Files.createDirectories(generationsDir);
-        // Leftovers of installs, mutations and deletions that a crash interrupted.
-        DurableFiles.deleteRecursively(tmpDir);
-        Files.createDirectories(tmpDir);
+        if (!readOnly()) {
+            Files.createDirectories(generationsDir);
+            // Leftovers of installs, mutations and deletions that a crash interrupted; the writer's job only.
+            DurableFiles.deleteRecursively(tmpDir);
+            Files.createDirectories(tmpDir);
+        }
         Current current = readCurrent();
         long highest = Math.max(current.active, current.previous.stream().mapToLong(Long::longValue).max().orElse(0));
         highest = Math.max(highest, readLastId());
         List<Path> dirs;
         try (Stream<Path> list = Files.list(generationsDir)) {
             dirs = list.sorted().toList();
+        } catch (NoSuchFileException e) {
+            // A read-only open of a store that was never written to.
+            dirs = List.of();
         }
         boolean activeFound = current.active == 0;
         for (Path dir : dirs) {
@@ -158,7 +198,12 @@ public final class FileVectorStore extends SnapshotVectorStore {
                     throw new StoreException(location() + ": the active generation " + id + " cannot be read: "
                             + e.getMessage(), e);
                 }
-                LOG.warn("{}: ignoring generation {}: {}", location(), id, e.getMessage());
+                if (readOnly()) {
+                    // Most likely deleted by the writer meanwhile, which is its right.
+                    LOG.debug("{}: ignoring generation {}: {}", location(), id, e.getMessage());
+                } else {
+                    LOG.warn("{}: ignoring generation {}: {}", location(), id, e.getMessage());
+                }
             }
         }
         if (!activeFound) {
@@ -260,6 +305,10 @@ public final class FileVectorStore extends SnapshotVectorStore {
             try {
                 return new Opened(g, file, new BufferedInputStream(Files.newInputStream(file), 64 << 10));
             } catch (NoSuchFileException e) {
+                if (readOnly() && !Files.isDirectory(file.getParent())) {
+                    throw new StoreException(location() + ": generation " + g.id() + ", active when this read-only "
+                            + "store was opened, has since been deleted by the store's writer; open it again", e);
+                }
                 throw new IntegrityException(file.toString(), "records file of the active generation " + g.id(),
                         "present", "missing");
             }
@@ -363,10 +412,8 @@ public final class FileVectorStore extends SnapshotVectorStore {
 
     @Override
     void closeStorage() throws IOException {
-        try {
-            lock.release();
-        } finally {
-            lockChannel.close();
+        if (lock != null) {
+            lock.close();
         }
     }
 

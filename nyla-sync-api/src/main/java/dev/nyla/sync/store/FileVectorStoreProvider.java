@@ -23,4 +23,14 @@ public final class FileVectorStoreProvider implements VectorStoreProvider {
         }
         return FileVectorStore.open(Path.of(path));
     }
+
+    /** Without the writer's lock, creating and cleaning up nothing: see {@link FileVectorStore#openReadOnly}. */
+    @Override
+    public VectorStore openReadOnly(String location) throws IOException {
+        String path = location.substring("file:".length());
+        if (path.isBlank()) {
+            throw new StoreException(location + ": expected file:<directory> but the directory is missing");
+        }
+        return FileVectorStore.openReadOnly(Path.of(path));
+    }
 }

@@ -23,4 +23,21 @@ public interface VectorStoreProvider {
      * @throws StoreException naming the location and the problem when it cannot be opened
      */
     VectorStore open(String location) throws IOException;
+
+    /**
+     * Opens the existing store at {@code location} for reading only: searches, inventories, statistics and
+     * verification, beside a writer in another process that holds the store (an application or a
+     * {@code sync --watch}), and by a user who may only read its files. Writes are refused with a
+     * {@link ReadOnlyStoreException}.
+     *
+     * <p>Adapters whose {@link #open} takes an exclusive lock, creates files or cleans up leftovers override
+     * this to open without doing any of that. The default suits stores that need none of it (memory, a
+     * database server): it opens the store as {@link #open} does and returns a
+     * {@linkplain ReadOnlyVectorStore read-only view} of it.
+     *
+     * @throws StoreException naming the location and the problem when it cannot be opened
+     */
+    default VectorStore openReadOnly(String location) throws IOException {
+        return ReadOnlyVectorStore.of(open(location));
+    }
 }

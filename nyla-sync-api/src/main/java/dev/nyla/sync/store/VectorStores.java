@@ -1,6 +1,9 @@
 package dev.nyla.sync.store;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -15,6 +18,8 @@ public final class VectorStores {
      *
      * @throws StoreException when no adapter on the class path serves the scheme (the message lists those
      *         that do) or the adapter cannot open the location
+     * @throws StoreLockedException when the adapter takes a writer's lock and another process holds it
+     * @throws StoreAccessException naming the path and what to do when the operating system refuses access
      */
     public static VectorStore open(String location) throws IOException {
         ClassLoader context = Thread.currentThread().getContextClassLoader();
@@ -23,6 +28,58 @@ public final class VectorStores {
 
     /** As {@link #open(String)}, finding adapters with {@code loader} (for plugin and container class loaders). */
     public static VectorStore open(String location, ClassLoader loader) throws IOException {
+        VectorStoreProvider provider = provider(location, loader);
+        try {
+            return provider.open(location);
+        } catch (IOException e) {
+            throw accessDenied(location, true, e);
+        }
+    }
+
+    /**
+     * Opens the existing store at {@code location} for reading only (see {@link VectorStoreProvider#openReadOnly}):
+     * it works beside a writer that holds the store in another process, and for a user who may only read the
+     * store's files; it creates, locks and cleans up nothing. Writes are refused with a
+     * {@link ReadOnlyStoreException}.
+     *
+     * @throws StoreAccessException naming the path and what to do when the operating system refuses access
+     * @throws StoreException as {@link #open(String)}, and when there is no store at the location
+     */
+    public static VectorStore openReadOnly(String location) throws IOException {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return openReadOnly(location, context != null ? context : VectorStores.class.getClassLoader());
+    }
+
+    /** As {@link #openReadOnly(String)}, finding adapters with {@code loader}. */
+    public static VectorStore openReadOnly(String location, ClassLoader loader) throws IOException {
+        VectorStoreProvider provider = provider(location, loader);
+        try {
+            return provider.openReadOnly(location);
+        } catch (IOException e) {
+            throw accessDenied(location, false, e);
+        }
+    }
+
+    /**
+     * An adapter's refusal by the operating system (permissions, a read-only file system), wherever in the
+     * chain of causes, as a {@link StoreAccessException} that says what to do; other failures as they are.
+     */
+    private static IOException accessDenied(String location, boolean forWriting, IOException e) {
+        if (e instanceof StoreAccessException) {
+            return e;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AccessDeniedException || t instanceof FileSystemException f && f.getReason() != null
+                    && f.getReason().contains("Read-only file system")) {
+                FileSystemException refused = (FileSystemException) t;
+                Path path = Path.of(refused.getFile() == null ? "?" : refused.getFile());
+                return StoreAccessException.of(location, path, forWriting, refused);
+            }
+        }
+        return e;
+    }
+
+    private static VectorStoreProvider provider(String location, ClassLoader loader) throws StoreException {
         int colon = location.indexOf(':');
         Map<String, VectorStoreProvider> providers = providers(loader);
         if (colon < 1) {
@@ -35,7 +92,7 @@ public final class VectorStores {
             throw new StoreException("store location '" + location + "': no store adapter for scheme '" + scheme
                     + "' on the class path; available: " + describe(providers));
         }
-        return provider.open(location);
+        return provider;
     }
 
     /** The schemes served by the adapters on the class path, each with its location syntax. */

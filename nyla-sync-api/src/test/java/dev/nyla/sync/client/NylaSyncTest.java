@@ -395,6 +395,33 @@ class NylaSyncTest {
     }
 
     @Test
+    void savedStatusIsReadBesideARunningClientWithoutChangingItsState() throws IOException {
+        releases.publish(V1);
+        releases.publish(V2);
+        Path storeDir = dir.resolve("store");
+        try (FileVectorStore store = FileVectorStore.open(storeDir); NylaSync sync = builder(store).build()) {
+            assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+            Path state = storeDir.resolve("sync");
+            byte[] saved = Files.readAllBytes(state.resolve(LocalState.FILE_NAME));
+            java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(state.resolve(LocalState.FILE_NAME));
+            // Another process's view: the store read-only, the state read as saved, the client still running.
+            try (VectorStore reader = FileVectorStore.openReadOnly(storeDir)) {
+                SyncStatus status = NylaSync.savedStatus(reader, state).orElseThrow();
+                SyncStatus live = sync.status();
+                assertEquals(2, status.trustedVersion());
+                assertEquals(live.clientId(), status.clientId());
+                assertEquals(live.lastCheck(), status.lastCheck());
+                assertEquals(live.history(), status.history());
+                assertEquals(2, status.active().orElseThrow().version());
+                assertTrue(NylaSync.savedStatus(reader, dir.resolve("no-state-here")).isEmpty());
+            }
+            assertArrayEquals(saved, Files.readAllBytes(state.resolve(LocalState.FILE_NAME)));
+            assertEquals(modified, Files.getLastModifiedTime(state.resolve(LocalState.FILE_NAME)));
+            assertFalse(Files.exists(dir.resolve("no-state-here")), "looking creates nothing");
+        }
+    }
+
+    @Test
     void manualRollbackStaysOnTheOldVersionUntilANewerOneIsPublished() throws IOException {
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = installedV1(store);

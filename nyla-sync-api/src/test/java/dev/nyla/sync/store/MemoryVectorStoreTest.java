@@ -24,6 +24,20 @@ class MemoryVectorStoreTest extends VectorStoreContract {
     }
 
     @Test
+    void readOnlyOpenOfAProviderWithoutItsOwnIsAViewOfItsStoreThatRefusesWrites() throws IOException {
+        // memory: keeps the SPI's default openReadOnly: the store as open makes it, behind a read-only view.
+        try (VectorStore s = VectorStores.openReadOnly("memory:ro")) {
+            assertInstanceOf(ReadOnlyVectorStore.class, s);
+            assertEquals("memory:ro", s.location());
+            assertTrue(s.activeGeneration().isEmpty());
+            ReadOnlyStoreException e = assertThrows(ReadOnlyStoreException.class,
+                    () -> s.newGeneration(GenerationSpec.of(1, "", MODEL)));
+            assertTrue(e.getMessage().startsWith("memory:ro is open read-only: cannot write a new generation"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void memoryLocationOpensAMemoryStoreThroughTheServiceLoader() throws IOException {
         try (VectorStore s = VectorStores.open("memory:test")) {
             assertInstanceOf(MemoryVectorStore.class, s);

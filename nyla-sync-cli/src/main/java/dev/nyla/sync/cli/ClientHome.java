@@ -128,8 +128,9 @@ record ClientHome(Path directory) {
     }
 
     /**
-     * A sync client on what {@code sync} remembered, for commands that only look or roll back: it accepts
-     * any model, as it installs nothing new without a check, and does not need the source to be there.
+     * A sync client on what {@code sync} remembered, for {@code rollback}: it accepts any model, as it installs
+     * nothing new without a check, and does not need the source to be there. Commands that only look read the
+     * saved state instead ({@link NylaSync#savedStatus}): a client writes its state.
      */
     Optional<NylaSync> rememberedClient(VectorStore store) throws IOException {
         Optional<Remembered> r = remembered();

@@ -91,6 +91,12 @@ public final class Main implements Callable<Integer> {
         if (t instanceof java.nio.file.NoSuchFileException) {
             return "no such file: " + message;
         }
+        if (t instanceof java.nio.file.AccessDeniedException a) {
+            // A file beside the store (its sync state, a key, a corpus) that this user may not use.
+            return "permission denied: " + a.getFile() + (a.getReason() == null ? "" : " (" + a.getReason() + ")")
+                    + "; this command runs as " + System.getProperty("user.name", "?") + ": run it as the user that "
+                    + "owns the file, or ask for access";
+        }
         String kind = t.getClass().getSimpleName();
         return message.isEmpty() ? kind : kind + ": " + message;
     }

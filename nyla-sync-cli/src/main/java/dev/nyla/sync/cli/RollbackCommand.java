@@ -26,7 +26,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (VectorStore target = store.openExisting()) {
+        try (VectorStore target = store.openForWriting()) {
             long from = target.activeGeneration().map(Generation::version).orElse(0L);
             Optional<NylaSync> client = ClientHome.of(target, store.stateDir()).rememberedClient(target);
             Generation now;

@@ -54,8 +54,10 @@ final class StatusCommand implements Callable<Integer> {
                 row(out, "sync", "no sync client state in " + home.directory() + " (run sync first)");
                 return Main.OK;
             }
-            try (NylaSync sync = home.rememberedClient(target).orElseThrow()) {
-                SyncStatus s = sync.status();
+            // Read as saved, not through a client: a client would write its state, which a sync --watch owns.
+            Optional<SyncStatus> saved = NylaSync.savedStatus(target, home.directory());
+            if (saved.isPresent()) {
+                SyncStatus s = saved.get();
                 row(out, "source", remembered.get().source());
                 row(out, "key id", dev.nyla.sync.artifact.SigningKeys.keyId(remembered.get().key()));
                 row(out, "trusted", "version " + s.trustedVersion() + " (never installs lower unless allowed)");
@@ -66,6 +68,8 @@ final class StatusCommand implements Callable<Integer> {
                 for (SyncHistoryEntry e : h.subList(Math.max(0, h.size() - 5), h.size())) {
                     row(out, "history", e.at() + " " + e.kind() + " v" + e.version() + (e.detail().isEmpty() ? "" : ": " + Format.abbreviate(e.detail(), 100)));
                 }
+            } else {
+                row(out, "trusted", "no sync state saved in " + home.directory() + " yet (sync saves it at its first check)");
             }
         }
         return Main.OK;

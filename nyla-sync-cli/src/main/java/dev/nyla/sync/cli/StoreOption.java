@@ -23,17 +23,32 @@ final class StoreOption {
         return Optional.ofNullable(stateDir);
     }
 
-    /** Opens the store, refusing a local one that does not exist (opening would create it, empty). */
+    /**
+     * Opens the existing store read-only, for the commands that only read it ({@code status}, {@code verify}):
+     * they work beside a {@code sync --watch} or an application that holds the store, and for a user who may
+     * only read it.
+     */
     VectorStore openExisting() throws IOException {
         return openExisting(uri);
     }
 
+    /** Opens the existing store for writing ({@code rollback}): one process at a time. */
+    VectorStore openForWriting() throws IOException {
+        requireExisting(uri);
+        return VectorStores.open(uri);
+    }
+
     /**
-     * As {@link VectorStores#open(String)}, but a {@code file:}, {@code lucene:} or {@code jdbc:sqlite:}
-     * location whose directory or file does not exist is an error: commands that read a store must not
-     * create an empty one at a mistyped path.
+     * As {@link VectorStores#openReadOnly(String)}, but a {@code file:}, {@code lucene:} or {@code jdbc:sqlite:}
+     * location whose directory or file does not exist is an error that says so: commands that read a store must
+     * not create an empty one at a mistyped path.
      */
     static VectorStore openExisting(String uri) throws IOException {
+        requireExisting(uri);
+        return VectorStores.openReadOnly(uri);
+    }
+
+    private static void requireExisting(String uri) throws NylaSyncException {
         String where = uri.replaceFirst("\\?.*$", "");
         for (String scheme : new String[] {"file:", "lucene:", "jdbc:sqlite:"}) {
             if (where.startsWith(scheme)) {
@@ -44,6 +59,5 @@ final class StoreOption {
                 }
             }
         }
-        return VectorStores.open(uri);
     }
 }

@@ -368,6 +368,115 @@ class CommandLineIT {
     }
 
     @Test
+    void readingCommandsWorkWhileSyncWatchHoldsTheStoreAndWritersAreToldWhoHoldsIt(@TempDir Path dir) throws Exception {
+        Path site = copy(siteV1, dir.resolve("site"));
+        String store = "lucene:" + dir.resolve("store");
+        Path state = dir.resolve("store").resolve("sync").resolve("sync-state.json");
+        try (Jar.Running watch = jar.start("sync", "--source", site.toString(), "--store", store,
+                "--public-key", keys + ".pub", "--watch", "--interval", "1h")) {
+            // Printed after the run saved its state; with an hour's interval the watch then writes nothing.
+            watch.await("installed version 1");
+            byte[] saved = Files.readAllBytes(state);
+            Jar.Result status = jar.run("status", "--store", store);
+            assertEquals(0, status.exit(), status.both());
+            assertTrue(status.out().contains("version      1 (kb one)"), status.out());
+            assertTrue(status.out().contains("trusted      version 1"), status.out());
+            assertArrayEquals(saved, Files.readAllBytes(state), "status must not rewrite the state sync --watch owns");
+            assertEquals("password-reset", topHit(jar.run("search", "--store", store, "I forgot my password")));
+            Jar.Result verify = jar.run("verify", "--store", store);
+            assertEquals(0, verify.exit(), verify.both());
+            assertTrue(verify.out().contains("verified: generation"), verify.out());
+
+            Jar.Result rollback = jar.run("rollback", "--store", store);
+            assertEquals(1, rollback.exit(), rollback.both());
+            assertTrue(rollback.errors().contains("open for writing in another process: pid " + watch.pid()),
+                    rollback.both());
+            assertTrue(rollback.errors().contains("--watch") && rollback.errors().contains("status, verify and search"),
+                    rollback.both());
+            assertEquals(143, watch.stop(), "SIGTERM ends the JVM with 128 + 15");
+        }
+    }
+
+    @Test
+    void readingCommandsNeedOnlyReadAccessAndARefusedStoreSaysWhatToDo(@TempDir Path dir) throws Exception {
+        Path site = copy(siteV1, dir.resolve("site"));
+        Path publicKey = Files.copy(Path.of(keys + ".pub"), dir.resolve("release.pub"));
+        Path storeDir = dir.resolve("store");
+        String store = "lucene:" + storeDir;
+        Jar.Result synced = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", publicKey.toString());
+        assertEquals(0, synced.exit(), synced.both());
+        String sqlite = "jdbc:sqlite:" + dir.resolve("vectors.db");
+        Jar.Result syncedSqlite = jar.run("sync", "--source", site.toString(), "--store", sqlite, "--public-key",
+                publicKey.toString());
+        assertEquals(0, syncedSqlite.exit(), syncedSqlite.both());
+        // The owner grants read access, no more (state files are written private, 0600).
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            all = walk.toList();
+        }
+        for (Path p : all) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    Files.isDirectory(p) ? "r-xr-xr-x" : "r--r--r--"));
+        }
+        Path home = Files.createTempDirectory("nyla-nobody");
+        try {
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            boolean root = "root".equals(System.getProperty("user.name"));
+            // Root ignores file permissions: the commands then run as nobody, who owns nothing here.
+            Assumptions.assumeTrue(!root || Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                    "running as root without setpriv: no way to run the commands as a user that permissions bind");
+            java.util.function.Function<String[], Jar.Result> run = args -> {
+                try {
+                    return root ? jar.runAsNobody(home, args) : jar.run(args);
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            };
+            Jar.Result status = run.apply(new String[] {"status", "--store", store});
+            assertEquals(0, status.exit(), status.both());
+            assertTrue(status.out().contains("version      1 (kb one)"), status.out());
+            Jar.Result verify = run.apply(new String[] {"verify", "--store", store});
+            assertEquals(0, verify.exit(), verify.both());
+            assertEquals("password-reset", topHit(run.apply(new String[] {"search", "--store", store, "I forgot my password"})));
+
+            // SQLite reads a WAL database through a -shm file this user may not create beside it.
+            Jar.Result sqliteStatus = run.apply(new String[] {"status", "--store", sqlite});
+            assertEquals(0, sqliteStatus.exit(), sqliteStatus.both());
+            assertTrue(sqliteStatus.out().contains("version      1 (kb one)"), sqliteStatus.out());
+            assertEquals("password-reset", topHit(run.apply(new String[] {"search", "--store", sqlite, "I forgot my password"})));
+            Jar.Result sqliteRollback = run.apply(new String[] {"rollback", "--store", sqlite});
+            assertEquals(1, sqliteRollback.exit(), sqliteRollback.both());
+            assertTrue(sqliteRollback.errors().contains("cannot open the store for writing: permission denied on "),
+                    sqliteRollback.both());
+
+            Jar.Result sync = run.apply(new String[] {"sync", "--source", site.toString(), "--store", store,
+                    "--public-key", publicKey.toString()});
+            assertEquals(1, sync.exit(), sync.both());
+            assertTrue(sync.errors().contains("cannot open the store for writing: permission denied on " + storeDir),
+                    sync.both());
+            assertTrue(sync.errors().contains("status, verify and search need only read access"), sync.both());
+
+            Files.setPosixFilePermissions(storeDir.resolve("CURRENT"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+            Jar.Result refused = run.apply(new String[] {"status", "--store", store});
+            assertEquals(1, refused.exit(), refused.both());
+            assertTrue(refused.errors().contains("cannot open the store for reading: permission denied on "
+                    + storeDir.resolve("CURRENT")), refused.both());
+            assertTrue(refused.errors().contains("ask for read access"), refused.both());
+            assertFalse(refused.errors().contains("AccessDeniedException"), refused.both());
+        } finally {
+            for (Path p : all) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            try (Stream<Path> walk = Files.walk(home)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
     void demoRunsToCompletion(@TempDir Path dir) throws Exception {
         Jar.Result demo = jar.run("demo", "--docs", PROJECT.toString(), "--workdir", dir.resolve("demo").toString());
         assertEquals(0, demo.exit(), demo.both());

@@ -60,6 +60,29 @@ final class Jar {
         return pb;
     }
 
+    /**
+     * Runs a command as the unprivileged user {@code nobody} (through {@code setpriv}, which needs root), with
+     * {@code home} as its home, nyla-sync home and DJL cache: a user who owns none of the files it is given.
+     */
+    Result runAsNobody(Path home, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        cmd.addAll(command(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.put("HOME", home.toString());
+        env.put("NYLA_SYNC_HOME", home.toString());
+        env.put("DJL_CACHE_DIR", home.resolve("djl").toString());
+        env.put("ENGINE_CACHE_DIR", home.resolve("djl").toString());
+        Process p = pb.start();
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
+        if (!p.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("nyla-sync " + String.join(" ", args) + " as nobody did not finish in " + LIMIT_MINUTES + " minutes");
+        }
+        return new Result(p.exitValue(), out.join(), err.join());
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
         Process p = builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         CompletableFuture<String> out = drain(p.getInputStream());
@@ -119,6 +142,10 @@ final class Jar {
 
         String output() {
             return seen.toString();
+        }
+
+        long pid() {
+            return process.pid();
         }
 
         /** SIGTERM, as Ctrl-C or a service manager would stop it; returns the exit code. */

@@ -1,5 +1,6 @@
 package dev.nyla.sync.jdbc;
 
+import dev.nyla.sync.store.StoreAccessException;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStoreProvider;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -48,6 +50,64 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     @Override
     public VectorStore open(String location) throws IOException {
+        Parsed p = parse(location);
+        DataSource dataSource = p.url().startsWith("jdbc:sqlite:") ? sqliteDataSource(p.url()) : new DriverDataSource(p.url());
+        try {
+            return JdbcVectorStore.open(dataSource, p.options(), p.shown(), p.sqliteFile());
+        } catch (StoreException e) {
+            if (p.sqliteFile().isEmpty() || !isSqliteRefusal(e)) {
+                throw e;
+            }
+            // SQLite writes the file and creates its -wal and -shm files beside it.
+            Path file = p.sqliteFile().get();
+            Path parent = file.toAbsolutePath().getParent();
+            Path refused = Files.exists(file) && !Files.isWritable(file) ? file
+                    : Files.isDirectory(parent) && !Files.isWritable(parent) ? parent : null;
+            if (refused == null) {
+                throw e;
+            }
+            throw StoreAccessException.of(p.shown(), refused, true,
+                    new java.nio.file.AccessDeniedException(refused.toString(), null, e.getMessage()));
+        }
+    }
+
+    /**
+     * Without creating tables or dropping what a writer marked for dropping ({@link JdbcVectorStore#openReadOnly});
+     * a SQLite file is opened read-only ({@code SQLITE_OPEN_READONLY}), so read access to it is enough.
+     */
+    @Override
+    public VectorStore openReadOnly(String location) throws IOException {
+        Parsed p = parse(location);
+        if (p.url().startsWith("jdbc:sqlite:")) {
+            try {
+                return JdbcVectorStore.openReadOnly(sqliteDataSource(p.url(), true), p.options(), p.shown());
+            } catch (StoreException e) {
+                if (p.sqliteFile().isEmpty()) {
+                    throw e;
+                }
+                Path file = p.sqliteFile().get();
+                if (!isSqliteRefusal(e) || !Files.isReadable(file) || Files.exists(walOf(file))) {
+                    throw accessDenied(p.shown(), file, e);
+                }
+                // SQLite reads a WAL database through its -shm index, which a user who may not write the
+                // directory cannot create. Without a -wal file no writer has the database open and every
+                // committed change is in the file itself, so it can be read as immutable.
+                try {
+                    return JdbcVectorStore.openReadOnly(sqliteDataSource(immutableUrl(file, p.url()), true),
+                            p.options(), p.shown());
+                } catch (StoreException again) {
+                    throw accessDenied(p.shown(), file, again);
+                }
+            }
+        }
+        return JdbcVectorStore.openReadOnly(new DriverDataSource(p.url()), p.options(), p.shown());
+    }
+
+    /** A location taken apart: the driver's URL, the store's options, the SQLite file if it is one. */
+    private record Parsed(String shown, String url, JdbcOptions options, Optional<Path> sqliteFile) {
+    }
+
+    private Parsed parse(String location) throws StoreException {
         String shown = redact(location);
         int q = location.indexOf('?');
         String base = q < 0 ? location : location.substring(0, q);
@@ -77,22 +137,51 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
             throw new StoreException(shown + ": " + e.getMessage());
         }
         String url = driverParams.isEmpty() ? base : base + "?" + String.join("&", driverParams);
-        DataSource dataSource;
         Optional<Path> file = Optional.empty();
         if (base.startsWith("jdbc:sqlite:")) {
             String name = base.substring("jdbc:sqlite:".length());
             if (name.isEmpty()) {
                 throw new StoreException(shown + ": expected jdbc:sqlite:<file> but the file is missing");
             }
-            dataSource = sqliteDataSource(url);
             // A plain path (not :memory:, :resource:, or a file: URI): its tenant locks go in a file beside it.
             if (!name.startsWith(":") && !name.startsWith("file:")) {
                 file = Optional.of(Path.of(name).toAbsolutePath());
             }
-        } else {
-            dataSource = new DriverDataSource(url);
         }
-        return JdbcVectorStore.open(dataSource, options, shown, file);
+        return new Parsed(shown, url, options, file);
+    }
+
+    private static Path walOf(Path file) {
+        return file.resolveSibling(file.getFileName() + "-wal");
+    }
+
+    private static boolean isSqliteRefusal(StoreException e) {
+        return e.getCause() instanceof org.sqlite.SQLiteException s && (s.getResultCode().name().startsWith("SQLITE_READONLY")
+                || s.getResultCode().name().startsWith("SQLITE_CANTOPEN"));
+    }
+
+    /** {@code file} as a SQLite URI with {@code immutable=1}, keeping the driver parameters of {@code url}. */
+    private static String immutableUrl(Path file, String url) {
+        int q = url.indexOf('?');
+        return "jdbc:sqlite:" + file.toAbsolutePath().toUri() + "?immutable=1" + (q < 0 ? "" : "&" + url.substring(q + 1));
+    }
+
+    /**
+     * SQLite reports a file it may not open as "unable to open" or "read-only": when the operating system is
+     * the reason, a {@link StoreAccessException} that names the file and says what to do.
+     */
+    private static StoreException accessDenied(String location, Path file, StoreException e) {
+        Path refused = !Files.isReadable(file) ? file
+                : !Files.isReadable(file.toAbsolutePath().getParent()) ? file.toAbsolutePath().getParent() : null;
+        if (refused == null && isSqliteRefusal(e)) {
+            // WAL databases need their -shm index: readers may have to create it beside the file.
+            refused = file.resolveSibling(file.getFileName() + "-shm");
+        }
+        if (refused == null) {
+            return e;
+        }
+        return StoreAccessException.of(location, refused, false,
+                new java.nio.file.AccessDeniedException(refused.toString(), null, e.getMessage()));
     }
 
     /** The location with any password replaced by {@code ***}, for messages and logs. */
@@ -106,9 +195,18 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
      * writers from several connections wait for one another instead of failing.
      */
     static DataSource sqliteDataSource(String url) {
+        return sqliteDataSource(url, false);
+    }
+
+    /** As {@link #sqliteDataSource(String)}; {@code readOnly} opens the file read-only and changes no setting of it. */
+    static DataSource sqliteDataSource(String url, boolean readOnly) {
         SQLiteConfig config = new SQLiteConfig();
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        if (readOnly) {
+            config.setReadOnly(true);
+        } else {
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        }
         config.setBusyTimeout(30_000);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl(url);

@@ -14,6 +14,7 @@ import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.ReadOnlyVectorStore;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.TenantLocking;
@@ -114,6 +115,8 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     private final Dialect dialect;
     /** The SQLite database file, when known: its sidecar file holds the tenant locks. */
     private final Optional<Path> file;
+    /** Opened by {@link #openReadOnly}: creates nothing and drops nothing (wrapped so that it writes nothing). */
+    private final boolean readOnly;
     /** Committed generations never change, so their rows are cached by id. */
     private final Map<Long, Generation> generationCache = new ConcurrentHashMap<>();
     /** Open streams per generation id; guarded by itself. */
@@ -121,7 +124,8 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     private volatile boolean closed;
 
     private JdbcVectorStore(DataSource dataSource, String location, JdbcOptions options, Tables tables, Dialect dialect,
-                            Optional<Path> file) {
+                            Optional<Path> file, boolean readOnly) {
+        this.readOnly = readOnly;
         this.dataSource = dataSource;
         this.location = location;
         this.options = options;
@@ -168,6 +172,29 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     /** Opens the store; {@code file} is the SQLite database's file when the caller knows it. */
     static JdbcVectorStore open(DataSource dataSource, JdbcOptions options, String location, Optional<Path> file)
             throws IOException {
+        return open(dataSource, options, location, file, false);
+    }
+
+    /**
+     * Opens the existing store for reading only: no table is created and no generation a writer marked for
+     * dropping is dropped, so a database user with read access is enough (pass a data source whose
+     * connections are read-only, such as a SQLite one opened with {@code mode=ro}). Writes are refused with a
+     * {@link dev.nyla.sync.store.ReadOnlyStoreException}.
+     *
+     * @throws StoreException when the database holds no store under the options' prefix, or cannot be read
+     */
+    public static ReadOnlyVectorStore openReadOnly(DataSource dataSource, JdbcOptions options) throws IOException {
+        return openReadOnly(dataSource, options, "jdbc:" + dataSource.getClass().getSimpleName() + "/"
+                + options.tablePrefix());
+    }
+
+    static ReadOnlyVectorStore openReadOnly(DataSource dataSource, JdbcOptions options, String location)
+            throws IOException {
+        return ReadOnlyVectorStore.of(open(dataSource, options.withCreateSchema(false), location, Optional.empty(), true));
+    }
+
+    private static JdbcVectorStore open(DataSource dataSource, JdbcOptions options, String location, Optional<Path> file,
+                                        boolean readOnly) throws IOException {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(options, "options");
         Tables tables = new Tables(options.schema(), options.tablePrefix());
@@ -188,8 +215,10 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
             throw new StoreException(location + ": cannot open the store: " + e.getMessage(), e);
         }
         JdbcVectorStore store = new JdbcVectorStore(dataSource, location, options, tables, dialect,
-                dialect instanceof SqliteDialect ? file : Optional.empty());
-        store.dropPendingGenerations();
+                dialect instanceof SqliteDialect ? file : Optional.empty(), readOnly);
+        if (!readOnly) {
+            store.dropPendingGenerations();
+        }
         LOG.debug("{}: opened, dialect {}", location, dialect.kind().wireName());
         return store;
     }
@@ -544,6 +573,9 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
      * closes) or another process holds it past the lock timeout (dropped by a later call).
      */
     private void tryDrop(long generationId) {
+        if (readOnly) {
+            return; // the writer's job
+        }
         synchronized (pins) {
             if (pins.containsKey(generationId)) {
                 return;

@@ -23,18 +23,32 @@ public final class LuceneStoreProvider implements VectorStoreProvider {
 
     @Override
     public VectorStore open(String location) throws IOException {
+        return LuceneVectorStore.open(path(location), options(location));
+    }
+
+    /** The active generation without the writer's lock: see {@link LuceneVectorStore#openReadOnly(Path, LuceneOptions)}. */
+    @Override
+    public VectorStore openReadOnly(String location) throws IOException {
+        return LuceneVectorStore.openReadOnly(path(location), options(location));
+    }
+
+    private Path path(String location) throws StoreException {
         String rest = location.substring("lucene:".length());
         int q = rest.indexOf('?');
         String path = q < 0 ? rest : rest.substring(0, q);
         if (path.isBlank()) {
             throw new StoreException(location + ": expected " + locationSyntax() + " but the directory is missing");
         }
-        LuceneOptions options;
+        return Path.of(path);
+    }
+
+    private static LuceneOptions options(String location) throws StoreException {
+        String rest = location.substring("lucene:".length());
+        int q = rest.indexOf('?');
         try {
-            options = LuceneOptions.parse(q < 0 ? "" : rest.substring(q + 1));
+            return LuceneOptions.parse(q < 0 ? "" : rest.substring(q + 1));
         } catch (IllegalArgumentException e) {
             throw new StoreException(location + ": " + e.getMessage());
         }
-        return LuceneVectorStore.open(Path.of(path), options);
     }
 }

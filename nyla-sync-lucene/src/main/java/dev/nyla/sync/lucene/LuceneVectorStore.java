@@ -14,25 +14,24 @@ import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.NativeInstaller;
+import dev.nyla.sync.store.ReadOnlyVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
+import dev.nyla.sync.store.WriterLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Layout</h2>
  * <pre>
- * &lt;dir&gt;/LOCK                              held while the store is open (one process at a time)
+ * &lt;dir&gt;/LOCK                              held by the writer (one process at a time), naming its process
  * &lt;dir&gt;/CURRENT                           {"active": 7, "previous": [6]}, replaced atomically
  * &lt;dir&gt;/LAST_ID                           the highest generation id handed out, so none is reused
  * &lt;dir&gt;/generations/g-7/index/            the generation's Lucene index
@@ -85,6 +84,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Readers</h2>
  * Searches acquire the active generation's reader from a {@link org.apache.lucene.search.ReferenceManager};
  * an activation swaps in the new reader, and the old one closes when its last search releases it.
+ * {@link #openReadOnly} opens the active generation without the writer's lock, beside the writer, in
+ * another process or by a user who may only read the files.
  *
  * <h2>Mutable mode</h2>
  * {@link #upsert} and {@link #delete} change the active generation through an {@link IndexWriter} and
@@ -101,6 +102,9 @@ public final class LuceneVectorStore implements VectorStore {
     private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
     private static final String INDEX = "index";
     private static final String LAST_ID = "LAST_ID";
+    private static final String CURRENT = "CURRENT";
+    /** Times a read-only open starts over when a writer replaced the active generation under it. */
+    private static final int READ_ONLY_ATTEMPTS = 5;
     private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
 
     private final String location;
@@ -109,8 +113,8 @@ public final class LuceneVectorStore implements VectorStore {
     private final Path tmpDir;
     private final LuceneOptions options;
     private final Clock clock;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    /** The writer's lock; null for a read-only store, which takes none. */
+    private final WriterLock lock;
     private final Serving.Manager manager = new Serving.Manager();
     /** Serializes installs, activations, mutations and deletions; searches never take it. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -124,14 +128,13 @@ public final class LuceneVectorStore implements VectorStore {
     private Directory mutationDirectory;
     private volatile boolean closed;
 
-    private LuceneVectorStore(Path root, LuceneOptions options, Clock clock, FileChannel lockChannel, FileLock lock) {
+    private LuceneVectorStore(Path root, LuceneOptions options, Clock clock, WriterLock lock) {
         this.location = "lucene:" + root;
         this.root = root;
         this.generationsDir = root.resolve("generations");
         this.tmpDir = root.resolve("tmp");
         this.options = options;
         this.clock = clock;
-        this.lockChannel = lockChannel;
         this.lock = lock;
     }
 
@@ -150,29 +153,84 @@ public final class LuceneVectorStore implements VectorStore {
         warnWithoutSimd();
         Path root = directory.toAbsolutePath().normalize();
         Files.createDirectories(root);
-        FileChannel channel = FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        WriterLock lock = WriterLock.acquire("lucene:" + root, root);
+        LuceneVectorStore store = new LuceneVectorStore(root, options, clock, lock);
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
-            throw new StoreException("lucene:" + root + ": the store is open in another process or another store "
-                    + "object (" + root.resolve("LOCK") + " is locked); close that one first");
-        }
-        LuceneVectorStore store = new LuceneVectorStore(root, options, clock, channel, lock);
-        try {
-            store.load();
+            store.load(() -> { });
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
         return store;
+    }
+
+    /** As {@link #openReadOnly(Path, LuceneOptions)} with the default options. */
+    public static ReadOnlyVectorStore openReadOnly(Path directory) throws IOException {
+        return openReadOnly(directory, LuceneOptions.DEFAULTS);
+    }
+
+    /**
+     * Opens the existing store in {@code directory} for reading only, beside a writer that may hold it (an
+     * application, a {@code sync --watch}): the committed generation named by {@code CURRENT} is opened with
+     * a Lucene {@link DirectoryReader}, without the writer's lock, an {@link IndexWriter} or any file created,
+     * and nothing is cleaned up, so read access to the files is enough. It serves that generation until it is
+     * closed, whatever the writer activates meanwhile. When the writer replaces and deletes the generation
+     * between reading {@code CURRENT} and opening it, the open starts over with the new one (a few times,
+     * then it gives up naming the store). {@code options} apply to searches ({@code overFetch},
+     * {@code exactSearchThreshold}).
+     *
+     * @throws StoreException when {@code directory} holds no store or its active generation cannot be read
+     */
+    public static ReadOnlyVectorStore openReadOnly(Path directory, LuceneOptions options) throws IOException {
+        return openReadOnly(directory, options, () -> { });
+    }
+
+    /** As {@link #openReadOnly(Path, LuceneOptions)}; {@code betweenSteps} runs after CURRENT is read (tests). */
+    static ReadOnlyVectorStore openReadOnly(Path directory, LuceneOptions options, IoStep betweenSteps)
+            throws IOException {
+        warnWithoutSimd();
+        Path root = directory.toAbsolutePath().normalize();
+        String location = "lucene:" + root;
+        if (!Files.isDirectory(root)) {
+            throw new StoreException(location, "store directory", "an existing directory",
+                    Files.exists(root) ? "not a directory" : "missing");
+        }
+        for (int attempt = 1; ; attempt++) {
+            byte[] before = currentBytes(root);
+            LuceneVectorStore store = new LuceneVectorStore(root, options, Clock.systemUTC(), null);
+            try {
+                store.load(betweenSteps);
+                return ReadOnlyVectorStore.of(store);
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                if (Arrays.equals(before, currentBytes(root))) {
+                    throw e;
+                }
+                if (attempt == READ_ONLY_ATTEMPTS) {
+                    throw new StoreException(location + ": the active generation changed " + attempt + " times while "
+                            + "it was being opened (a writer is installing); try again", e);
+                }
+                LOG.debug("{}: the active generation changed while it was being opened; opening the new one", location);
+            }
+        }
+    }
+
+    /** A step that may fail with an I/O error. */
+    @FunctionalInterface
+    interface IoStep {
+        void run() throws IOException;
+    }
+
+    private static byte[] currentBytes(Path root) throws IOException {
+        try {
+            return Files.readAllBytes(root.resolve(CURRENT));
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+    }
+
+    private boolean readOnly() {
+        return lock == null;
     }
 
     /**
@@ -209,13 +267,16 @@ public final class LuceneVectorStore implements VectorStore {
 
     // ------------------------------------------------------------------------------------------ opening
 
-    private void load() throws IOException {
-        Files.createDirectories(generationsDir);
-        DurableFiles.deleteRecursively(tmpDir);
-        Files.createDirectories(tmpDir);
+    private void load(IoStep afterCurrent) throws IOException {
+        if (!readOnly()) {
+            Files.createDirectories(generationsDir);
+            // Leftovers of interrupted installs and deletions: the writer's job only.
+            DurableFiles.deleteRecursively(tmpDir);
+            Files.createDirectories(tmpDir);
+        }
         long active = 0;
         List<Long> previous = new ArrayList<>();
-        Path current = root.resolve("CURRENT");
+        Path current = root.resolve(CURRENT);
         try {
             JsonNode n = JSON.readTree(Files.readAllBytes(current));
             active = n.path("active").asLong(-1);
@@ -229,7 +290,16 @@ public final class LuceneVectorStore implements VectorStore {
             throw new StoreException(current.toString(), "content", "{\"active\": <id>, \"previous\": [...]}",
                     "unreadable (" + e.getMessage() + ")");
         }
+        afterCurrent.run();
         lastId = Math.max(active, readLastId());
+        if (readOnly() && !Files.isDirectory(generationsDir)) {
+            // A store that was created but never written to; its writer may be about to.
+            if (active != 0) {
+                throw new StoreException(location + ": " + current + " names generation " + active + ", but "
+                        + generationsDir + " is missing");
+            }
+            return;
+        }
         try (Stream<Path> list = Files.list(generationsDir)) {
             for (Path dir : (Iterable<Path>) list.sorted()::iterator) {
                 Matcher m = GENERATION_DIR.matcher(dir.getFileName().toString());
@@ -246,7 +316,12 @@ public final class LuceneVectorStore implements VectorStore {
                         throw new StoreException(location + ": the active generation " + id + " cannot be read: "
                                 + e.getMessage(), e);
                     }
-                    LOG.warn("{}: ignoring generation {}: {}", location, id, e.getMessage());
+                    if (readOnly()) {
+                        // Most likely deleted by the writer meanwhile, which is its right.
+                        LOG.debug("{}: ignoring generation {}: {}", location, id, e.getMessage());
+                    } else {
+                        LOG.warn("{}: ignoring generation {}: {}", location, id, e.getMessage());
+                    }
                 }
             }
         }
@@ -268,6 +343,21 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
+    /**
+     * Removes the empty directories FSDirectory created when the writer deleted a generation between this
+     * reader's check and its open: only empty ones, so nothing of the writer's can go.
+     */
+    private static void removeIfRecreated(Path index) {
+        try {
+            Files.deleteIfExists(index);
+            if (!Files.exists(index.resolveSibling(GenerationInfo.FILE))) {
+                Files.deleteIfExists(index.getParent());
+            }
+        } catch (IOException e) {
+            // Not empty, or not ours to remove (the writer is using it): it stays.
+        }
+    }
+
     private long readLastId() throws IOException {
         Path file = root.resolve(LAST_ID);
         try {
@@ -284,12 +374,20 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private Serving openServing(GenerationInfo info) throws IOException {
-        Directory dir = FSDirectory.open(indexDirectory(info.generation().id()));
+        Path index = indexDirectory(info.generation().id());
+        if (readOnly() && !Files.isDirectory(index)) {
+            throw new NoSuchFileException(index.toString(), null, "deleted by the store's writer");
+        }
+        // FSDirectory creates a missing directory: a generation deleted by the writer just now would reappear.
+        Directory dir = FSDirectory.open(index);
         DirectoryReader reader;
         try {
             reader = DirectoryReader.open(dir);
         } catch (IOException | RuntimeException e) {
             dir.close();
+            if (readOnly()) {
+                removeIfRecreated(index);
+            }
             throw e;
         }
         return new Serving.SharedDirectory(dir).serve(info.generation(), reader);
@@ -529,7 +627,7 @@ public final class LuceneVectorStore implements VectorStore {
         ObjectNode n = JSON.createObjectNode();
         n.put("active", active);
         previous.forEach(n.putArray("previous")::add);
-        DurableFiles.writeAtomically(root.resolve("CURRENT"), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        DurableFiles.writeAtomically(root.resolve(CURRENT), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -873,10 +971,8 @@ public final class LuceneVectorStore implements VectorStore {
                 try {
                     manager.close();
                 } finally {
-                    try {
-                        lock.release();
-                    } finally {
-                        lockChannel.close();
+                    if (lock != null) {
+                        lock.close();
                     }
                 }
             }
