@@ -103,6 +103,12 @@ class CommandLineIT {
             assertEquals("vpn", topHit(jar.run("search", "--store", store, "--tenant", "acme", "working from home network")));
             Jar.Result filtered = jar.run("search", "--store", store, "--filter", "topic=billing", "--k", "3", "password");
             assertEquals(List.of("billing-cycle"), hits(filtered), filtered.both());
+            // Several queries from standard input, the model loaded once: each query's hits under its own line.
+            Jar.Result several = jar.runWithInput("I forgot my password\nwhen are invoices paid\n", "search", "--store",
+                    store, "--k", "1", "--queries", "-");
+            assertEquals(List.of("password-reset", "billing-cycle"), hits(several), several.both());
+            assertTrue(several.out().startsWith("query: I forgot my password\n"), several.out());
+            assertTrue(several.out().contains("\n\nquery: when are invoices paid\n"), several.out());
 
             Jar.Result status = jar.run("status", "--store", store);
             assertEquals(0, status.exit(), status.both());

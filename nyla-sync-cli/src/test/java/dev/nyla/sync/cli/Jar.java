@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,19 @@ final class Jar {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
-        Process p = builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        return finish(builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start(), args);
+    }
+
+    /** As {@link #run}, with {@code input} on standard input. */
+    Result runWithInput(String input, String... args) throws IOException, InterruptedException {
+        Process p = builder(args).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        return finish(p, args);
+    }
+
+    private Result finish(Process p, String... args) throws InterruptedException {
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());
         if (!p.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
