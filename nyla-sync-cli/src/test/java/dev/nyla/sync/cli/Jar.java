@@ -134,9 +134,24 @@ final class Jar {
             return seen.toString();
         }
 
-        /** SIGTERM, as Ctrl-C or a service manager would stop it; returns the exit code. */
+        /** The lines printed after the last awaited one, until the output ends (call after the process ended). */
+        List<String> remaining() throws InterruptedException {
+            List<String> rest = new ArrayList<>();
+            for (String line; !(line = lines.take()).equals(END); ) {
+                seen.append(line).append('\n');
+                rest.add(line);
+            }
+            lines.add(END);
+            return rest;
+        }
+
+        /**
+         * SIGTERM, as a service manager would stop it (Ctrl-C's SIGINT runs the same shutdown hooks); returns the
+         * exit code. Through the process handle: {@code Process.destroy()} also closes our end of its output, and
+         * what it prints while stopping would be lost.
+         */
         int stop() throws InterruptedException {
-            process.destroy();
+            process.toHandle().destroy();
             if (!process.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
                 fail("the process did not stop on SIGTERM");
