@@ -314,9 +314,10 @@ class CommandLineIT {
         assertFalse(Files.exists(dir.resolve("no-such-store")), "status must not create a store at a mistyped path");
 
         Jar.Result scheme = jar.run("status", "--store", "redis://localhost");
-        assertEquals(1, scheme.exit(), scheme.both());
-        assertEquals(1, scheme.errors().strip().lines().count(), scheme.both());
-        assertTrue(scheme.errors().contains("no store adapter for scheme 'redis'"), scheme.both());
+        assertEquals(2, scheme.exit(), "a bad value is a usage error: " + scheme.both());
+        assertTrue(scheme.errors().startsWith("nyla-sync status: --store 'redis://localhost': no store adapter for "
+                + "scheme 'redis'; expected one of "), scheme.both());
+        assertTrue(scheme.errors().contains("Usage: nyla-sync status"), scheme.both());
 
         // A store with version 1; then a source signed by another key: refused in one line, version 1 serves.
         Path site = copy(siteV1, dir.resolve("site"));

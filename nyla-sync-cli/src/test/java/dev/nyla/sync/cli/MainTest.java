@@ -99,6 +99,25 @@ class MainTest {
     }
 
     @Test
+    void anUnknownStoreSchemeIsAUsageErrorInEveryCommandThatTakesAStore() {
+        String[][] commands = {{"status"}, {"verify"}, {"rollback"}, {"search", "a query"},
+                {"sync", "--source", dir.toString(), "--public-key", "k.pub"},
+                {"reconcile", "--source", "x.jsonl", "--check", "--all"}};
+        for (String[] command : commands) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("--store", "redis://localhost?password=secret")).toArray(String[]::new);
+            Result r = run(args);
+            assertEquals(2, r.exit(), String.join(" ", command) + ": " + r.err());
+            assertTrue(r.err().startsWith("nyla-sync " + command[0] + ": --store 'redis://localhost?password=***': no store "
+                    + "adapter for scheme 'redis'; expected one of "), r.err());
+            assertTrue(r.err().contains("lucene:"), r.err());
+        }
+        Result noScheme = run("status", "--store", "/srv/kb");
+        assertEquals(2, noScheme.exit(), noScheme.err());
+        assertTrue(noScheme.err().contains("--store '/srv/kb': expected <scheme>:<where>, one of "), noScheme.err());
+    }
+
+    @Test
     void demoRunsTheWholeLoopOnADocsDirectory() throws IOException {
         Path project = dir.resolve("project");
         Files.createDirectories(project.resolve("docs"));
