@@ -15,6 +15,15 @@ public interface ArtifactSource extends Closeable {
     String describe();
 
     /**
+     * A file of this source as messages name it: {@link #describe()} and {@code fileName} joined by one
+     * {@code /} (a base URL's description ends with one already).
+     */
+    default String describe(String fileName) {
+        String base = describe();
+        return base.endsWith("/") ? base + fileName : base + "/" + fileName;
+    }
+
+    /**
      * Fetches {@code manifest.json} and its signature, conditionally when the request carries the ETag
      * of a manifest the caller already has.
      *

@@ -37,7 +37,7 @@ public final class Artifacts {
                     "'not modified'");
         }
         return verifyManifest(fetched.manifest(), fetched.signature(), trustedKeys,
-                source.describe() + "/" + Manifest.FILE_NAME);
+                source.describe(Manifest.FILE_NAME));
     }
 
     /**
@@ -61,7 +61,7 @@ public final class Artifacts {
      * @throws LimitExceededException when the file is longer than declared
      */
     public static void verifyFile(ArtifactSource source, PayloadFile file) throws IOException {
-        String name = source.describe() + "/" + file.name();
+        String name = source.describe(file.name());
         try (VerifyingInputStream in = VerifyingInputStream.of(source.open(FileNames.requireSafe(file.name(), name), 0),
                 file, name)) {
             in.drainAndVerify();
@@ -78,7 +78,7 @@ public final class Artifacts {
      */
     public static RecordFileReader openRecordFile(ArtifactSource source, PayloadFile file, int dimension)
             throws IOException {
-        String name = source.describe() + "/" + file.name();
+        String name = source.describe(file.name());
         InputStream raw = source.open(FileNames.requireSafe(file.name(), name), 0);
         VerifyingInputStream verified = VerifyingInputStream.of(raw, file, name);
         InputStream content;

@@ -128,7 +128,7 @@ public final class ClasspathArtifactSource implements ArtifactSource {
     }
 
     private String resourceName(String fileName) {
-        return describe() + "/" + fileName;
+        return describe(fileName);
     }
 
     private byte[] readCapped(String name, long max) throws IOException {

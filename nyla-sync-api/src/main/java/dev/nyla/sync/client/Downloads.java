@@ -148,7 +148,7 @@ final class Downloads {
 
     private void download(ArtifactSource source, PayloadFile file, Path part, long offset, Progress progress)
             throws IOException {
-        String name = source.describe() + "/" + file.name();
+        String name = source.describe(file.name());
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             out.truncate(offset);
             out.position(offset);

@@ -290,7 +290,7 @@ final class SyncStateMachine {
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
         ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
-        String name = run.source.describe() + "/" + Manifest.FILE_NAME;
+        String name = run.source.describe(Manifest.FILE_NAME);
         // A baseline bundled in the application is as old as the application: its expiry is not held against it.
         Manifest manifest = verify(fetched, name, now, run.source == config.source());
         run.offered = manifest;

@@ -146,7 +146,7 @@ final class NativePayloads implements AutoCloseable {
             try {
                 Artifacts.verifyFile(source, f);
             } catch (FileNotFoundException e) {
-                throw new IntegrityException(source.describe() + "/" + f.name(), what,
+                throw new IntegrityException(source.describe(f.name()), what,
                         f.size() + " bytes with SHA-256 " + f.sha256(), "no such file");
             }
         }

@@ -216,6 +216,9 @@ public final class Publisher {
         long deltaUpserts = 0;
         long deltaDeletes = 0;
         LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
+        Progress progress = new Progress(records.size(), listener == PublishListener.NONE ? 0
+                : toEmbed(records, previous, previousDir, sameModel, fingerprint));
+        listener.embeddingStarted(progress.toEmbed);
         try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(), gzipLevel);
              EncodedRecordFile delta = sameModel
                      ? new EncodedRecordFile(out, "delta-" + previous.version(), RecordFileKind.DELTA, model.dimension(), gzipLevel)
@@ -232,7 +235,7 @@ public final class Publisher {
                     window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                     prevRecord = nextUpsert(prev);
                     if (window.size() >= WINDOW) {
-                        embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
+                        embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
                     }
                 }
                 String hash = s.contentHash(fingerprint);
@@ -256,17 +259,17 @@ public final class Publisher {
                     pending.add(item);
                 }
                 if (pending.size() >= batchSize || window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
+                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
                 }
             }
             while (prevRecord != null) {
                 window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                 prevRecord = nextUpsert(prev);
                 if (window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
+                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
                 }
             }
-            embedded += flush(window, pending, supplier, model, full, delta, natives, counts, records.size());
+            embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
             fullFiles = full.finish();
             if (delta != null) {
                 deltaUpserts = delta.upserts();
@@ -297,8 +300,8 @@ public final class Publisher {
 
     /** Embeds the pending records of the window, then writes the whole window in key order. */
     private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
-                       EncodedRecordFile full, EncodedRecordFile delta, NativePayloads natives, long[] counts, long total)
-            throws IOException {
+                       EncodedRecordFile full, EncodedRecordFile delta, NativePayloads natives, long[] counts,
+                       Progress progress) throws IOException {
         if (!pending.isEmpty()) {
             List<SourceRecord> sources = new ArrayList<>(pending.size());
             pending.forEach(i -> sources.add(i.source));
@@ -327,6 +330,8 @@ public final class Publisher {
                 }
                 pending.get(i).record = s.toVectorRecord(v, model.fingerprint());
             }
+            progress.embedded += sources.size();
+            listener.embedded(progress.embedded, progress.toEmbed);
         }
         for (Item item : window) {
             counts[item.change.ordinal()]++;
@@ -353,8 +358,51 @@ public final class Publisher {
         long embedded = pending.size();
         window.clear();
         pending.clear();
-        listener.recordsWritten(full.upserts(), total);
+        listener.recordsWritten(full.upserts(), progress.records);
         return embedded;
+    }
+
+    /** What the listener is told: records of the corpus, records to embed, and records embedded so far. */
+    private static final class Progress {
+        final long records;
+        final long toEmbed;
+        long embedded;
+
+        Progress(long records, long toEmbed) {
+            this.records = records;
+            this.toEmbed = toEmbed;
+        }
+    }
+
+    /**
+     * How many records the publication will embed: all of them without a previous version of the same model,
+     * else those whose key is new or whose content hash changed. A streaming merge of the sorted records with
+     * the previous full payload, as the publication itself does, so memory stays one record whatever the size.
+     */
+    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean sameModel,
+                                String fingerprint) throws IOException {
+        if (previous == null || !sameModel) {
+            return records.size();
+        }
+        long count = 0;
+        try (RecordFileReader prev = Artifacts.openRecordFile(new DirectoryArtifactSource(previousDir),
+                plainFirst(previous.payload().files()), previous.model().dimension())) {
+            VectorRecord p = nextUpsert(prev);
+            for (SourceRecord s : records) {
+                while (p != null && RecordKeys.compare(p.tenant(), p.id(), s.tenant(), s.id()) < 0) {
+                    p = nextUpsert(prev);
+                }
+                if (p != null && p.tenant().equals(s.tenant()) && p.id().equals(s.id())) {
+                    if (!p.contentHash().equals(s.contentHash(fingerprint))) {
+                        count++;
+                    }
+                    p = nextUpsert(prev);
+                } else {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     private Manifest readPrevious(Path previousDir) throws IOException {

@@ -277,6 +277,19 @@ class HttpArtifactSourceTest {
     }
 
     @Test
+    void messagesNameAFileWithOneSlashAfterTheBaseUrl() throws IOException {
+        // The base URL ends with '/' once the source has normalized it; a file name is appended to it, not after
+        // another '/' (a user read "http://host//manifest.json.sig" and wondered which file was meant).
+        HttpArtifactSource source = source();
+        assertEquals(url(Manifest.FILE_NAME), source.describe(Manifest.FILE_NAME));
+        BadSignatureException e = assertThrows(BadSignatureException.class,
+                () -> Artifacts.fetchVerifiedManifest(source, List.of(SigningKeys.generate().getPublic())));
+        assertTrue(e.getMessage().startsWith(url(Manifest.FILE_NAME)), e.getMessage());
+        assertFalse(e.getMessage().contains("kb//"), e.getMessage());
+        assertEquals(dir.resolve("records.x").toString(), new DirectoryArtifactSource(dir).describe("records.x"));
+    }
+
+    @Test
     void aManifestAboveTheCapIsRefusedByItsContentLength() {
         LimitExceededException e = assertThrows(LimitExceededException.class,
                 () -> source().fetchManifest(new ManifestRequest("", 100)));

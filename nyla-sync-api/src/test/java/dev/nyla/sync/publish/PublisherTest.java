@@ -198,6 +198,52 @@ class PublisherTest {
     }
 
     @Test
+    void theListenerIsToldHowManyRecordsWillBeEmbeddedBeforeTheFirstBatch() throws IOException {
+        List<SourceRecord> records = corpus(300);
+        publisher(new HashingEmbedder(32)).publish(Corpus.of(records), dir.resolve("v1"));
+        List<SourceRecord> edited = new ArrayList<>(records);
+        edited.removeIf(s -> s.id().equals("doc-1"));                                             // deleted: not embedded
+        edited.replaceAll(s -> s.id().endsWith("7") ? new SourceRecord(s.tenant(), s.id(), s.text() + " (edited)",
+                s.metadata()) : s);                                                               // 30 edited
+        edited.add(new SourceRecord("default", "doc-new", "A brand new document", Map.of()));      // 1 added
+        List<String> events = new ArrayList<>();
+        PublishListener listener = new PublishListener() {
+            @Override
+            public void recordsWritten(long done, long total) {
+            }
+
+            @Override
+            public void embeddingStarted(long total) {
+                events.add("started " + total);
+            }
+
+            @Override
+            public void embedded(long done, long total) {
+                events.add(done + "/" + total);
+            }
+        };
+        CountingEmbedder counting = new CountingEmbedder(new HashingEmbedder(32));
+        Publisher.builder().signingKey(KEYS).embedder(counting).clock(CLOCK).batchSize(8).listener(listener).build()
+                .publish(Corpus.of(edited), dir.resolve("v2"), dir.resolve("v1"));
+
+        assertEquals(31, counting.texts());
+        assertEquals("started 31", events.get(0), "the total is the changed records, known before embedding: " + events);
+        assertEquals("31/31", events.get(events.size() - 1), events.toString());
+        assertTrue(events.size() > 2, "one event per batch of 8: " + events);
+        assertTrue(events.stream().skip(1).allMatch(e -> e.endsWith("/31")), events.toString());
+
+        // A first version embeds every record, and an unchanged corpus none (the start is still reported).
+        events.clear();
+        Publisher.builder().signingKey(KEYS).embedder(new HashingEmbedder(32)).clock(CLOCK).listener(listener).build()
+                .publish(Corpus.of(edited), dir.resolve("v3"));
+        assertEquals("started 300", events.get(0));
+        events.clear();
+        Publisher.builder().signingKey(KEYS).embedder(new HashingEmbedder(32)).clock(CLOCK).listener(listener).build()
+                .publish(Corpus.of(edited), dir.resolve("v4"), dir.resolve("v3"));
+        assertEquals(List.of("started 0"), events);
+    }
+
+    @Test
     void publishingIntoThePreviousDirectoryKeepsOldPayloadsForClientsStillDownloading() throws IOException {
         Path out = dir.resolve("site");
         publisher(new HashingEmbedder(32)).publish(Corpus.of(corpus(10)), out);

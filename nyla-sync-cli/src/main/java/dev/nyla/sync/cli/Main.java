@@ -1,8 +1,10 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,6 +72,12 @@ public final class Main implements Callable<Integer> {
             err.println("See 'nyla-sync " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help'.");
             return USAGE;
         });
+        // A --store location no adapter serves is a bad value like any other: a usage error, found before the
+        // command runs.
+        cli.setExecutionStrategy(parseResult -> {
+            checkStoreSchemes(parseResult);
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Main main = commandLine.getCommandSpec().root().userObject() instanceof Main m ? m : null;
             if (main != null && main.verbose) {
@@ -79,6 +87,29 @@ public final class Main implements Callable<Integer> {
             return e instanceof CommandLine.ParameterException ? USAGE : FAILED;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Refuses a {@code --store} whose scheme no adapter on the class path serves, naming those that are.
+     *
+     * @throws CommandLine.ParameterException for the first such location
+     */
+    static void checkStoreSchemes(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            CommandLine.Model.OptionSpec store = pr.matchedOption("--store");
+            if (store == null) {
+                continue;
+            }
+            String location = store.getValue();
+            int colon = location.indexOf(':');
+            Map<String, String> schemes = VectorStores.availableSchemes();
+            if (colon < 1 || !schemes.containsKey(location.substring(0, colon))) {
+                String shown = location.replaceAll("(?i)(password=)[^&]*", "$1***");
+                throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), "--store '" + shown + "': "
+                        + (colon < 1 ? "expected <scheme>:<where>, one of " : "no store adapter for scheme '"
+                        + location.substring(0, colon) + "'; expected one of ") + String.join(", ", schemes.values()));
+            }
+        }
     }
 
     /** The message of {@code e} as one line: our own exceptions say it all, others get their type. */

@@ -1,6 +1,5 @@
 package dev.nyla.sync.cli;
 
-import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
@@ -14,7 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -52,9 +50,10 @@ final class PublishCommand implements Callable<Integer> {
         long tenants = c.records().stream().map(r -> r.tenant()).distinct().count();
         out.printf(Locale.ROOT, "corpus %s: %d chunks in %d %s%n", corpus, c.size(), tenants, tenants == 1 ? "tenant" : "tenants");
         long t0 = System.nanoTime();
-        try (Embedder embedder = new ProgressEmbedder(Models.open(model), out)) {
+        try (Embedder embedder = Models.open(model)) {
             out.printf(Locale.ROOT, "model %s, loaded in %s%n", Models.describe(embedder.model()), Format.millis(Duration.ofNanos(System.nanoTime() - t0)));
-            Publisher publisher = release.publisher().embedder(embedder).build();
+            Publisher publisher = release.publisher().embedder(embedder)
+                    .listener(new PublishProgress(out, SyncProgress.stdoutIsTerminal(), System::nanoTime, c.size())).build();
             PublishResult r = release.previous().isPresent() ? publisher.publish(c, release.out, release.previous().get())
                     : publisher.publish(c, release.out);
             release.report(r, out, true);
@@ -163,48 +162,6 @@ final class PublishCommand implements Callable<Integer> {
                         Format.bytes(n.newBytes()));
             }
             out.printf(Locale.ROOT, "rollout: %d%%, expires %s%n", m.rollout().percent(), m.expiresAt());
-        }
-    }
-
-    /** Reports embedding progress about once a second on long runs. */
-    static final class ProgressEmbedder implements Embedder {
-        private final Embedder delegate;
-        private final PrintWriter out;
-        private long done;
-        private long lastReport = System.nanoTime();
-
-        ProgressEmbedder(Embedder delegate, PrintWriter out) {
-            this.delegate = delegate;
-            this.out = out;
-        }
-
-        @Override
-        public EmbeddingModel model() {
-            return delegate.model();
-        }
-
-        @Override
-        public int preferredBatchSize() {
-            return delegate.preferredBatchSize();
-        }
-
-        @Override
-        public List<float[]> embed(List<String> texts) throws IOException {
-            List<float[]> vectors = delegate.embed(texts);
-            synchronized (this) {
-                done += texts.size();
-                long now = System.nanoTime();
-                if (now - lastReport > 1_000_000_000L) {
-                    lastReport = now;
-                    out.println("  embedded " + done + " texts");
-                }
-            }
-            return vectors;
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
         }
     }
 }

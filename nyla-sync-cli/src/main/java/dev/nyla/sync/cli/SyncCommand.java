@@ -132,7 +132,20 @@ final class SyncCommand implements Callable<Integer> {
                     home.remember(source, publicKey);
                     return watch(sync, progress, id, artifacts);
                 }
-                SyncResult r = force ? sync.forceUpdate() : sync.checkNow();
+                String serving = active.map(g -> "version " + g.version() + " keeps serving").orElse("nothing is installed yet");
+                // Ctrl-C or SIGTERM during a one-shot run: one line on what was cut short. The JVM does not wait for
+                // the run: a download resumes from its .part file, and an install cut short is cleaned up at the
+                // next open, the store serving the old version (docs/sync-client.md).
+                Thread hook = new Thread(() -> out.println(progress.stop()
+                        .map(i -> "interrupted while " + i.what() + "; " + serving + ", and the next sync " + i.next())
+                        .orElse("interrupted; " + serving)), "nyla-sync-interrupted");
+                Runtime.getRuntime().addShutdownHook(hook);
+                SyncResult r;
+                try {
+                    r = force ? sync.forceUpdate() : sync.checkNow();
+                } finally {
+                    removeHook(hook);
+                }
                 if (r.outcome() != SyncResult.Outcome.FAILED) {
                     // Only a run that verified (or had verified) a manifest with this key re-pins source and key.
                     home.remember(source, publicKey);
@@ -168,14 +181,27 @@ final class SyncCommand implements Callable<Integer> {
         progress.onCompleted(r -> report(r, progress, sync.store(), id, progress.offered()));
         sync.start();
         stopped.await();
-        out.println("stopping: aborting a download in progress, saving the client state");
+        out.println(progress.stop().map(i -> "stopping: interrupting " + i.what() + " (the next sync " + i.next()
+                + "); saving the client state").orElse("stopping: no sync run in progress; saving the client state"));
         artifacts.close(); // aborts open downloads at once (resumed next time from their .part files)
         return Main.OK;
+    }
+
+    /** Removes a shutdown hook, unless the JVM is already shutting down (then the hook runs anyway). */
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run: its line is the last word
+        }
     }
 
     /** Prints the run's one-line outcome; {@code trusted} is the highest version the client trusts. */
     private int report(SyncResult r, SyncProgress progress, VectorStore target, String id, long trusted)
             throws IOException {
+        if (progress.silenced()) {
+            return Main.FAILED; // a stop was announced while the run ended; its line stays the last
+        }
         String took = " in " + Format.millis(r.elapsed());
         switch (r.outcome()) {
             case INSTALLED -> {

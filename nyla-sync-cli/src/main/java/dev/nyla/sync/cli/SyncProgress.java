@@ -4,6 +4,7 @@ import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.SyncListener;
 import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.client.SyncState;
 import dev.nyla.sync.store.Generation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,6 +26,16 @@ final class SyncProgress implements SyncListener {
     private String lastStage = "";
     private boolean barShown;
     private volatile ResultHandler onCompleted;
+    /** Where the current run is; IDLE between runs. */
+    private SyncState state = SyncState.IDLE;
+    private String downloading = "";
+    private String installing = "";
+    /** Set once a stop was announced: nothing more is printed, so the stop's line is the last. */
+    private boolean silenced;
+
+    /** What a stop would interrupt, and what the next sync does about it. */
+    record Interruption(String what, String next) {
+    }
 
     /** What the watch loop does with each run's result. */
     interface ResultHandler {
@@ -60,6 +71,38 @@ final class SyncProgress implements SyncListener {
     }
 
     @Override
+    public synchronized void stateChanged(SyncState from, SyncState to) {
+        state = to;
+    }
+
+    /**
+     * What the current run is doing, for the one line a stop prints; empty between runs. Silences this
+     * listener: whatever the run prints while it is being stopped would follow that line.
+     */
+    synchronized Optional<Interruption> stop() {
+        endBar();
+        silenced = true;
+        String version = offered > 0 ? "version " + offered : "the update";
+        return Optional.ofNullable(switch (state) {
+            case IDLE, UP_TO_DATE, COMMITTED, FAILED -> null;
+            case CHECKING, UPDATE_AVAILABLE -> new Interruption("checking the source for a new version", "checks again");
+            case AWAITING_APPROVAL -> new Interruption("waiting for approval of " + version, "asks again");
+            case DOWNLOADING -> new Interruption("downloading " + version + (downloading.isEmpty() ? "" : ": " + downloading),
+                    "resumes the download");
+            case VERIFYING -> new Interruption("verifying the download of " + version, "verifies it again");
+            case INSTALLING -> new Interruption("installing " + version + (installing.isEmpty() ? "" : ": " + installing),
+                    "installs it again from the files already downloaded");
+            case SWAPPING, ROLLING_BACK -> new Interruption("switching readers to " + version
+                    + " (atomic: the store serves one version or the other)", "checks which one serves");
+        });
+    }
+
+    /** Whether a stop was announced; then the command prints nothing more. */
+    synchronized boolean silenced() {
+        return silenced;
+    }
+
+    @Override
     public synchronized void checkFinished(long offeredVersion, boolean updateAvailable) {
         skipped = null;
         offered = offeredVersion;
@@ -76,6 +119,7 @@ final class SyncProgress implements SyncListener {
 
     @Override
     public synchronized void downloadProgress(String file, long bytes, long totalBytes, int stagePercent) {
+        downloading = Format.abbreviate(file, 24) + " (" + Format.bytes(bytes) + " of " + Format.bytes(totalBytes) + ")";
         progress("download", stagePercent, Format.bytes(bytes) + "/" + Format.bytes(totalBytes) + " "
                 + Format.abbreviate(file, 24));
     }
@@ -87,6 +131,7 @@ final class SyncProgress implements SyncListener {
 
     @Override
     public synchronized void installProgress(long records, long totalRecords, int stagePercent) {
+        installing = String.format(Locale.ROOT, "%,d of %,d records", records, totalRecords);
         progress("install", stagePercent, records + "/" + totalRecords + " records");
     }
 
@@ -113,6 +158,12 @@ final class SyncProgress implements SyncListener {
     @Override
     public synchronized void completed(SyncResult result) {
         endBar();
+        state = SyncState.IDLE;
+        downloading = "";
+        installing = "";
+        if (silenced) {
+            return;
+        }
         ResultHandler handler = onCompleted;
         if (handler != null) {
             try {
@@ -128,9 +179,10 @@ final class SyncProgress implements SyncListener {
     }
 
     @Override
-    public synchronized void failed(dev.nyla.sync.client.SyncState stage, IOException cause) {
+    public synchronized void failed(SyncState stage, IOException cause) {
         endBar();
-        if (onCompleted != null) {
+        state = SyncState.IDLE;
+        if (onCompleted != null && !silenced) {
             // The watch loop: a one-shot sync reports failures itself, with the exit code.
             out.println("failed while " + stage.name().toLowerCase(Locale.ROOT) + ": " + Main.oneLine(cause)
                     + "; the previous version keeps serving");
@@ -142,6 +194,9 @@ final class SyncProgress implements SyncListener {
     }
 
     private void progress(String stage, int percent, String detail) {
+        if (silenced) {
+            return;
+        }
         int p = Math.max(0, Math.min(100, percent));
         if (terminal) {
             int filled = p * BAR / 100;
@@ -163,6 +218,9 @@ final class SyncProgress implements SyncListener {
     }
 
     private void plain(String line) {
+        if (silenced) {
+            return;
+        }
         endBar();
         out.println("  " + line);
     }

@@ -21,6 +21,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -103,6 +106,12 @@ class CommandLineIT {
             assertEquals("vpn", topHit(jar.run("search", "--store", store, "--tenant", "acme", "working from home network")));
             Jar.Result filtered = jar.run("search", "--store", store, "--filter", "topic=billing", "--k", "3", "password");
             assertEquals(List.of("billing-cycle"), hits(filtered), filtered.both());
+            // Several queries from standard input, the model loaded once: each query's hits under its own line.
+            Jar.Result several = jar.runWithInput("I forgot my password\nwhen are invoices paid\n", "search", "--store",
+                    store, "--k", "1", "--queries", "-");
+            assertEquals(List.of("password-reset", "billing-cycle"), hits(several), several.both());
+            assertTrue(several.out().startsWith("query: I forgot my password\n"), several.out());
+            assertTrue(several.out().contains("\n\nquery: when are invoices paid\n"), several.out());
 
             Jar.Result status = jar.run("status", "--store", store);
             assertEquals(0, status.exit(), status.both());
@@ -305,9 +314,10 @@ class CommandLineIT {
         assertFalse(Files.exists(dir.resolve("no-such-store")), "status must not create a store at a mistyped path");
 
         Jar.Result scheme = jar.run("status", "--store", "redis://localhost");
-        assertEquals(1, scheme.exit(), scheme.both());
-        assertEquals(1, scheme.errors().strip().lines().count(), scheme.both());
-        assertTrue(scheme.errors().contains("no store adapter for scheme 'redis'"), scheme.both());
+        assertEquals(2, scheme.exit(), "a bad value is a usage error: " + scheme.both());
+        assertTrue(scheme.errors().startsWith("nyla-sync status: --store 'redis://localhost': no store adapter for "
+                + "scheme 'redis'; expected one of "), scheme.both());
+        assertTrue(scheme.errors().contains("Usage: nyla-sync status"), scheme.both());
 
         // A store with version 1; then a source signed by another key: refused in one line, version 1 serves.
         Path site = copy(siteV1, dir.resolve("site"));
@@ -473,6 +483,75 @@ class CommandLineIT {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+    }
+
+    @Test
+    void ctrlCOnAOneShotSyncSaysWhatItInterruptedAndTheNextSyncResumes(@TempDir Path dir) throws Exception {
+        Path site = copy(siteV1, dir.resolve("site"));
+        String store = "file:" + dir.resolve("store");
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // A host whose payload download stalls half-way until the test lets it go: the sync is surely in
+        // its download when it is stopped.
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", exchange -> {
+            String name = exchange.getRequestURI().getPath().substring(1);
+            Path file = site.resolve(name);
+            if (name.isEmpty() || name.contains("/") || !Files.isRegularFile(file)) {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+                return;
+            }
+            byte[] bytes = Files.readAllBytes(file);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream body = exchange.getResponseBody()) {
+                int from = 0;
+                if (name.startsWith("records-")) {
+                    from = bytes.length / 2;
+                    body.write(bytes, 0, from);
+                    body.flush();
+                    stalled.countDown();
+                    release.await(5, TimeUnit.MINUTES);
+                }
+                body.write(bytes, from, bytes.length - from);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException clientGone) {
+                // the sync was stopped
+            }
+        });
+        server.start();
+        try (Jar.Running sync = jar.start("sync", "--source", "http://127.0.0.1:" + server.getAddress().getPort() + "/",
+                "--store", store, "--public-key", keys + ".pub")) {
+            sync.await("download 0%");
+            assertTrue(stalled.await(5, TimeUnit.MINUTES), "the payload download started");
+            // SIGTERM; Ctrl-C's SIGINT runs the same shutdown hook (and exits with 130).
+            assertEquals(143, sync.stop());
+            String line = sync.await("interrupted while");
+            assertTrue(line.matches("interrupted while downloading version 1: records-.* \\(.* of .*\\); nothing is "
+                    + "installed yet, and the next sync resumes the download"), sync.output());
+            assertEquals(List.of(), sync.remaining(), "the interruption's line is the last: " + sync.output());
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+        Jar.Result resumed = jar.run("sync", "--source", site.toString(), "--store", store, "--public-key", keys + ".pub");
+        assertEquals(0, resumed.exit(), resumed.both());
+        assertTrue(resumed.out().contains("installed version 1"), resumed.out());
+    }
+
+    @Test
+    void ctrlCOnAnIdleWatchSaysNoRunWasInProgress(@TempDir Path dir) throws Exception {
+        Path site = copy(siteV1, dir.resolve("site"));
+        try (Jar.Running watch = jar.start("sync", "--source", site.toString(), "--store", "file:" + dir.resolve("store"),
+                "--public-key", keys + ".pub", "--watch", "--interval", "1h")) {
+            watch.await("installed version 1");
+            assertEquals(143, watch.stop());
+            watch.await("stopping: no sync run in progress; saving the client state");
+            watch.remaining();
+            assertFalse(watch.output().contains("abort"), watch.output());
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,19 @@ final class Jar {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
-        Process p = builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        return finish(builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start(), args);
+    }
+
+    /** As {@link #run}, with {@code input} on standard input. */
+    Result runWithInput(String input, String... args) throws IOException, InterruptedException {
+        Process p = builder(args).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        return finish(p, args);
+    }
+
+    private Result finish(Process p, String... args) throws InterruptedException {
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());
         if (!p.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
@@ -148,9 +161,24 @@ final class Jar {
             return process.pid();
         }
 
-        /** SIGTERM, as Ctrl-C or a service manager would stop it; returns the exit code. */
+        /** The lines printed after the last awaited one, until the output ends (call after the process ended). */
+        List<String> remaining() throws InterruptedException {
+            List<String> rest = new ArrayList<>();
+            for (String line; !(line = lines.take()).equals(END); ) {
+                seen.append(line).append('\n');
+                rest.add(line);
+            }
+            lines.add(END);
+            return rest;
+        }
+
+        /**
+         * SIGTERM, as a service manager would stop it (Ctrl-C's SIGINT runs the same shutdown hooks); returns the
+         * exit code. Through the process handle: {@code Process.destroy()} also closes our end of its output, and
+         * what it prints while stopping would be lost.
+         */
         int stop() throws InterruptedException {
-            process.destroy();
+            process.toHandle().destroy();
             if (!process.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
                 fail("the process did not stop on SIGTERM");

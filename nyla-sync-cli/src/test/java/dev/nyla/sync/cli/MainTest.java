@@ -43,6 +43,80 @@ class MainTest {
         assertTrue(again.err().contains("k.key"), again.err());
     }
 
+    /** A file: store holding version 1 of a small corpus embedded with the hashing model. */
+    private String storeWithVersionOne() throws IOException {
+        Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
+                "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
+                "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}",
+                "{\"id\": \"cactus\", \"text\": \"Repotting a cactus without gloves\"}"));
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        Result p = run("publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", dir.resolve("site").toString(),
+                "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing");
+        assertEquals(0, p.exit(), p.err());
+        String store = "file:" + dir.resolve("store");
+        Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", store, "--public-key",
+                dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
+        assertEquals(0, s.exit(), s.err());
+        return store;
+    }
+
+    @Test
+    void searchAnswersEveryQueryOfAFileUnderItsOwnHeading() throws IOException {
+        String store = storeWithVersionOne();
+        Path queries = dir.resolve("queries.txt");
+        Files.writeString(queries, "snow chains\n\n  green tea  \ncactus gloves\n");
+        Result r = run("search", "--store", store, "--k", "1", "--queries", queries.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("""
+                query: snow chains
+                tyres
+                
+                query: green tea
+                tea
+                
+                query: cactus gloves
+                cactus
+                """, r.out().replaceAll("(?m)^-?\\d+\\.\\d{4}  (\\S+)  .*$", "$1"), r.out());
+
+        // The words of the arguments are one query, as before, printed without a heading; with a file, it comes first.
+        Result one = run("search", "--store", store, "--k", "1", "green", "tea");
+        assertTrue(one.out().matches("-?\\d+\\.\\d{4}  tea  Brewing green tea at eighty degrees\\R"), one.out());
+        Result both = run("search", "--store", store, "--k", "1", "--queries", queries.toString(), "winter", "tyres");
+        assertTrue(both.out().startsWith("query: winter tyres\n"), both.out());
+        assertEquals(4, both.out().lines().filter(l -> l.startsWith("query: ")).count(), both.out());
+    }
+
+    @Test
+    void searchWithoutAQueryOrWithAnEmptyQueriesFileIsAUsageError() throws IOException {
+        String store = storeWithVersionOne();
+        Result none = run("search", "--store", store);
+        assertEquals(2, none.exit(), none.err());
+        assertTrue(none.err().contains("expected a query: the words after the options, or --queries <file|->"), none.err());
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "\n  \n");
+        Result blank = run("search", "--store", store, "--queries", empty.toString());
+        assertEquals(2, blank.exit(), blank.err());
+        assertTrue(blank.err().contains("--queries " + empty + ": expected one query a line but the file has none"), blank.err());
+    }
+
+    @Test
+    void anUnknownStoreSchemeIsAUsageErrorInEveryCommandThatTakesAStore() {
+        String[][] commands = {{"status"}, {"verify"}, {"rollback"}, {"search", "a query"},
+                {"sync", "--source", dir.toString(), "--public-key", "k.pub"},
+                {"reconcile", "--source", "x.jsonl", "--check", "--all"}};
+        for (String[] command : commands) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("--store", "redis://localhost?password=secret")).toArray(String[]::new);
+            Result r = run(args);
+            assertEquals(2, r.exit(), String.join(" ", command) + ": " + r.err());
+            assertTrue(r.err().startsWith("nyla-sync " + command[0] + ": --store 'redis://localhost?password=***': no store "
+                    + "adapter for scheme 'redis'; expected one of "), r.err());
+            assertTrue(r.err().contains("lucene:"), r.err());
+        }
+        Result noScheme = run("status", "--store", "/srv/kb");
+        assertEquals(2, noScheme.exit(), noScheme.err());
+        assertTrue(noScheme.err().contains("--store '/srv/kb': expected <scheme>:<where>, one of "), noScheme.err());
+    }
+
     @Test
     void demoRunsTheWholeLoopOnADocsDirectory() throws IOException {
         Path project = dir.resolve("project");
