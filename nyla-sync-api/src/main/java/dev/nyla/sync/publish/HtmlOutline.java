@@ -30,7 +30,7 @@ final class HtmlOutline {
             + "select, [role=navigation], [role=search], [hidden], [aria-hidden=true], a.headerlink";
     private static final Set<String> BLOCKS = Set.of("address", "article", "aside", "blockquote", "body", "dd",
             "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header", "hgroup",
-            "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul");
+            "hr", "main", "ol", "p", "pre", "section", "summary", "table", "ul");
 
     private HtmlOutline() {
     }
@@ -97,9 +97,10 @@ final class HtmlOutline {
                     inPre++;
                 }
                 case "li" -> {
-                    paragraph();
+                    newline();
                     body.append("- ");
                 }
+                case "tr" -> newline();
                 case "td", "th" -> body.append(atLineStart() ? "" : " | ");
                 default -> {
                     if (BLOCKS.contains(name)) {
@@ -116,8 +117,8 @@ final class HtmlOutline {
                 if (e.nameIs("pre")) {
                     inPre--;
                     paragraph();
-                } else if (e.nameIs("tr")) {
-                    body.append('\n');
+                } else if (e.nameIs("tr") || e.nameIs("li")) {
+                    newline();
                 } else if (BLOCKS.contains(e.normalName())) {
                     paragraph();
                 }
@@ -129,16 +130,28 @@ final class HtmlOutline {
             return body.isEmpty() || body.charAt(body.length() - 1) == '\n';
         }
 
-        /** Ends the paragraph being written with a blank line, where paragraphs are split into parts. */
-        private void paragraph() {
-            if (inPre > 0) {
-                return;
+        /** Ends the line being written (list items, table rows). */
+        private void newline() {
+            trimSpaces();
+            if (!atLineStart()) {
+                body.append('\n');
             }
+        }
+
+        private void trimSpaces() {
             int end = body.length();
             while (end > 0 && body.charAt(end - 1) == ' ') {
                 end--;
             }
             body.setLength(end);
+        }
+
+        /** Ends the paragraph being written with a blank line, where paragraphs are split into parts. */
+        private void paragraph() {
+            if (inPre > 0) {
+                return;
+            }
+            trimSpaces();
             if (body.isEmpty()) {
                 return;
             }

@@ -50,6 +50,9 @@ final class RstOutline {
                 continue;
             }
             boolean margin = !Character.isWhitespace(line.charAt(0));
+            if (margin && !paragraphStart && Character.isWhitespace(body.charAt(lastLineStart(body)))) {
+                paragraphStart = true; // an unindent ends the indented block as a blank line would
+            }
             if (dropping && !margin) {
                 continue;
             }
@@ -116,6 +119,11 @@ final class RstOutline {
         }
         sections.add(new Section(level, heading, body.toString()));
         return new Outline(title, sections);
+    }
+
+    /** Where the last line in {@code body} (which ends with a newline) starts. */
+    private static int lastLineStart(StringBuilder body) {
+        return body.lastIndexOf("\n", body.length() - 2) + 1;
     }
 
     /** A line of one punctuation character repeated, at the left margin. */
