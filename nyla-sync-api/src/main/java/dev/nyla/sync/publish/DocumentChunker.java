@@ -85,8 +85,8 @@ final class DocumentChunker {
 
     /**
      * "document title > heading path". The title is not repeated when the path starts with it, nor when the
-     * title is the path's first heading followed by a site's name, as HTML pages' titles are ("Configuration
-     * — Tool docs" over "Configuration"): then the title takes that heading's place.
+     * title is the path's first heading (in any case) followed by a site's name, as HTML pages' titles are
+     * ("Configuration — Tool docs" over "Configuration"): then the title takes that heading's place.
      */
     static String context(String docTitle, List<String> path) {
         if (path.isEmpty()) {
@@ -97,9 +97,14 @@ final class DocumentChunker {
         if (first.equals(docTitle)) {
             return trail;
         }
+        String rest = path.size() == 1 ? "" : " > " + String.join(" > ", path.subList(1, path.size()));
+        if (first.equalsIgnoreCase(docTitle)) {
+            return docTitle + rest;
+        }
         for (String separator : TITLE_SEPARATORS) {
-            if (!first.isEmpty() && docTitle.startsWith(first + separator)) {
-                return path.size() == 1 ? docTitle : docTitle + " > " + String.join(" > ", path.subList(1, path.size()));
+            String prefix = first + separator;
+            if (!first.isEmpty() && docTitle.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                return docTitle + rest;
             }
         }
         return docTitle + " > " + trail;
