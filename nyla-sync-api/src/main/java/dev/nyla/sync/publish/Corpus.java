@@ -162,6 +162,8 @@ public final class Corpus {
         sorted.sort(Comparator.comparing(p -> relative(base, p), RecordKeys.ORDER));
         for (Path file : sorted) {
             String rel = relative(base, file);
+            DocumentFormat format = DocumentFormat.of(file.getFileName().toString()).orElseThrow(() -> new CorpusException(
+                    file.toString(), "extension", "one of " + String.join(" ", DOCUMENT_EXTENSIONS), extension(file)));
             String text;
             try {
                 text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -169,8 +171,6 @@ public final class Corpus {
             } catch (CharacterCodingException e) {
                 throw new CorpusException(file + ": not valid UTF-8", e);
             }
-            DocumentFormat format = DocumentFormat.of(file.getFileName().toString()).orElseThrow(() -> new CorpusException(
-                    file.toString(), "extension", "one of " + String.join(" ", DOCUMENT_EXTENSIONS), extension(file)));
             if (text.startsWith("\uFEFF")) {
                 text = text.substring(1); // a byte order mark would hide a heading on the first line
             }

@@ -47,7 +47,7 @@ enum DocumentFormat {
             case RESTRUCTURED_TEXT -> DocumentChunker.sections(RstOutline.read(text), fallbackTitle, maxChars);
             case ASCIIDOC -> DocumentChunker.sections(AsciiDocOutline.read(text), fallbackTitle, maxChars);
             case HTML -> {
-                requireJsoup(file.toString(), DocumentFormat.class.getClassLoader());
+                requireJsoup(file);
                 yield DocumentChunker.sections(HtmlOutline.read(text), fallbackTitle, maxChars);
             }
         };
@@ -57,9 +57,9 @@ enum DocumentFormat {
      * jsoup is an optional dependency of the api (users who publish no HTML do not carry it): checked before
      * {@link HtmlOutline}, the one class that uses it, is loaded.
      */
-    static void requireJsoup(String file, ClassLoader loader) throws CorpusException {
+    private static void requireJsoup(java.nio.file.Path file) throws CorpusException {
         try {
-            Class.forName(JSOUP, false, loader);
+            Class.forName(JSOUP, false, DocumentFormat.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new CorpusException(file + ": reading HTML needs jsoup, which is not on the class path; add the "
                     + "dependency org.jsoup:jsoup, or leave HTML files out of the corpus", e);

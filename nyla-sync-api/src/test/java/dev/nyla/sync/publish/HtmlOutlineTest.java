@@ -95,14 +95,28 @@ class HtmlOutlineTest {
     }
 
     @Test
-    void withoutJsoupAnHtmlFileIsRefusedNamingTheFileAndTheDependency() {
-        // A loader that sees only the JDK: what an application without jsoup has.
-        ClassLoader jdkOnly = new ClassLoader(null) {
-        };
-        CorpusException e = assertThrows(CorpusException.class,
-                () -> DocumentFormat.requireJsoup("site/index.html", jdkOnly));
-        assertTrue(e.getMessage().startsWith("site/index.html: ") && e.getMessage().contains("org.jsoup:jsoup"),
-                e.getMessage());
-        assertDoesNotThrow(() -> DocumentFormat.requireJsoup("site/index.html", HtmlOutlineTest.class.getClassLoader()));
+    void withoutJsoupOtherFormatsAreReadAndAnHtmlFileIsRefusedNamingItAndTheDependency() throws Exception {
+        // The api and its required dependencies only, as an application that does not add jsoup has them.
+        List<java.net.URL> classPath = new java.util.ArrayList<>();
+        for (Class<?> c : List.of(Corpus.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonProperty.class,
+                org.slf4j.LoggerFactory.class)) {
+            classPath.add(c.getProtectionDomain().getCodeSource().getLocation());
+        }
+        Path markdown = Files.createDirectories(dir.resolve("md"));
+        Files.writeString(markdown.resolve("a.md"), "# A\n\ntext\n");
+        Path html = Files.createDirectories(dir.resolve("html"));
+        Files.writeString(html.resolve("page.html"), CONFIGURATION);
+        try (var withoutJsoup = new java.net.URLClassLoader(classPath.toArray(java.net.URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            assertThrows(ClassNotFoundException.class, () -> withoutJsoup.loadClass("org.jsoup.Jsoup"));
+            Class<?> corpus = withoutJsoup.loadClass(Corpus.class.getName());
+            var fromDirectory = corpus.getMethod("fromDirectory", Path.class, int.class);
+            assertEquals(1, corpus.getMethod("size").invoke(fromDirectory.invoke(null, markdown, 1500)));
+            var e = assertThrows(java.lang.reflect.InvocationTargetException.class, () -> fromDirectory.invoke(null, html, 1500));
+            assertEquals(CorpusException.class.getName(), e.getCause().getClass().getName(), String.valueOf(e.getCause()));
+            assertTrue(e.getCause().getMessage().startsWith(html.resolve("page.html") + ": ")
+                    && e.getCause().getMessage().contains("org.jsoup:jsoup"), e.getCause().getMessage());
+        }
     }
 }
