@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -25,18 +24,29 @@ import java.util.stream.Stream;
  * The source records a publication is built from, sorted by key and free of duplicates.
  *
  * <p>Read from a JSONL file (one {@code {"id", "tenant"?, "text", "metadata"?}} object a line), from a
- * directory of Markdown and text files (chunked by heading and paragraph, see {@link #fromDirectory}), or
- * built from records in code.
+ * directory of documents (Markdown, text, reStructuredText, HTML, AsciiDoc; chunked by heading, see
+ * {@link #fromDocuments}), or built from records in code. A corpus read from a directory also says which
+ * documents it read and which files it did not ({@link #documents()}, {@link #unreadFiles()}).
  */
 public final class Corpus {
     /** Largest default chunk, in characters, when splitting documents. */
     public static final int DEFAULT_MAX_CHUNK_CHARS = 1500;
+    /**
+     * The file extensions a directory corpus reads, in any case: {@code .md .markdown} (Markdown), {@code .txt}
+     * (plain text), {@code .rst} (reStructuredText), {@code .html .htm} (HTML, which needs jsoup on the class
+     * path) and {@code .adoc .asciidoc} (AsciiDoc).
+     */
+    public static final List<String> DOCUMENT_EXTENSIONS = DocumentFormat.EXTENSIONS;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final List<SourceRecord> records;
+    private final List<String> documents;
+    private final List<String> unreadFiles;
 
-    private Corpus(List<SourceRecord> sorted) {
+    private Corpus(List<SourceRecord> sorted, List<String> documents, List<String> unreadFiles) {
         this.records = List.copyOf(sorted);
+        this.documents = List.copyOf(documents);
+        this.unreadFiles = List.copyOf(unreadFiles);
     }
 
     /**
@@ -54,7 +64,7 @@ public final class Corpus {
                 throw new CorpusException("corpus: duplicate key " + b.tenant() + "/" + b.id());
             }
         }
-        return new Corpus(sorted);
+        return new Corpus(sorted, List.of(), List.of());
     }
 
     /** Reads {@code path}: a directory of documents, or a JSONL file. */
@@ -97,38 +107,63 @@ public final class Corpus {
     }
 
     /**
-     * Reads every {@code .md}, {@code .markdown} and {@code .txt} file under {@code directory} (hidden files
-     * and directories skipped, links not followed), chunked as {@link #fromDocuments} does.
+     * Reads every file under {@code directory} with one of the {@link #DOCUMENT_EXTENSIONS}, chunked as
+     * {@link #fromDocuments} does. Hidden files and directories (names starting with {@code .}) are skipped;
+     * links are not followed. Other files, and links, are not read and are listed by {@link #unreadFiles()}.
      */
     public static Corpus fromDirectory(Path directory, int maxChunkChars) throws IOException {
-        List<Path> files;
+        List<Path> files = new ArrayList<>();
+        List<String> unread = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(directory)) {
-            // Links are not followed: a link in a published docs tree must not pull in files from elsewhere.
-            files = walk.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                    .filter(p -> !isHidden(directory.relativize(p)))
-                    .filter(Corpus::isDocument)
-                    .toList();
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (isHidden(directory.relativize(p))) {
+                    continue;
+                }
+                // Links are not followed: a link in a published docs tree must not pull in files from elsewhere.
+                boolean link = Files.isSymbolicLink(p);
+                if (!link && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && DocumentFormat.of(p.getFileName().toString()).isPresent()) {
+                    files.add(p);
+                } else if (link || Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    unread.add(relative(directory, p));
+                }
+            }
         }
-        return fromDocuments(directory, files, maxChunkChars);
+        unread.sort(RecordKeys.ORDER);
+        Corpus read = fromDocuments(directory, files, maxChunkChars);
+        return new Corpus(read.records, read.documents, unread);
     }
 
     /**
-     * Chunks the given documents. Markdown is split at headings (outside code fences), each section
-     * becoming a chunk whose id is {@code <path>#<heading-slugs>} and whose text starts with the heading
-     * trail; a section longer than {@code maxChunkChars} is split at paragraph breaks into parts
-     * {@code #slug}, {@code #slug~2}, … Text files are split into paragraph groups {@code <path>#p1}, … Paths
-     * are relative to {@code base} with {@code /} separators. Metadata: {@code source} (the path) and, for
-     * Markdown, {@code title} (the heading trail).
+     * Chunks the given documents, each by the format its extension names ({@link #DOCUMENT_EXTENSIONS}).
+     * Markdown (ATX headings outside code fences), reStructuredText (underlined and overlined titles),
+     * HTML ({@code h1}–{@code h6}, without scripts, styles and navigation) and AsciiDoc ({@code =} titles
+     * outside delimited blocks) are split at headings, each section becoming a chunk whose id is
+     * {@code <path>#<heading-slugs>} ({@code <path>#_intro} before the first heading); a section longer than
+     * {@code maxChunkChars} is split at paragraph breaks into parts {@code #slug}, {@code #slug~2}, … Text
+     * files are split into paragraph groups {@code <path>#p1}, … Paths are relative to {@code base} with
+     * {@code /} separators.
+     *
+     * <p>A chunk's text starts with its context, "document title > heading path" (the title alone before the
+     * first heading; not repeated when the path starts with it), then a blank line and the section's text; the
+     * title is the document's own (first level-1 heading, {@code <title>}, {@code = Title}, first reStructuredText
+     * title) or else made from the file name. Metadata: {@code source} (the path) and {@code title} (the context).
+     *
+     * @throws CorpusException naming a file that is not UTF-8, whose extension is not a document's, or that is
+     *     HTML while jsoup is not on the class path
      */
     public static Corpus fromDocuments(Path base, List<Path> files, int maxChunkChars) throws IOException {
         if (maxChunkChars < 100) {
             throw new IllegalArgumentException("maxChunkChars: expected >= 100 but was " + maxChunkChars);
         }
         List<SourceRecord> out = new ArrayList<>();
+        List<String> documents = new ArrayList<>();
         List<Path> sorted = new ArrayList<>(files);
         sorted.sort(Comparator.comparing(p -> relative(base, p), RecordKeys.ORDER));
         for (Path file : sorted) {
             String rel = relative(base, file);
+            DocumentFormat format = DocumentFormat.of(file.getFileName().toString()).orElseThrow(() -> new CorpusException(
+                    file.toString(), "extension", "one of " + String.join(" ", DOCUMENT_EXTENSIONS), extension(file)));
             String text;
             try {
                 text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -136,20 +171,18 @@ public final class Corpus {
             } catch (CharacterCodingException e) {
                 throw new CorpusException(file + ": not valid UTF-8", e);
             }
-            String name = rel.toLowerCase(Locale.ROOT);
-            List<DocumentChunker.Chunk> chunks = name.endsWith(".txt")
-                    ? DocumentChunker.paragraphs(text, maxChunkChars)
-                    : DocumentChunker.markdown(text, maxChunkChars);
-            for (DocumentChunker.Chunk c : chunks) {
+            if (text.startsWith("\uFEFF")) {
+                text = text.substring(1); // a byte order mark would hide a heading on the first line
+            }
+            for (DocumentChunker.Chunk c : format.chunk(file, rel, text, maxChunkChars)) {
                 Map<String, String> metadata = new HashMap<>();
                 metadata.put("source", rel);
-                if (!c.title().isEmpty()) {
-                    metadata.put("title", c.title());
-                }
+                metadata.put("title", c.title());
                 out.add(new SourceRecord(VectorRecord.DEFAULT_TENANT, rel + "#" + c.anchor(), c.text(), metadata));
             }
+            documents.add(rel);
         }
-        return of(out);
+        return new Corpus(of(out).records, documents, List.of());
     }
 
     /** The records, sorted by (tenant, id) in {@link RecordKeys} order. */
@@ -160,6 +193,23 @@ public final class Corpus {
     /** How many records. */
     public int size() {
         return records.size();
+    }
+
+    /**
+     * The documents read, as paths relative to the directory with {@code /} separators, sorted; empty for a
+     * corpus not read from documents. A document may give no records (an empty file).
+     */
+    public List<String> documents() {
+        return documents;
+    }
+
+    /**
+     * The files under the directory that were not read, as relative paths, sorted: files whose extension is
+     * not one of the {@link #DOCUMENT_EXTENSIONS}, and links. Hidden files are not listed. Empty for a corpus
+     * not read from a directory.
+     */
+    public List<String> unreadFiles() {
+        return unreadFiles;
     }
 
     static final Comparator<SourceRecord> KEY_ORDER = (a, b) -> RecordKeys.compare(a.tenant(), a.id(), b.tenant(), b.id());
@@ -225,9 +275,10 @@ public final class Corpus {
         return false;
     }
 
-    private static boolean isDocument(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".md") || n.endsWith(".markdown") || n.endsWith(".txt");
+    private static String extension(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot <= 0 ? "none" : n.substring(dot);
     }
 
     private static String relative(Path base, Path file) {

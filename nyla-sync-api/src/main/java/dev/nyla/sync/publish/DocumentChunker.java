@@ -5,74 +5,131 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Splits documents into chunks with stable anchors: an edit inside one section changes that section's
- * chunk only, so an incremental publication re-embeds only what was edited.
+ * Splits a document's outline into chunks with stable anchors: an edit inside one section changes that
+ * section's chunk only, so an incremental publication re-embeds only what was edited.
+ *
+ * <p>Every chunk's text starts with its context, "document title > heading path", so that what is embedded
+ * says where the words come from; the title is not repeated when the path starts with it.
  */
 final class DocumentChunker {
-    private static final Pattern ATX_HEADING = Pattern.compile("^ {0,3}(#{1,6})[ \\t]+(.*?)[ \\t]*#*[ \\t]*$");
-    private static final Pattern FENCE = Pattern.compile("^ {0,3}(```|~~~)");
+    /** How page titles join a page's heading and a site's name. */
+    private static final List<String> TITLE_SEPARATORS = List.of(" — ", " – ", " - ", " | ", " · ", " :: ");
 
+    /** One chunk: its anchor (unique within the document), its context line and its text (context included). */
     record Chunk(String anchor, String title, String text) {
+    }
+
+    /**
+     * A heading of {@code level} (1 = top) and the text below it up to the next heading; level 0 with an
+     * empty heading for the text before the first heading.
+     */
+    record Section(int level, String heading, String body) {
+    }
+
+    /** A document as its format's reader sees it: its own title ("" when it names none) and its sections. */
+    record Outline(String title, List<Section> sections) {
     }
 
     private DocumentChunker() {
     }
 
-    static List<Chunk> markdown(String text, int maxChars) {
+    /**
+     * Chunks by section. Anchors are the heading path's slugs joined by {@code /} ({@code _intro} before the
+     * first heading); a repeated anchor gets {@code -2}, {@code -3}, …; a long section is split at paragraph
+     * breaks into {@code anchor}, {@code anchor~2}, …
+     */
+    static List<Chunk> sections(Outline outline, String fallbackTitle, int maxChars) {
+        String docTitle = outline.title().isBlank() ? fallbackTitle : outline.title();
         List<Chunk> out = new ArrayList<>();
         Set<String> anchorsSeen = new HashSet<>();
-        String[] trail = new String[7];
-        String title = "";
-        String anchor = "_intro";
-        StringBuilder body = new StringBuilder();
-        String fence = null;
-        for (String line : text.split("\r\n?|\n", -1)) {
-            Matcher fm = FENCE.matcher(line);
-            if (fm.find()) {
-                fence = fence == null ? fm.group(1) : fence.equals(fm.group(1)) ? null : fence;
-            }
-            Matcher hm = fence == null ? ATX_HEADING.matcher(line) : null;
-            if (hm != null && hm.matches()) {
-                emit(out, anchorsSeen, anchor, title, body.toString(), maxChars);
-                int level = hm.group(1).length();
-                trail[level] = hm.group(2).trim();
-                for (int i = level + 1; i < trail.length; i++) {
-                    trail[i] = null;
+        List<String> trail = new ArrayList<>();
+        for (Section s : outline.sections()) {
+            List<String> path = new ArrayList<>();
+            String anchor;
+            if (s.level() == 0) {
+                anchor = "_intro";
+            } else {
+                while (trail.size() <= s.level()) {
+                    trail.add(null);
                 }
-                StringBuilder t = new StringBuilder();
+                trail.set(s.level(), s.heading());
+                for (int i = s.level() + 1; i < trail.size(); i++) {
+                    trail.set(i, null);
+                }
+                // A level skipped (# then ###) has no entry: it is left out of the path, not made empty.
                 StringBuilder a = new StringBuilder();
-                for (int i = 1; i <= level; i++) {
-                    if (trail[i] != null) {
-                        t.append(t.isEmpty() ? "" : " > ").append(trail[i]);
-                        a.append(a.isEmpty() ? "" : "/").append(slug(trail[i]));
+                for (int i = 1; i <= s.level(); i++) {
+                    if (trail.get(i) != null) {
+                        path.add(trail.get(i));
+                        a.append(a.isEmpty() ? "" : "/").append(slug(trail.get(i)));
                     }
                 }
-                title = t.toString();
                 anchor = a.isEmpty() ? "_" : a.toString();
-                body.setLength(0);
-            } else {
-                body.append(line).append('\n');
             }
+            emit(out, anchorsSeen, anchor, path, context(docTitle, path), s.body(), maxChars);
         }
-        emit(out, anchorsSeen, anchor, title, body.toString(), maxChars);
         return out;
     }
 
-    static List<Chunk> paragraphs(String text, int maxChars) {
+    /** Chunks text without headings into paragraph groups {@code p1}, {@code p2}, … */
+    static List<Chunk> paragraphs(String title, String text, int maxChars) {
         List<Chunk> out = new ArrayList<>();
         List<String> parts = split(text.replace("\r\n", "\n").replace('\r', '\n'), maxChars);
         for (int i = 0; i < parts.size(); i++) {
-            out.add(new Chunk("p" + (i + 1), "", parts.get(i)));
+            out.add(new Chunk("p" + (i + 1), title, title + "\n\n" + parts.get(i)));
         }
         return out;
     }
 
-    private static void emit(List<Chunk> out, Set<String> seen, String anchor, String title, String body,
-                             int maxChars) {
+    /**
+     * "document title > heading path". The title is not repeated when the path starts with it, nor when the
+     * title is the path's first heading (in any case) followed by a site's name, as HTML pages' titles are
+     * ("Configuration — Tool docs" over "Configuration"): then the title takes that heading's place.
+     */
+    static String context(String docTitle, List<String> path) {
+        if (path.isEmpty()) {
+            return docTitle;
+        }
+        String trail = String.join(" > ", path);
+        String first = path.get(0);
+        if (first.equals(docTitle)) {
+            return trail;
+        }
+        String rest = path.size() == 1 ? "" : " > " + String.join(" > ", path.subList(1, path.size()));
+        if (first.equalsIgnoreCase(docTitle)) {
+            return docTitle + rest;
+        }
+        for (String separator : TITLE_SEPARATORS) {
+            String prefix = first + separator;
+            if (!first.isEmpty() && docTitle.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                return docTitle + rest;
+            }
+        }
+        return docTitle + " > " + trail;
+    }
+
+    /**
+     * A title for a document that names none, from its path: {@code guide/create-table.md} gives "create
+     * table"; an {@code index} or {@code README} file is named after its directory.
+     */
+    static String titleFromPath(String relativePath) {
+        String[] parts = relativePath.split("/");
+        String name = parts[parts.length - 1];
+        int dot = name.lastIndexOf('.');
+        if (dot > 0) {
+            name = name.substring(0, dot);
+        }
+        if (parts.length > 1 && (name.equalsIgnoreCase("index") || name.equalsIgnoreCase("readme"))) {
+            name = parts[parts.length - 2];
+        }
+        String words = name.replaceAll("[-_\\s]+", " ").strip();
+        return words.isEmpty() ? name : words;
+    }
+
+    private static void emit(List<Chunk> out, Set<String> seen, String anchor, List<String> path, String context,
+                             String body, int maxChars) {
         if (body.isBlank()) {
             return;
         }
@@ -81,10 +138,13 @@ final class DocumentChunker {
         for (int n = 2; !seen.add(unique); n++) {
             unique = anchor + "-" + n;
         }
-        String prefix = title.isEmpty() ? "" : title + "\n\n";
-        List<String> parts = split(body, Math.max(50, maxChars - prefix.length()));
+        // Where a section is split depends on its body and heading path only, as it did before chunks carried
+        // the document title: the ids of the parts of an unchanged section stay what clients already hold. A
+        // part is therefore longer than maxChars by the document title when the context adds it.
+        int headingTrail = path.isEmpty() ? 0 : String.join(" > ", path).length() + 2;
+        List<String> parts = split(body, Math.max(50, maxChars - headingTrail));
         for (int i = 0; i < parts.size(); i++) {
-            out.add(new Chunk(i == 0 ? unique : unique + "~" + (i + 1), title, prefix + parts.get(i)));
+            out.add(new Chunk(i == 0 ? unique : unique + "~" + (i + 1), context, context + "\n\n" + parts.get(i)));
         }
     }
 

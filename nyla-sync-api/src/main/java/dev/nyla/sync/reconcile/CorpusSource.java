@@ -39,7 +39,7 @@ public final class CorpusSource implements SourceOfTruth {
 
     /**
      * Reads the corpus at {@code path}, as {@link Corpus#read(Path)} does: a JSONL file or a directory of
-     * Markdown and text files chunked by heading.
+     * documents (Markdown, text, reStructuredText, HTML, AsciiDoc) chunked by heading.
      *
      * @throws dev.nyla.sync.publish.CorpusException naming the file and line of bad input
      */

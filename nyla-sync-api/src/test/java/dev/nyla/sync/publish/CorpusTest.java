@@ -125,7 +125,12 @@ class CorpusTest {
         assertEquals("guide/install.md", linux.metadata().get("source"));
         assertTrue(linux.text().startsWith("Install > On Linux\n\nRun the launcher."), linux.text());
         assertTrue(linux.text().contains("# not a heading"), "fenced code stays in its section");
-        assertEquals("First paragraph.\n\nSecond paragraph.", c.records().get(5).text());
+        assertEquals("notes\n\nFirst paragraph.\n\nSecond paragraph.", c.records().get(5).text());
+        // The document's title (its first level-1 heading) gives the context where headings do not.
+        assertEquals("Install\n\nIntro paragraph before any heading.", c.records().get(0).text());
+        assertTrue(c.records().get(1).text().startsWith("Install > Empty > Deep\n\nDeep text."), c.records().get(1).text());
+        assertEquals(List.of("guide/install.md", "notes.txt"), c.documents());
+        assertEquals(List.of("image.png"), c.unreadFiles(), "hidden files are skipped, others listed");
     }
 
     @Test
@@ -196,5 +201,67 @@ class CorpusTest {
         for (int i = 0; i < 30; i++) {
             assertTrue(all.contains("Paragraph " + i + " "), "paragraph " + i + " kept");
         }
+    }
+    @Test
+    void aDocumentWithoutHeadingsIsTitledByItsFileNameInEveryPart() throws IOException {
+        Files.createDirectories(dir.resolve("dynamodb"));
+        StringBuilder json = new StringBuilder("The following example creates a table.\n\n");
+        for (int i = 0; i < 40; i++) {
+            json.append("    \"AttributeName\": \"attr").append(i).append("\",\n    \"KeyType\": \"HASH\"\n\n");
+        }
+        Files.writeString(dir.resolve("dynamodb/create-table.md"), json);
+        Files.writeString(dir.resolve("dynamodb/index.md"), "Commands of the service.\n");
+        List<SourceRecord> records = Corpus.fromDirectory(dir, 500).records();
+        List<SourceRecord> table = records.stream().filter(r -> r.id().startsWith("dynamodb/create-table.md#_intro")).toList();
+        assertTrue(table.size() > 2, "split into " + table.size());
+        for (SourceRecord r : table) {
+            assertTrue(r.text().startsWith("create table\n\n"), r.text());
+            assertEquals("create table", r.metadata().get("title"));
+        }
+        SourceRecord index = records.stream().filter(r -> r.id().equals("dynamodb/index.md#_intro")).findFirst().orElseThrow();
+        assertEquals("dynamodb\n\nCommands of the service.", index.text(), "an index is named after its directory");
+    }
+
+    @Test
+    void theTitleIsAddedToHeadingsThatDoNotStartWithIt() throws IOException {
+        Files.writeString(dir.resolve("setup-guide.md"), "## Requirements\n\nJava 21.\n\n# Setup\n\nRun it.\n\n## Network\n\nPort 80.\n");
+        Files.writeString(dir.resolve("plain.md"), "## Options\n\nNone.\n");
+        Map<String, String> texts = new java.util.TreeMap<>();
+        Corpus.fromDirectory(dir, 1500).records().forEach(r -> texts.put(r.id(), r.text()));
+        assertEquals(Map.of(
+                "setup-guide.md#requirements", "Setup > Requirements\n\nJava 21.",
+                "setup-guide.md#setup", "Setup\n\nRun it.",
+                "setup-guide.md#setup/network", "Setup > Network\n\nPort 80.",
+                "plain.md#options", "plain > Options\n\nNone."), texts);
+    }
+
+    @Test
+    void filesOfOtherTypesAndLinksAreListedAsNotRead() throws IOException {
+        Files.createDirectories(dir.resolve("src/.git"));
+        Files.writeString(dir.resolve("src/README.MD"), "# Readme\n\ntext\n");
+        Files.writeString(dir.resolve("src/conf.py"), "project = 'x'\n");
+        Files.writeString(dir.resolve("src/Makefile"), "all:\n");
+        Files.writeString(dir.resolve("src/.git/config"), "[core]\n");
+        Files.createSymbolicLink(dir.resolve("src/linked.md"), dir.resolve("src/README.MD"));
+        Corpus c = Corpus.fromDirectory(dir.resolve("src"), 1500);
+        assertEquals(List.of("README.MD"), c.documents(), "extensions in any case");
+        assertEquals(List.of("Makefile", "conf.py", "linked.md"), c.unreadFiles());
+        assertEquals(List.of(".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".adoc", ".asciidoc"),
+                Corpus.DOCUMENT_EXTENSIONS);
+    }
+
+    @Test
+    void aFileGivenByNameWithAnUnknownExtensionIsRefusedNamingIt() throws IOException {
+        Path f = Files.writeString(dir.resolve("notes.docx"), "binary");
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpus.fromDocuments(dir, List.of(f), 1500));
+        assertTrue(e.getMessage().contains("notes.docx") && e.getMessage().contains(".docx")
+                && e.getMessage().contains(".rst"), e.getMessage());
+    }
+
+    @Test
+    void aByteOrderMarkDoesNotHideTheFirstHeading() throws IOException {
+        Files.writeString(dir.resolve("bom.md"), "\uFEFF# Title\n\nBody.\n");
+        List<SourceRecord> records = Corpus.fromDirectory(dir, 1500).records();
+        assertEquals(List.of("bom.md#title"), records.stream().map(SourceRecord::id).toList());
     }
 }

@@ -6,6 +6,7 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.publish.CorpusException;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import java.io.IOException;
@@ -27,8 +28,14 @@ import picocli.CommandLine.Spec;
                 + "for any static host. With --previous, only added and changed chunks are embedded, the version "
                 + "number goes up by one, and a delta from the previous version is written.",
                 "A corpus is a JSONL file ({\"id\", \"tenant\"?, \"text\", \"metadata\"?} a line) or a directory of "
-                        + "Markdown and text files, chunked by heading with stable ids."})
+                        + "documents: Markdown, text, reStructuredText, HTML and AsciiDoc (.md .markdown .txt .rst .html "
+                        + ".htm .adoc .asciidoc), chunked by heading with stable ids, each chunk starting with its "
+                        + "document's title and heading path. Other files are listed as not read; a corpus of no chunks "
+                        + "is refused and nothing is written."})
 final class PublishCommand implements Callable<Integer> {
+    /** How many names of files not read are printed. */
+    private static final int UNREAD_SHOWN = 5;
+
     @Spec
     CommandSpec spec;
 
@@ -47,8 +54,21 @@ final class PublishCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         release.check(spec.commandLine());
         Corpus c = Corpus.read(corpus);
+        boolean directory = Files.isDirectory(corpus);
         long tenants = c.records().stream().map(r -> r.tenant()).distinct().count();
-        out.printf(Locale.ROOT, "corpus %s: %d chunks in %d %s%n", corpus, c.size(), tenants, tenants == 1 ? "tenant" : "tenants");
+        out.printf(Locale.ROOT, "corpus %s: %d chunks%s in %s%n", corpus, c.size(),
+                directory ? " from " + plural(c.documents().size(), "document") : "", plural(tenants, "tenant"));
+        if (!c.unreadFiles().isEmpty()) {
+            out.println("not read: " + unread(c));
+        }
+        if (c.size() == 0) {
+            // Before the model is loaded and --out is made: a first version of nothing would be signed and
+            // served, and every later publication would need --previous.
+            throw new CorpusException("corpus " + corpus + ": nothing to publish, "
+                    + (directory ? plural(c.documents().size(), "document") + " read gave no chunks"
+                            + (c.unreadFiles().isEmpty() ? "" : "; not read: " + unread(c))
+                    : "no records") + "; nothing was written");
+        }
         long t0 = System.nanoTime();
         try (Embedder embedder = Models.open(model)) {
             out.printf(Locale.ROOT, "model %s, loaded in %s%n", Models.describe(embedder.model()), Format.millis(Duration.ofNanos(System.nanoTime() - t0)));
@@ -59,6 +79,19 @@ final class PublishCommand implements Callable<Integer> {
             release.report(r, out, true);
         }
         return Main.OK;
+    }
+
+    /** "3 files of other types (read: .md …): a.py, b.png, c and 1 more", for the files a corpus did not read. */
+    static String unread(Corpus c) {
+        List<String> files = c.unreadFiles();
+        int shown = Math.min(files.size(), UNREAD_SHOWN);
+        return plural(files.size(), "file") + " of other types (read: " + String.join(" ", Corpus.DOCUMENT_EXTENSIONS)
+                + "): " + String.join(", ", files.subList(0, shown))
+                + (files.size() > shown ? " and " + (files.size() - shown) + " more" : "");
+    }
+
+    private static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** The options {@code publish} and {@code import-json} share: where, what version, signed by whom. */

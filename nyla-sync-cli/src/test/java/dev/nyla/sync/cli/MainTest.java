@@ -161,4 +161,77 @@ class MainTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("no README.md or docs/*.md"), r.err());
     }
+    /** A docs tree as projects have them: every format read, and files that are not documents. */
+    private Path mixedCorpus() throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs/guide"));
+        Files.writeString(docs.resolve("install.rst"), "Installing\n==========\n\nRun the installer.\n\nOn Linux\n--------\n\nUse the package.\n");
+        Files.writeString(docs.resolve("config.html"), "<html><head><title>Configuration</title></head><body><nav>Home</nav>"
+                + "<h1>Configuration</h1><p>Settings live in tool.toml.</p><h2>Limits</h2><p>At most ten.</p></body></html>");
+        Files.writeString(docs.resolve("deploy.adoc"), "= Deploying\n\nShip the image.\n\n== Rolling back\n\nRun the old image.\n");
+        Files.writeString(dir.resolve("docs/README.md"), "# Tool\n\nA tool.\n\n## Usage\n\nRun it.\n");
+        Files.writeString(dir.resolve("docs/NOTES.txt"), "Plain notes.\n");
+        Files.writeString(dir.resolve("docs/conf.py"), "project = 'tool'\n");
+        Files.write(dir.resolve("docs/guide/logo.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        return dir.resolve("docs");
+    }
+
+    @Test
+    void publishReadsEveryDocumentFormatAndListsTheFilesItDoesNotRead() throws Exception {
+        assertEquals(0, run("keygen", "--out", dir.resolve("release").toString()).exit());
+        Path docs = mixedCorpus();
+        Path site = dir.resolve("site");
+        Result r = run("publish", "--corpus", docs.toString(), "--out", site.toString(), "--signing-key",
+                dir.resolve("release.key").toString(), "--model", "hashing");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("corpus " + docs + ": 9 chunks from 5 documents in 1 tenant"), r.out());
+        assertTrue(r.out().contains("not read: 2 files of other types (read: .md .markdown .txt .rst .html .htm .adoc "
+                + ".asciidoc): conf.py, guide/logo.png"), r.out());
+
+        var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(new dev.nyla.sync.artifact.DirectoryArtifactSource(site),
+                java.util.List.of(SigningKeys.readPublicKey(dir.resolve("release.pub"))));
+        java.util.Map<String, String> published = new java.util.TreeMap<>();
+        var source = new dev.nyla.sync.artifact.DirectoryArtifactSource(site);
+        try (var reader = dev.nyla.sync.artifact.Artifacts.openRecordFile(source,
+                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension())) {
+            for (var e = reader.next(); e.isPresent(); e = reader.next()) {
+                var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
+                published.put(record.id(), record.text());
+            }
+        }
+        assertEquals(java.util.Map.of(
+                "NOTES.txt#p1", "NOTES\n\nPlain notes.",
+                "README.md#tool", "Tool\n\nA tool.",
+                "README.md#tool/usage", "Tool > Usage\n\nRun it.",
+                "guide/config.html#configuration", "Configuration\n\nSettings live in tool.toml.",
+                "guide/config.html#configuration/limits", "Configuration > Limits\n\nAt most ten.",
+                "guide/deploy.adoc#deploying", "Deploying\n\nShip the image.",
+                "guide/deploy.adoc#deploying/rolling-back", "Deploying > Rolling back\n\nRun the old image.",
+                "guide/install.rst#installing", "Installing\n\nRun the installer.",
+                "guide/install.rst#installing/on-linux", "Installing > On Linux\n\nUse the package."), published);
+    }
+
+    @Test
+    void publishRefusesADirectoryWithoutDocumentsAndWritesNothing() throws IOException {
+        assertEquals(0, run("keygen", "--out", dir.resolve("release").toString()).exit());
+        Path docs = Files.createDirectories(dir.resolve("rst-less"));
+        for (int i = 0; i < 7; i++) {
+            Files.writeString(docs.resolve("page" + i + ".rest"), "Title\n=====\n\ntext\n");
+        }
+        Path site = dir.resolve("site");
+        Result r = run("publish", "--corpus", docs.toString(), "--out", site.toString(), "--signing-key",
+                dir.resolve("release.key").toString(), "--model", "hashing");
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("corpus " + docs + ": 0 chunks from 0 documents in 0 tenants"), r.out());
+        assertTrue(r.out().contains("not read: 7 files of other types (read: .md .markdown .txt .rst .html .htm .adoc "
+                + ".asciidoc): page0.rest, page1.rest, page2.rest, page3.rest, page4.rest and 2 more"), r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("nothing to publish") && r.err().contains("nothing was written"), r.err());
+        assertFalse(Files.exists(site), "no site directory, no manifest, no version 1");
+        // The empty version 1 that used to be written made --previous necessary afterwards; not so now.
+        Files.writeString(docs.resolve("page0.rst"), "Title\n=====\n\ntext\n");
+        Result again = run("publish", "--corpus", docs.toString(), "--out", site.toString(), "--signing-key",
+                dir.resolve("release.key").toString(), "--model", "hashing");
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("published version 1"), again.out());
+    }
 }
