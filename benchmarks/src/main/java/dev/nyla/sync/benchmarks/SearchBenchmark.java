@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The graph is searched for {@code max(k × overFetch, minCandidates)} candidates (HNSW's {@code ef}), which
  * are re-scored exactly; {@code minCandidates} is the recall knob at small k. Each HNSW trial reports
  * {@code recall@k}, the mean overlap of its top k with the exact top k over all queries, as a secondary
- * result. Indexes are built once and kept in the {@linkplain Vectors#dataDirectory() data directory}.
+ * result, and every trial its queries per CPU-second ({@link CpuClock}). Indexes are built once and kept in the {@linkplain Vectors#dataDirectory() data directory}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -166,17 +166,46 @@ public class SearchBenchmark {
 
         }
 
+    /**
+     * Queries per second of the benchmark thread's own CPU time ({@code cpu.ops/s}), a secondary result that a
+     * shared, oversubscribed machine distorts much less than the wall-clock throughput: another process taking
+     * the core away stops this clock too.
+     */
+    @State(Scope.Thread)
+    public static class CpuClock {
+        private static final java.lang.management.ThreadMXBean THREADS =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long ops;
+        long started;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            ops = 0;
+            started = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stop() {
+            long cpu = THREADS.getCurrentThreadCpuTime() - started;
+            if (cpu > 0) {
+                Metrics.report("cpu.ops/s", ops * 1e9 / cpu, "ops/s");
+            }
+        }
+    }
+
     private int next;
 
     @Benchmark
-    public List<SearchHit> hnsw(Data d, Hnsw h) throws IOException {
+    public List<SearchHit> hnsw(Data d, Hnsw h, CpuClock clock) throws IOException {
         next = (next + 1) % d.queries.length;
+        clock.ops++;
         return h.store.search(SearchRequest.of(d.queries[next], d.k));
     }
 
     @Benchmark
-    public int[] exactScan(Data d) {
+    public int[] exactScan(Data d, CpuClock clock) {
         next = (next + 1) % d.queries.length;
+        clock.ops++;
         return Exact.topK(d.vectors, d.queries[next], d.k);
     }
 }
