@@ -20,7 +20,8 @@ import java.util.Map;
  *                              {@code k × overFetch} candidates misses true neighbours at small {@code k}
  *                              (12 candidates at {@code k = 3}); 0 turns the floor off
  * @param exactSearchThreshold  a search whose tenant and filter match at most this many records scans them
- *                              exactly instead of walking the graph (exact, and faster for small tenants)
+ *                              exactly instead of walking the graph (exact, and faster for small tenants); so
+ *                              does one that matches no more records than it would ask the graph for
  * @param mergeThreads          threads that build the graph when segments merge (1: the calling thread)
  * @param ramBufferMb           memory for buffered documents while writing a generation, in MiB
  */
