@@ -39,7 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The graph is searched for {@code max(k × overFetch, minCandidates)} candidates (HNSW's {@code ef}), which
  * are re-scored exactly; {@code minCandidates} is the recall knob at small k. Each HNSW trial reports
  * {@code recall@k}, the mean overlap of its top k with the exact top k over all queries, as a secondary
- * result, and every trial its queries per CPU-second ({@link CpuClock}). Indexes are built once and kept in the {@linkplain Vectors#dataDirectory() data directory}.
+ * result, and every trial its queries per CPU-second ({@link CpuClock}). Indexes are built once and kept in
+ * the {@linkplain Vectors#dataDirectory() data directory}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -30,9 +30,9 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * Top-k search on one served generation: {@linkplain #candidates candidates} from the HNSW graph (or an exact
- * scan when the tenant and filter match few records), then re-scored with the full-precision vectors on the API's scale and
- * ordered by score, ties by id, as every store orders them.
+ * Top-k search on one served generation: {@linkplain #candidates candidates} from the HNSW graph (or an
+ * exact scan when the tenant and filter match few records), then re-scored with the full-precision vectors on
+ * the API's scale and ordered by score, ties by id, as every store orders them.
  */
 final class Searches {
     private Searches() {
@@ -79,7 +79,8 @@ final class Searches {
      * stops in a local neighbourhood and misses true neighbours that a wider beam finds.
      */
     static int candidates(int k, LuceneOptions options) {
-        return (int) Math.min(SearchRequest.MAX_K * 4L, Math.max((long) k * options.overFetch(), options.minCandidates()));
+        long wanted = Math.max((long) k * options.overFetch(), options.minCandidates());
+        return (int) Math.min(SearchRequest.MAX_K * 4L, wanted);
     }
 
     /** A candidate (global doc id) and its score; its key breaks ties the way results are ordered (by id). */
