@@ -33,6 +33,7 @@ public final class Main {
         QUICK_PARAMS.put("ids", new String[] {"100000"});
         QUICK_PARAMS.put("batch", new String[] {"8"});
         QUICK_PARAMS.put("overFetch", new String[] {"4"});
+        QUICK_PARAMS.put("k", new String[] {"3"});
         QUICK_PARAMS.put("quantization", new String[] {"none"});
         QUICK_PARAMS.put("tenants", new String[] {"4"});
         QUICK_PARAMS.put("data", new String[] {"clustered-10000", "minilm-2000"});

@@ -29,7 +29,7 @@ import org.openjdk.jmh.results.ScalarResult;
 
 /**
  * A JMH profiler that adds secondary results to every iteration, so that they land in JMH's own tables and
- * JSON next to the times: the benchmark's own figures ({@link #report}: bytes moved, recall@10, drift found)
+ * JSON next to the times: the benchmark's own figures ({@link #report}: bytes moved, recall@k, drift found)
  * and, for single-shot benchmarks, the peak heap.
  *
  * <p>Peak heap is the largest heap in use <em>after</em> a garbage collection during the iteration (live

@@ -1,5 +1,6 @@
 package dev.nyla.sync.lucene;
 
+import dev.nyla.sync.store.SearchRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,24 +13,33 @@ import java.util.Map;
  * @param beamWidth             HNSW: candidates considered while building (default 100); more raises recall
  *                              and build time
  * @param quantization          how the graph holds vectors; search results are re-scored at full precision
- * @param overFetch             the graph is searched for {@code k × overFetch} candidates, re-scored exactly,
- *                              and the best {@code k} returned: the recall knob at search time
+ * @param overFetch             the graph is searched for at least {@code k × overFetch} candidates, re-scored
+ *                              exactly, and the best {@code k} returned
+ * @param minCandidates         the graph is searched for at least this many candidates whatever {@code k} (its
+ *                              beam, HNSW's {@code ef}): the recall knob at search time. A walk for only
+ *                              {@code k × overFetch} candidates misses true neighbours at small {@code k}
+ *                              (12 candidates at {@code k = 3}); 0 turns the floor off
  * @param exactSearchThreshold  a search whose tenant and filter match at most this many records scans them
- *                              exactly instead of walking the graph (exact, and faster for small tenants)
+ *                              exactly instead of walking the graph (exact, and faster for small tenants); so
+ *                              does one that matches no more records than it would ask the graph for
  * @param mergeThreads          threads that build the graph when segments merge (1: the calling thread)
  * @param ramBufferMb           memory for buffered documents while writing a generation, in MiB
  */
 public record LuceneOptions(int maxConn, int beamWidth, Quantization quantization, int overFetch,
-                            int exactSearchThreshold, int mergeThreads, int ramBufferMb) {
+                            int minCandidates, int exactSearchThreshold, int mergeThreads, int ramBufferMb) {
 
-    /** The defaults: HNSW 16/100, no quantization, over-fetch 4, exact scan up to 2,000 records. */
-    public static final LuceneOptions DEFAULTS = new LuceneOptions(16, 100, Quantization.NONE, 4, 2_000, 1, 64);
+    /**
+     * The defaults: HNSW 16/100, no quantization, over-fetch 4, at least 100 candidates, exact scan up to 2,000
+     * records.
+     */
+    public static final LuceneOptions DEFAULTS = new LuceneOptions(16, 100, Quantization.NONE, 4, 100, 2_000, 1, 64);
 
     public LuceneOptions {
         List<String> problems = new ArrayList<>();
         check(problems, "maxConn", maxConn, 2, 512);
         check(problems, "beamWidth", beamWidth, 2, 3200);
         check(problems, "overFetch", overFetch, 1, 100);
+        check(problems, "minCandidates", minCandidates, 0, SearchRequest.MAX_K);
         check(problems, "exactSearchThreshold", exactSearchThreshold, 0, 10_000_000);
         check(problems, "mergeThreads", mergeThreads, 1, 512);
         check(problems, "ramBufferMb", ramBufferMb, 1, 2047);
@@ -49,33 +59,44 @@ public record LuceneOptions(int maxConn, int beamWidth, Quantization quantizatio
 
     /** These options with another HNSW graph shape. */
     public LuceneOptions withHnsw(int newMaxConn, int newBeamWidth) {
-        return new LuceneOptions(newMaxConn, newBeamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads,
-                ramBufferMb);
+        return new LuceneOptions(newMaxConn, newBeamWidth, quantization, overFetch, minCandidates, exactSearchThreshold,
+                mergeThreads, ramBufferMb);
     }
 
     /** These options with another quantization. */
     public LuceneOptions withQuantization(Quantization q) {
-        return new LuceneOptions(maxConn, beamWidth, q, overFetch, exactSearchThreshold, mergeThreads, ramBufferMb);
+        return new LuceneOptions(maxConn, beamWidth, q, overFetch, minCandidates, exactSearchThreshold, mergeThreads,
+                ramBufferMb);
     }
 
     /** These options with another over-fetch factor. */
     public LuceneOptions withOverFetch(int factor) {
-        return new LuceneOptions(maxConn, beamWidth, quantization, factor, exactSearchThreshold, mergeThreads, ramBufferMb);
+        return new LuceneOptions(maxConn, beamWidth, quantization, factor, minCandidates, exactSearchThreshold,
+                mergeThreads, ramBufferMb);
+    }
+
+    /** These options with another floor of graph candidates (0: only {@code k × overFetch}). */
+    public LuceneOptions withMinCandidates(int candidates) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, candidates, exactSearchThreshold,
+                mergeThreads, ramBufferMb);
     }
 
     /** These options with another exact-search threshold (0: always walk the graph when possible). */
     public LuceneOptions withExactSearchThreshold(int records) {
-        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, records, mergeThreads, ramBufferMb);
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, records, mergeThreads,
+                ramBufferMb);
     }
 
     /** These options with another number of graph-merge threads. */
     public LuceneOptions withMergeThreads(int threads) {
-        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, threads, ramBufferMb);
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold, threads,
+                ramBufferMb);
     }
 
     /** These options with another indexing buffer size. */
     public LuceneOptions withRamBufferMb(int mb) {
-        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads, mb);
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold,
+                mergeThreads, mb);
     }
 
     /**
@@ -103,11 +124,13 @@ public record LuceneOptions(int maxConn, int beamWidth, Quantization quantizatio
                 case "beamWidth" -> o.withHnsw(o.maxConn, integer(e));
                 case "quantization" -> o.withQuantization(Quantization.fromWireName(v));
                 case "overFetch" -> o.withOverFetch(integer(e));
+                case "minCandidates" -> o.withMinCandidates(integer(e));
                 case "exactSearchThreshold" -> o.withExactSearchThreshold(integer(e));
                 case "mergeThreads" -> o.withMergeThreads(integer(e));
                 case "ramBufferMb" -> o.withRamBufferMb(integer(e));
                 default -> throw new IllegalArgumentException("Lucene option '" + e.getKey() + "': expected one of "
-                        + "maxConn, beamWidth, quantization, overFetch, exactSearchThreshold, mergeThreads, ramBufferMb");
+                        + "maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold, mergeThreads, "
+                        + "ramBufferMb");
             };
         }
         return o;

@@ -18,7 +18,7 @@ public final class LuceneStoreProvider implements VectorStoreProvider {
 
     @Override
     public String locationSyntax() {
-        return "lucene:<directory>[?maxConn=16&beamWidth=100&quantization=none|int7|int4&overFetch=4]";
+        return "lucene:<directory>[?maxConn=16&beamWidth=100&quantization=none|int7|int4&overFetch=4&minCandidates=100]";
     }
 
     @Override

@@ -30,9 +30,9 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * Top-k search on one served generation: candidates from the HNSW graph (or an exact scan when the tenant
- * and filter match few records), then re-scored with the full-precision vectors on the API's scale and
- * ordered by score, ties by id, as every store orders them.
+ * Top-k search on one served generation: {@linkplain #candidates candidates} from the HNSW graph (or an
+ * exact scan when the tenant and filter match few records), then re-scored with the full-precision vectors on
+ * the API's scale and ordered by score, ties by id, as every store orders them.
  */
 final class Searches {
     private Searches() {
@@ -48,13 +48,14 @@ final class Searches {
         float[] query = Schema.indexedVector(request.vector(), similarity);
         IndexSearcher searcher = serving.searcher();
         Query filter = Schema.filter(request.tenant(), request.filter());
-        int wanted = (int) Math.min(SearchRequest.MAX_K * 4L,
-                Math.max((long) request.k() * options.overFetch(), request.k() + 8L));
+        int wanted = candidates(request.k(), options);
         int matching = searcher.count(filter);
         if (matching == 0) {
             return List.of();
         }
         int[] docs;
+        // A graph walk for at least as many candidates as there are matching records would visit them all
+        // anyway: scanning them is exact and cheaper.
         if (matching <= Math.max(wanted, options.exactSearchThreshold())) {
             docs = exactCandidates(searcher, filter, query, similarity, wanted);
         } else {
@@ -69,6 +70,17 @@ final class Searches {
         // code-point order (RecordKeys order).
         rescored.sort(WORST_FIRST.reversed());
         return hits(searcher, rescored.subList(0, Math.min(request.k(), rescored.size())));
+    }
+
+    /**
+     * How many candidates the graph is searched for (its beam, HNSW's {@code ef}) and re-scored exactly:
+     * {@code max(k × overFetch, minCandidates)}, at most {@code 4 × SearchRequest.MAX_K}. The floor is what makes
+     * small {@code k} exact on real embeddings: a walk for {@code k × overFetch} = 12 candidates at {@code k = 3}
+     * stops in a local neighbourhood and misses true neighbours that a wider beam finds.
+     */
+    static int candidates(int k, LuceneOptions options) {
+        long wanted = Math.max((long) k * options.overFetch(), options.minCandidates());
+        return (int) Math.min(SearchRequest.MAX_K * 4L, wanted);
     }
 
     /** A candidate (global doc id) and its score; its key breaks ties the way results are ordered (by id). */
