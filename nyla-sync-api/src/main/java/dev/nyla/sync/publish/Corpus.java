@@ -112,11 +112,13 @@ public final class Corpus {
      * links are not followed. Other files, and links, are not read and are listed by {@link #unreadFiles()}.
      */
     public static Corpus fromDirectory(Path directory, int maxChunkChars) throws IOException {
+        // The directory itself may be a link (the links below it are not followed): walk what it points to.
+        Path root = directory.toRealPath();
         List<Path> files = new ArrayList<>();
         List<String> unread = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(directory)) {
+        try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
-                if (isHidden(directory.relativize(p))) {
+                if (isHidden(root.relativize(p))) {
                     continue;
                 }
                 // Links are not followed: a link in a published docs tree must not pull in files from elsewhere.
@@ -125,12 +127,12 @@ public final class Corpus {
                         && DocumentFormat.of(p.getFileName().toString()).isPresent()) {
                     files.add(p);
                 } else if (link || Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    unread.add(relative(directory, p));
+                    unread.add(relative(root, p));
                 }
             }
         }
         unread.sort(RecordKeys.ORDER);
-        Corpus read = fromDocuments(directory, files, maxChunkChars);
+        Corpus read = fromDocuments(root, files, maxChunkChars);
         return new Corpus(read.records, read.documents, unread);
     }
 

@@ -5,6 +5,7 @@ import dev.nyla.sync.publish.DocumentChunker.Section;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -26,6 +27,7 @@ import org.jsoup.select.NodeTraversor;
  * <p>The only class that touches jsoup, so that jsoup, an optional dependency, is loaded only for HTML.
  */
 final class HtmlOutline {
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final String CHROME = "script, style, noscript, template, nav, form, iframe, svg, canvas, button, "
             + "select, [role=navigation], [role=search], [hidden], [aria-hidden=true], a.headerlink";
     private static final Set<String> BLOCKS = Set.of("address", "article", "aside", "blockquote", "body", "dd",
@@ -71,7 +73,7 @@ final class HtmlOutline {
                 if (inPre > 0) {
                     body.append(t.getWholeText());
                 } else {
-                    String words = t.getWholeText().replaceAll("\\s+", " ");
+                    String words = WHITESPACE.matcher(t.getWholeText()).replaceAll(" ");
                     if (atLineStart()) {
                         words = words.stripLeading();
                     }

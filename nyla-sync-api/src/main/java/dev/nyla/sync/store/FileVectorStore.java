@@ -75,7 +75,6 @@ public final class FileVectorStore extends SnapshotVectorStore {
     private static final String LAST_ID = "LAST_ID";
 
     /** Times a read-only open starts over when a writer replaced the active generation under it. */
-    private static final int READ_ONLY_ATTEMPTS = 5;
 
     private final Path root;
     private final Path generationsDir;
@@ -122,36 +121,16 @@ public final class FileVectorStore extends SnapshotVectorStore {
     public static ReadOnlyVectorStore openReadOnly(Path directory) throws IOException {
         Path root = directory.toAbsolutePath().normalize();
         String location = "file:" + root;
-        if (!Files.isDirectory(root)) {
-            throw new StoreException(location, "store directory", "an existing directory",
-                    Files.exists(root) ? "not a directory" : "missing");
-        }
-        for (int attempt = 1; ; attempt++) {
-            byte[] before = currentBytes(root);
+        return ActiveGenerationReader.open(location, root, () -> {
             FileVectorStore store = new FileVectorStore(location, Clock.systemUTC(), root, null);
             try {
                 store.load();
-                return ReadOnlyVectorStore.of(store);
+                return store;
             } catch (IOException | RuntimeException e) {
                 store.closeStorage();
-                if (java.util.Arrays.equals(before, currentBytes(root))) {
-                    throw e;
-                }
-                if (attempt == READ_ONLY_ATTEMPTS) {
-                    throw new StoreException(location + ": the active generation changed " + attempt + " times while "
-                            + "it was being read (a writer is installing); try again", e);
-                }
-                LOG.debug("{}: the active generation changed while it was being read; reading the new one", location);
+                throw e;
             }
-        }
-    }
-
-    private static byte[] currentBytes(Path root) throws IOException {
-        try {
-            return Files.readAllBytes(root.resolve("CURRENT"));
-        } catch (NoSuchFileException e) {
-            return new byte[0];
-        }
+        });
     }
 
     private boolean readOnly() {

@@ -17,20 +17,20 @@ public final class FileVectorStoreProvider implements VectorStoreProvider {
 
     @Override
     public VectorStore open(String location) throws IOException {
-        String path = location.substring("file:".length());
-        if (path.isBlank()) {
-            throw new StoreException(location + ": expected file:<directory> but the directory is missing");
-        }
-        return FileVectorStore.open(Path.of(path));
+        return FileVectorStore.open(directory(location));
     }
 
     /** Without the writer's lock, creating and cleaning up nothing: see {@link FileVectorStore#openReadOnly}. */
     @Override
     public VectorStore openReadOnly(String location) throws IOException {
+        return FileVectorStore.openReadOnly(directory(location));
+    }
+
+    private static Path directory(String location) throws StoreException {
         String path = location.substring("file:".length());
         if (path.isBlank()) {
             throw new StoreException(location + ": expected file:<directory> but the directory is missing");
         }
-        return FileVectorStore.openReadOnly(Path.of(path));
+        return Path.of(path);
     }
 }

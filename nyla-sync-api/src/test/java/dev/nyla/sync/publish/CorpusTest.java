@@ -134,6 +134,18 @@ class CorpusTest {
     }
 
     @Test
+    void aCorpusDirectoryThatIsALinkIsReadWhereItPointsWhileLinksInsideAreNot() throws IOException {
+        Files.createDirectories(dir.resolve("real/guide"));
+        Files.writeString(dir.resolve("real/guide/a.md"), "# A\n\nText of a.\n");
+        Files.writeString(dir.resolve("elsewhere.md"), "# Elsewhere\n\nnot part of the corpus\n");
+        Files.createSymbolicLink(dir.resolve("real/outside.md"), dir.resolve("elsewhere.md"));
+        Path link = Files.createSymbolicLink(dir.resolve("docs"), dir.resolve("real"));
+        Corpus c = Corpus.fromDirectory(link, 1500);
+        assertEquals(List.of("guide/a.md#a"), c.records().stream().map(SourceRecord::id).toList());
+        assertEquals(List.of("outside.md"), c.unreadFiles());
+    }
+
+    @Test
     void repeatedHeadingsGetDistinctAnchorsEvenWhenASuffixLooksLikeAHeading() throws IOException {
         Files.writeString(dir.resolve("a.md"), "# Setup\n\none\n\n# Setup\n\ntwo\n\n# Setup 2\n\nthree\n");
         List<String> ids = Corpus.fromDirectory(dir, 1500).records().stream().map(SourceRecord::id).toList();

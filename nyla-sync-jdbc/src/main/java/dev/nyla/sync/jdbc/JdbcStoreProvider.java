@@ -79,6 +79,10 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     public VectorStore openReadOnly(String location) throws IOException {
         Parsed p = parse(location);
         if (p.url().startsWith("jdbc:sqlite:")) {
+            // Reading never creates the file; a missing one is a mistyped path, not a permission problem.
+            if (p.sqliteFile().isPresent() && !Files.exists(p.sqliteFile().get())) {
+                throw new StoreException(p.shown(), "SQLite database file", "an existing file", "missing");
+            }
             try {
                 return JdbcVectorStore.openReadOnly(sqliteDataSource(p.url(), true), p.options(), p.shown());
             } catch (StoreException e) {

@@ -115,4 +115,13 @@ class SqliteReadOnlyTest {
         assertFalse(tables(file).contains("x"));
         assertTrue(Files.exists(file));
     }
+
+    @Test
+    void aMissingFileIsRefusedAsMissingAndNotCreated() {
+        Path file = dir.resolve("typo.db");
+        StoreException e = assertThrows(StoreException.class, () -> VectorStores.openReadOnly("jdbc:sqlite:" + file));
+        assertFalse(e instanceof dev.nyla.sync.store.StoreAccessException, e.getMessage());
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+        assertFalse(Files.exists(file), "reading must not create the database");
+    }
 }

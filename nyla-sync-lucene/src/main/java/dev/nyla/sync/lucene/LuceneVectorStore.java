@@ -7,6 +7,7 @@ import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.store.ActiveGenerationReader;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
@@ -31,7 +32,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -104,7 +104,6 @@ public final class LuceneVectorStore implements VectorStore {
     private static final String LAST_ID = "LAST_ID";
     private static final String CURRENT = "CURRENT";
     /** Times a read-only open starts over when a writer replaced the active generation under it. */
-    private static final int READ_ONLY_ATTEMPTS = 5;
     private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
 
     private final String location;
@@ -190,43 +189,22 @@ public final class LuceneVectorStore implements VectorStore {
             throws IOException {
         warnWithoutSimd();
         Path root = directory.toAbsolutePath().normalize();
-        String location = "lucene:" + root;
-        if (!Files.isDirectory(root)) {
-            throw new StoreException(location, "store directory", "an existing directory",
-                    Files.exists(root) ? "not a directory" : "missing");
-        }
-        for (int attempt = 1; ; attempt++) {
-            byte[] before = currentBytes(root);
+        return ActiveGenerationReader.open("lucene:" + root, root, () -> {
             LuceneVectorStore store = new LuceneVectorStore(root, options, Clock.systemUTC(), null);
             try {
                 store.load(betweenSteps);
-                return ReadOnlyVectorStore.of(store);
+                return store;
             } catch (IOException | RuntimeException e) {
                 store.close();
-                if (Arrays.equals(before, currentBytes(root))) {
-                    throw e;
-                }
-                if (attempt == READ_ONLY_ATTEMPTS) {
-                    throw new StoreException(location + ": the active generation changed " + attempt + " times while "
-                            + "it was being opened (a writer is installing); try again", e);
-                }
-                LOG.debug("{}: the active generation changed while it was being opened; opening the new one", location);
+                throw e;
             }
-        }
+        });
     }
 
     /** A step that may fail with an I/O error. */
     @FunctionalInterface
     interface IoStep {
         void run() throws IOException;
-    }
-
-    private static byte[] currentBytes(Path root) throws IOException {
-        try {
-            return Files.readAllBytes(root.resolve(CURRENT));
-        } catch (NoSuchFileException e) {
-            return new byte[0];
-        }
     }
 
     private boolean readOnly() {
