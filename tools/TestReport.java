@@ -128,6 +128,6 @@ public final class TestReport {
 
     private static String oneLine(String s) {
         String line = s.strip().replaceAll("\\s*\\R\\s*", " ");
-        return line.length() > 300 ? line.substring(0, 297) + "..." : line;
+        return line.length() > 500 ? line.substring(0, 497) + "..." : line;
     }
 }
