@@ -2,6 +2,8 @@ package dev.nyla.sync.cli;
 
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.jdbc.JdbcSource;
+import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.publish.CorpusException;
 import dev.nyla.sync.reconcile.CorpusSource;
 import dev.nyla.sync.reconcile.Drift;
 import dev.nyla.sync.reconcile.ReconcileListener;
@@ -158,7 +160,19 @@ final class ReconcileCommand implements Callable<Integer> {
         if (sourceQuery != null || tenantsQuery != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--source-query and --tenants-query go with a jdbc: --source");
         }
-        return CorpusSource.read(Path.of(source));
+        Path path = Path.of(source);
+        Corpus corpus = Corpus.read(path);
+        if (!corpus.unreadFiles().isEmpty()) {
+            out.println("not read: " + PublishCommand.unread(corpus));
+        }
+        if (corpus.size() == 0 && mode.sync) {
+            // Every stored record would be stale and deleted: a mistyped path or a directory of files of other
+            // types must not empty a store.
+            throw new CorpusException("corpus " + source + ": no records"
+                    + (corpus.unreadFiles().isEmpty() ? "" : "; not read: " + PublishCommand.unread(corpus))
+                    + "; --sync would delete every record of the store, so nothing was changed");
+        }
+        return CorpusSource.of("corpus " + path, corpus);
     }
 
     private Embedder embedder(VectorStore target) throws Exception {

@@ -234,4 +234,26 @@ class MainTest {
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("published version 1"), again.out());
     }
+
+    @Test
+    void reconcileWithACorpusOfNoRecordsListsWhatItDidNotReadAndChangesNothing() throws IOException {
+        String store = storeWithVersionOne();
+        Path pictures = Files.createDirectories(dir.resolve("pictures"));
+        Files.writeString(pictures.resolve("tea.png"), "not a document");
+        Result sync = run("reconcile", "--source", pictures.toString(), "--store", store, "--sync", "--all",
+                "--model", "hashing");
+        assertEquals(1, sync.exit(), sync.out());
+        assertTrue(sync.out().contains("not read: 1 file of other types"), sync.out());
+        assertTrue(sync.err().contains("would delete every record") && sync.err().contains("nothing was changed"),
+                sync.err());
+        // Still all three records: the check against the real corpus finds the store in sync.
+        Result check = run("reconcile", "--source", dir.resolve("corpus.jsonl").toString(), "--store", store, "--check",
+                "--all");
+        assertEquals(0, check.exit(), check.out());
+        assertTrue(check.out().contains("Store records: 3"), check.out());
+        // --check only reports: every stored record is stale against nothing.
+        Result report = run("reconcile", "--source", pictures.toString(), "--store", store, "--check", "--all");
+        assertEquals(3, report.exit(), report.out());
+        assertTrue(report.out().contains("not read: 1 file of other types"), report.out());
+    }
 }
