@@ -92,11 +92,7 @@ final class DocumentChunker {
         if (path.isEmpty()) {
             return docTitle;
         }
-        String trail = String.join(" > ", path);
         String first = path.get(0);
-        if (first.equals(docTitle)) {
-            return trail;
-        }
         String rest = path.size() == 1 ? "" : " > " + String.join(" > ", path.subList(1, path.size()));
         if (first.equalsIgnoreCase(docTitle)) {
             return docTitle + rest;
@@ -107,7 +103,7 @@ final class DocumentChunker {
                 return docTitle + rest;
             }
         }
-        return docTitle + " > " + trail;
+        return docTitle + " > " + String.join(" > ", path);
     }
 
     /**
@@ -141,11 +137,23 @@ final class DocumentChunker {
         // Where a section is split depends on its body and heading path only, as it did before chunks carried
         // the document title: the ids of the parts of an unchanged section stay what clients already hold. A
         // part is therefore longer than maxChars by the document title when the context adds it.
-        int headingTrail = path.isEmpty() ? 0 : String.join(" > ", path).length() + 2;
+        int headingTrail = path.isEmpty() ? 0 : headingTrail(path).length() + 2;
         List<String> parts = split(body, Math.max(50, maxChars - headingTrail));
         for (int i = 0; i < parts.size(); i++) {
             out.add(new Chunk(i == 0 ? unique : unique + "~" + (i + 1), context, context + "\n\n" + parts.get(i)));
         }
+    }
+
+    /**
+     * The heading trail as chunk text carried it before the document title joined it, on which split points
+     * (hence ids) depend: no separator follows a leading empty heading (a bare {@code #}).
+     */
+    private static String headingTrail(List<String> path) {
+        StringBuilder t = new StringBuilder();
+        for (String heading : path) {
+            t.append(t.isEmpty() ? "" : " > ").append(heading);
+        }
+        return t.toString();
     }
 
     /** Groups paragraphs (separated by blank lines) into parts of at most {@code maxChars}; splits longer ones by line. */

@@ -111,4 +111,15 @@ class MarkdownIdsTest {
                 "docs/plain.md#_intro",
                 "docs/plain.md#_intro~2"), ids);
     }
+
+    @Test
+    void aSectionUnderABareHeadingSplitsWhereItDidBefore() throws IOException {
+        // Under a bare "#", the earlier releases' trail was "Long", not " > Long": the split width, hence
+        // the parts, depend on it. Two paragraphs of 1,494 characters together: one part, as before.
+        String body = "a".repeat(1000) + "\n\n" + "b".repeat(492);
+        Files.writeString(dir.resolve("bare.md"), "# \n\n## Long\n\n" + body + "\n");
+        List<String> ids = Corpus.fromDirectory(dir, Corpus.DEFAULT_MAX_CHUNK_CHARS).records().stream()
+                .map(SourceRecord::id).toList();
+        assertEquals(List.of("bare.md#_/long"), ids);
+    }
 }
