@@ -74,8 +74,6 @@ public final class FileVectorStore extends SnapshotVectorStore {
     private static final String GENERATION = "generation.json";
     private static final String LAST_ID = "LAST_ID";
 
-    /** Times a read-only open starts over when a writer replaced the active generation under it. */
-
     private final Path root;
     private final Path generationsDir;
     private final Path tmpDir;
@@ -186,7 +184,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
             }
         }
         if (!activeFound) {
-            throw new StoreException(location() + ": " + root.resolve("CURRENT") + " names generation " + current.active
+            throw new StoreException(location() + ": " + root.resolve(ActiveGenerationReader.POINTER) + " names generation " + current.active
                     + ", which is missing from " + generationsDir);
         }
         reserveGenerationIds(highest);
@@ -210,7 +208,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
     }
 
     private Current readCurrent() throws IOException {
-        Path file = root.resolve("CURRENT");
+        Path file = root.resolve(ActiveGenerationReader.POINTER);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -351,7 +349,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
         n.put("active", activeId);
         ArrayNode p = n.putArray("previous");
         previouslyActive.forEach(p::add);
-        DurableFiles.writeAtomically(root.resolve("CURRENT"), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        DurableFiles.writeAtomically(root.resolve(ActiveGenerationReader.POINTER), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -102,8 +102,6 @@ public final class LuceneVectorStore implements VectorStore {
     private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
     private static final String INDEX = "index";
     private static final String LAST_ID = "LAST_ID";
-    private static final String CURRENT = "CURRENT";
-    /** Times a read-only open starts over when a writer replaced the active generation under it. */
     private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
 
     private final String location;
@@ -254,7 +252,7 @@ public final class LuceneVectorStore implements VectorStore {
         }
         long active = 0;
         List<Long> previous = new ArrayList<>();
-        Path current = root.resolve(CURRENT);
+        Path current = root.resolve(ActiveGenerationReader.POINTER);
         try {
             JsonNode n = JSON.readTree(Files.readAllBytes(current));
             active = n.path("active").asLong(-1);
@@ -605,7 +603,7 @@ public final class LuceneVectorStore implements VectorStore {
         ObjectNode n = JSON.createObjectNode();
         n.put("active", active);
         previous.forEach(n.putArray("previous")::add);
-        DurableFiles.writeAtomically(root.resolve(CURRENT), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        DurableFiles.writeAtomically(root.resolve(ActiveGenerationReader.POINTER), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
