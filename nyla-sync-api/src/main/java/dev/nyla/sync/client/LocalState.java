@@ -44,14 +44,13 @@ final class LocalState {
 
     /** Reads the state in {@code directory}, or starts a fresh one (with a new client id) when there is none. */
     static LocalState load(Optional<Path> directory, String clientId) throws IOException {
-        LocalState s = new LocalState(directory.map(d -> d.resolve(FILE_NAME)).orElse(null));
-        if (s.file != null) {
+        LocalState s;
+        if (directory.isPresent()) {
             Files.createDirectories(directory.get());
-            try {
-                s.read(Files.readAllBytes(s.file));
-            } catch (NoSuchFileException e) {
-                // First start.
-            }
+            // None saved yet: the first start.
+            s = peek(directory.get()).orElseGet(() -> new LocalState(directory.get().resolve(FILE_NAME)));
+        } else {
+            s = new LocalState(null);
         }
         if (!clientId.isEmpty()) {
             s.clientId = clientId;
