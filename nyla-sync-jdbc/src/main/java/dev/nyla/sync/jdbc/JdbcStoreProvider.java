@@ -66,8 +66,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
             if (refused == null) {
                 throw e;
             }
-            throw StoreAccessException.of(p.shown(), refused, true,
-                    new java.nio.file.AccessDeniedException(refused.toString(), null, e.getMessage()));
+            throw refusal(p.shown(), refused, true, e);
         }
     }
 
@@ -184,7 +183,12 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
         if (refused == null) {
             return e;
         }
-        return StoreAccessException.of(location, refused, false,
+        return refusal(location, refused, false, e);
+    }
+
+    /** SQLite's refusal of {@code refused}, as the operating system's: a message that names it and what to do. */
+    private static StoreAccessException refusal(String location, Path refused, boolean forWriting, StoreException e) {
+        return StoreAccessException.of(location, refused, forWriting,
                 new java.nio.file.AccessDeniedException(refused.toString(), null, e.getMessage()));
     }
 
