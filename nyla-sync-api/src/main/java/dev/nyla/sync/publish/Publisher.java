@@ -87,6 +87,7 @@ public final class Publisher {
     private final int batchSize;
     private final PublishListener listener;
     private final List<NativePayloadFormat> nativeFormats;
+    private final boolean compactNativePayloads;
 
     private Publisher(Builder b) {
         this.signingKey = b.signingKey;
@@ -101,6 +102,7 @@ public final class Publisher {
         this.batchSize = b.batchSize > 0 ? b.batchSize : b.embedder == null ? 256 : b.embedder.preferredBatchSize();
         this.listener = b.listener;
         this.nativeFormats = List.copyOf(b.nativeFormats);
+        this.compactNativePayloads = b.compactNativePayloads;
     }
 
     /** The front door: configure, then {@link Builder#build()}. */
@@ -226,7 +228,8 @@ public final class Publisher {
              RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
                      new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
                      previous.model().dimension());
-             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, sameModel)) {
+             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, sameModel,
+                     compactNativePayloads)) {
             VectorRecord prevRecord = nextUpsert(prev);
             List<Item> window = new ArrayList<>();
             List<Item> pending = new ArrayList<>();
@@ -466,6 +469,7 @@ public final class Publisher {
         private int batchSize;
         private PublishListener listener = PublishListener.NONE;
         private final List<NativePayloadFormat> nativeFormats = new ArrayList<>();
+        private boolean compactNativePayloads;
 
         private Builder() {
         }
@@ -565,6 +569,18 @@ public final class Publisher {
                         + "not '" + Payload.RECORDS + "', but was '" + kind + "'");
             }
             nativeFormats.add(format);
+            return this;
+        }
+
+        /**
+         * Whether the store-native payloads built on the previous version's are rewritten into their most
+         * compact form (a Lucene index: one segment without deleted documents), default false. Clients then
+         * download them in full once; by default a payload takes the fewest changed files and its format
+         * bounds its growth on its own ({@code docs/lucene-store.md}). For after a large change, or before a
+         * release many new clients will download.
+         */
+        public Builder compactNativePayloads(boolean compact) {
+            this.compactNativePayloads = compact;
             return this;
         }
 
