@@ -1,0 +1,501 @@
+package dev.nyla.sync.benchmarks;
+
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.Similarity;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.Delta;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.client.InstallRoute;
+import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.lucene.LuceneOptions;
+import dev.nyla.sync.lucene.LucenePayloadFormat;
+import dev.nyla.sync.lucene.LuceneVectorStore;
+import dev.nyla.sync.lucene.SegmentPolicy;
+import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.lucene.index.SegmentCommitInfo;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * A fleet's life: {@code --versions} versions of {@code --records} records, each changing a {@code --churn}
+ * fraction of them (half edited, a quarter deleted, as many added; picked uniformly at random, the worst case
+ * for large segments), published with {@link Publisher#publishRecords} into <em>one</em> site directory (out
+ * = previous, like a CDN folder) with the portable records and the Lucene payload. Per version it prints the
+ * full payloads, the Lucene payload's segments and deleted documents, what clients 1, 5 and 10 versions behind
+ * download on each route, and what the site holds pruned to the last 10 versions. A client follows every
+ * version through the real sync client (route {@code NATIVE_DELTA}), so every merge is also installed. At the
+ * end: search throughput and recall@10 of the followed index against a freshly merged index of the same
+ * records, and a line checking the design's targets.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+ *     dev.nyla.sync.benchmarks.FleetBenchmark [--records 20000] [--versions 100] [--churn 0.01] [--dimension 384]
+ *     [--segments-per-tier 10] [--deletes-pct 20] [--max-segments 12] [--queries 500] [--dir DIR]
+ * </pre>
+ */
+public final class FleetBenchmark {
+    private static final int[] BEHIND = {1, 5, 10};
+    /** The pruning window: versions whose files the site keeps, and the window the "site" column sums. */
+    private static final int KEEP = 10;
+    private static final long CLUSTER_SEED = 42;
+
+    private final Settings settings;
+    private final EmbeddingModel model;
+    private final Path dir;
+
+    /** The command line. */
+    record Settings(int records, int versions, double churn, int dimension, SegmentPolicy segments, int queries,
+                    Path dir) {
+        static Settings parse(String[] args) {
+            int records = 20_000;
+            int versions = 100;
+            double churn = 0.01;
+            int dimension = 384;
+            SegmentPolicy segments = SegmentPolicy.DEFAULTS;
+            int queries = 500;
+            Path dir = null;
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + ": expected a value after it");
+                }
+                String v = args[++i];
+                switch (name) {
+                    case "--records" -> records = Integer.parseInt(v);
+                    case "--versions" -> versions = Integer.parseInt(v);
+                    case "--churn" -> churn = Double.parseDouble(v);
+                    case "--dimension" -> dimension = Integer.parseInt(v);
+                    case "--segments-per-tier" -> segments = segments.withSegmentsPerTier(Integer.parseInt(v));
+                    case "--deletes-pct" -> segments = segments.withDeletesPctAllowed(Integer.parseInt(v));
+                    case "--max-segments" -> segments = segments.withMaxSegments(Integer.parseInt(v));
+                    case "--queries" -> queries = Integer.parseInt(v);
+                    case "--dir" -> dir = Path.of(v);
+                    default -> throw new IllegalArgumentException("unknown option " + name + ": expected --records, "
+                            + "--versions, --churn, --dimension, --segments-per-tier, --deletes-pct, --max-segments, "
+                            + "--queries or --dir");
+                }
+            }
+            if (records < 100 || versions < 2 || !(churn > 0 && churn < 0.5) || queries < 1) {
+                throw new IllegalArgumentException("expected --records >= 100, --versions >= 2, 0 < --churn < 0.5, "
+                        + "--queries >= 1 but got " + records + ", " + versions + ", " + churn + ", " + queries);
+            }
+            return new Settings(records, versions, churn, dimension, segments, queries, dir);
+        }
+    }
+
+    /** One published version, as the table prints it. */
+    record Row(long version, long records, long recordsFull, long luceneFull, int segments, double deleted,
+               long[] recordsBehind, long[] luceneBehind, long site, double sizeRatio) {
+    }
+
+    private FleetBenchmark(Settings settings, Path dir) {
+        this.settings = settings;
+        this.dir = dir;
+        this.model = new EmbeddingModel("bench", settings.dimension(), Similarity.COSINE, true, "bench-fingerprint");
+    }
+
+    public static void main(String[] args) throws IOException {
+        Settings s = Settings.parse(args);
+        Path dir = s.dir() != null ? Files.createDirectories(s.dir()) : Files.createTempDirectory("nyla-fleet-");
+        long started = System.nanoTime();
+        try {
+            new FleetBenchmark(s, dir).run();
+        } finally {
+            if (s.dir() == null) {
+                DurableFiles.deleteRecursively(dir);
+            }
+        }
+        System.out.printf(Locale.ROOT, "wall time %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    private void run() throws IOException {
+        System.out.println(Machine.describe());
+        System.out.printf(Locale.ROOT, "%d records x %d dims, %d versions, churn %.2f %% a version, %s%n",
+                settings.records(), settings.dimension(), settings.versions(), settings.churn() * 100,
+                settings.segments());
+        KeyPair keys = SigningKeys.generate();
+        Path site = Files.createDirectories(dir.resolve("site"));
+        LucenePayloadFormat format = new LucenePayloadFormat(LuceneOptions.DEFAULTS, settings.segments(),
+                Files.createDirectories(dir.resolve("work")));
+        Publisher publisher = Publisher.builder().signingKey(keys).nativePayload(format).build();
+        Corpus corpus = new Corpus(settings, model);
+        List<Manifest> manifests = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        double freshBytesPerRecord = 0;
+        System.out.println();
+        System.out.println("| version | records | records full | lucene full | segments | deleted | records 1 / 5 / 10 behind "
+                + "| lucene 1 / 5 / 10 behind | lucene 1 behind | site (last 10) | size ÷ fresh (est.) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        try (LuceneVectorStore follower = LuceneVectorStore.open(dir.resolve("client"));
+             NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(site)).store(follower)
+                     .stateDirectory(dir.resolve("client-state")).publicKey(keys.getPublic()).expectedModel(model)
+                     .build()) {
+            for (int v = 1; v <= settings.versions(); v++) {
+                List<VectorRecord> records = v == 1 ? corpus.records() : corpus.next(v);
+                Manifest m = (v == 1 ? publisher.publishRecords(records, model, site)
+                        : publisher.publishRecords(records, model, site, site)).manifest();
+                manifests.add(m);
+                prune(site, manifests);
+                Payload lucene = m.nativePayload(LucenePayloadFormat.KIND).orElseThrow();
+                long luceneFull = size(lucene.files());
+                if (v == 1) {
+                    freshBytesPerRecord = (double) luceneFull / m.records();
+                }
+                SyncResult r = sync.checkNow();
+                InstallRoute expected = v == 1 ? InstallRoute.NATIVE_FULL : InstallRoute.NATIVE_DELTA;
+                long[] luceneBehind = behind(manifests, FleetBenchmark::luceneBytes);
+                if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != expected
+                        || (v > 1 && r.bytesDownloaded() != luceneBehind[0])) {
+                    throw new IllegalStateException("version " + v + ": expected an install by " + expected + " of "
+                            + luceneBehind[0] + " bytes but got " + r.outcome() + " " + r.route() + " of "
+                            + r.bytesDownloaded() + " bytes: " + r.steps());
+                }
+                Shape shape = shape(site, lucene, dir.resolve("shape"));
+                Row row = new Row(v, m.records(), Artifacts.preferredEncoding(m.payload().files()).size(), luceneFull,
+                        shape.segments(), shape.deletedFraction(), behind(manifests, FleetBenchmark::recordsBytes),
+                        luceneBehind, siteBytes(manifests), luceneFull / (freshBytesPerRecord * m.records()));
+                rows.add(row);
+                print(row);
+            }
+            Manifest last = manifests.get(manifests.size() - 1);
+            System.out.println();
+            Comparison search = compareSearch(follower, corpus, keys);
+            summary(rows, last, search);
+        }
+    }
+
+    /** What one version's Lucene payload is made of. */
+    record Shape(int segments, long docs, long deleted) {
+        double deletedFraction() {
+            return docs == 0 ? 0 : (double) deleted / docs;
+        }
+    }
+
+    /** Reads the payload's last commit from links to its files under their index names. */
+    private static Shape shape(Path site, Payload lucene, Path scratch) throws IOException {
+        DurableFiles.deleteRecursively(scratch);
+        Files.createDirectories(scratch);
+        for (PayloadFile f : lucene.files()) {
+            // lucene-<64 hex>-<index file name>
+            String indexName = f.name().substring("lucene-".length() + 64 + 1);
+            Files.createLink(scratch.resolve(indexName), site.resolve(f.name()));
+        }
+        try (Directory d = FSDirectory.open(scratch)) {
+            SegmentInfos infos = SegmentInfos.readLatestCommit(d);
+            long docs = 0;
+            long deleted = 0;
+            for (SegmentCommitInfo si : infos) {
+                docs += si.info.maxDoc();
+                deleted += si.getDelCount();
+            }
+            return new Shape(infos.size(), docs, deleted);
+        } finally {
+            DurableFiles.deleteRecursively(scratch);
+        }
+    }
+
+    /** Bytes a client at version {@code from} downloads to reach {@code to}. */
+    @FunctionalInterface
+    private interface Route {
+        long bytes(Manifest to, Manifest from);
+    }
+
+    /** The records route: the delta from the client's version that the manifest names, else the full payload. */
+    private static long recordsBytes(Manifest to, Manifest from) {
+        return to.deltaFrom(from.version()).map(Delta::files).map(Artifacts::preferredEncoding)
+                .orElse(Artifacts.preferredEncoding(to.payload().files())).size();
+    }
+
+    /** The Lucene route: the files of the new payload that the client's version does not name. */
+    private static long luceneBytes(Manifest to, Manifest from) {
+        Set<String> held = new HashSet<>();
+        from.nativePayload(LucenePayloadFormat.KIND).ifPresent(p -> p.files().forEach(f -> held.add(f.name())));
+        return to.nativePayload(LucenePayloadFormat.KIND).orElseThrow().files().stream()
+                .filter(f -> !held.contains(f.name())).mapToLong(PayloadFile::size).sum();
+    }
+
+    /** Bytes for clients {@link #BEHIND} versions behind the last manifest; -1 where there was no such version. */
+    private static long[] behind(List<Manifest> manifests, Route route) {
+        long[] out = new long[BEHIND.length];
+        Manifest to = manifests.get(manifests.size() - 1);
+        for (int i = 0; i < BEHIND.length; i++) {
+            int from = manifests.size() - 1 - BEHIND[i];
+            out[i] = from < 0 ? -1 : route.bytes(to, manifests.get(from));
+        }
+        return out;
+    }
+
+    /** The distinct files the last {@link #KEEP} manifests name: what a pruned site holds, manifest aside. */
+    private static long siteBytes(List<Manifest> manifests) {
+        Map<String, Long> files = new HashMap<>();
+        for (Manifest m : window(manifests)) {
+            named(m).forEach(f -> files.put(f.name(), f.size()));
+        }
+        return files.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Removes the files no manifest of the window names, so that the site stays a window's size on disk. */
+    private static void prune(Path site, List<Manifest> manifests) throws IOException {
+        Set<String> keep = new HashSet<>(Set.of(Manifest.FILE_NAME, Manifest.SIGNATURE_FILE_NAME));
+        for (Manifest m : window(manifests)) {
+            named(m).forEach(f -> keep.add(f.name()));
+        }
+        try (Stream<Path> files = Files.list(site)) {
+            for (Path p : files.toList()) {
+                if (Files.isRegularFile(p) && !keep.contains(p.getFileName().toString())) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static List<Manifest> window(List<Manifest> manifests) {
+        return manifests.subList(Math.max(0, manifests.size() - KEEP), manifests.size());
+    }
+
+    private static Stream<PayloadFile> named(Manifest m) {
+        return Stream.of(m.payload().files().stream(), m.deltas().stream().flatMap(d -> d.files().stream()),
+                m.nativePayloads().stream().flatMap(p -> p.files().stream())).flatMap(s -> s);
+    }
+
+    private static long size(List<PayloadFile> files) {
+        return files.stream().mapToLong(PayloadFile::size).sum();
+    }
+
+    private static void print(Row r) {
+        System.out.printf(Locale.ROOT, "| %d | %,d | %s | %s | %d | %.1f %% | %s | %s | %.2f %% | %s | %.3f |%n", r.version(),
+                r.records(), mb(r.recordsFull()), mb(r.luceneFull()), r.segments(), r.deleted() * 100,
+                triple(r.recordsBehind()), triple(r.luceneBehind()),
+                r.version() == 1 ? 0 : 100.0 * r.luceneBehind()[0] / r.luceneFull(), mb(r.site()), r.sizeRatio());
+        System.out.flush();
+    }
+
+    private static String triple(long[] bytes) {
+        return String.join(" / ", Arrays.stream(bytes).mapToObj(b -> b < 0 ? "–" : mb(b)).toList());
+    }
+
+    private static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
+    }
+
+    /** Throughput and recall of one index on the queries. */
+    record Search(long bytes, double queriesPerSecond, double recall) {
+    }
+
+    /** Both indexes searched with the same options and queries, alternately, so that drift hits both alike. */
+    record Comparison(Search followed, Search fresh) {
+    }
+
+    private Comparison compareSearch(LuceneVectorStore followed, Corpus corpus, KeyPair keys) throws IOException {
+        List<VectorRecord> last = corpus.current();
+        // The fresh index: the same records published from scratch, merged into one segment.
+        Path freshSite = Files.createDirectories(dir.resolve("fresh-site"));
+        Publisher.builder().signingKey(keys).nativePayload(new LucenePayloadFormat(LuceneOptions.DEFAULTS,
+                settings.segments(), Files.createDirectories(dir.resolve("work")))).build()
+                .publishRecords(last, model, freshSite);
+        Manifest freshManifest = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(freshSite),
+                List.of(keys.getPublic()));
+        try (LuceneVectorStore fresh = LuceneVectorStore.open(dir.resolve("fresh-client"));
+             NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(freshSite)).store(fresh)
+                     .stateDirectory(dir.resolve("fresh-state")).publicKey(keys.getPublic()).expectedModel(model)
+                     .build()) {
+            SyncResult r = sync.checkNow();
+            if (r.outcome() != SyncResult.Outcome.INSTALLED) {
+                throw new IllegalStateException("fresh index: " + r.steps());
+            }
+            float[][] vectors = new float[last.size()][];
+            String[] ids = new String[last.size()];
+            for (int i = 0; i < vectors.length; i++) {
+                vectors[i] = last.get(i).vector();
+                ids[i] = last.get(i).id();
+            }
+            float[][] queries = Vectors.queries(settings.queries(), settings.dimension(), CLUSTER_SEED);
+            List<Set<String>> exact = new ArrayList<>();
+            for (float[] q : queries) {
+                Set<String> top = new HashSet<>();
+                for (int i : Exact.topK(vectors, q, 10)) {
+                    top.add(ids[i]);
+                }
+                exact.add(top);
+            }
+            double recallFollowed = recall(followed, queries, exact);
+            double recallFresh = recall(fresh, queries, exact);
+            for (int warm = 0; warm < 3; warm++) {
+                searchAll(followed, queries);
+                searchAll(fresh, queries);
+            }
+            int rounds = 10;
+            double[] followedQps = new double[rounds];
+            double[] freshQps = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                followedQps[i] = searchAll(followed, queries);
+                freshQps[i] = searchAll(fresh, queries);
+            }
+            long freshBytes = size(freshManifest.nativePayload(LucenePayloadFormat.KIND).orElseThrow().files());
+            return new Comparison(new Search(-1, median(followedQps), recallFollowed),
+                    new Search(freshBytes, median(freshQps), recallFresh));
+        }
+    }
+
+    private static double recall(LuceneVectorStore store, float[][] queries, List<Set<String>> exact)
+            throws IOException {
+        double sum = 0;
+        for (int q = 0; q < queries.length; q++) {
+            Set<String> truth = exact.get(q);
+            List<SearchHit> hits = store.search(SearchRequest.of(VectorRecord.DEFAULT_TENANT, queries[q], 10));
+            sum += hits.stream().filter(h -> truth.contains(h.id())).count() / 10.0;
+        }
+        return sum / queries.length;
+    }
+
+    /** Queries per second of one pass over {@code queries}, one thread. */
+    private static double searchAll(LuceneVectorStore store, float[][] queries) throws IOException {
+        long t0 = System.nanoTime();
+        int found = 0;
+        for (float[] q : queries) {
+            found += store.search(SearchRequest.of(VectorRecord.DEFAULT_TENANT, q, 10)).size();
+        }
+        long elapsed = System.nanoTime() - t0;
+        if (found == 0) {
+            throw new IllegalStateException("no search found anything");
+        }
+        return queries.length / (elapsed / 1e9);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private void summary(List<Row> rows, Manifest last, Comparison search) {
+        List<Row> later = rows.subList(1, rows.size());
+        int maxSegments = rows.stream().mapToInt(Row::segments).max().orElseThrow();
+        double maxRatio = rows.stream().mapToDouble(Row::sizeRatio).max().orElseThrow();
+        double maxDeleted = rows.stream().mapToDouble(Row::deleted).max().orElseThrow();
+        double meanLucenePct = later.stream().mapToDouble(r -> 100.0 * r.luceneBehind()[0] / r.luceneFull()).average()
+                .orElseThrow();
+        double meanLuceneBytes = later.stream().mapToLong(r -> r.luceneBehind()[0]).average().orElseThrow();
+        double meanRecordsPct = later.stream().mapToDouble(r -> 100.0 * r.recordsBehind()[0] / r.recordsFull())
+                .average().orElseThrow();
+        long finalLucene = rows.get(rows.size() - 1).luceneFull();
+        double finalRatio = (double) finalLucene / search.fresh().bytes();
+        double qpsRatio = search.followed().queriesPerSecond() / search.fresh().queriesPerSecond();
+        System.out.printf(Locale.ROOT, "final index (v%d, %d segments) vs fresh (1 segment): %s vs %s = %.3f x; "
+                        + "search %.0f vs %.0f q/s = %.2f x, recall@10 %.4f vs %.4f%n", last.version(),
+                rows.get(rows.size() - 1).segments(), mb(finalLucene), mb(search.fresh().bytes()), finalRatio,
+                search.followed().queriesPerSecond(), search.fresh().queriesPerSecond(), qpsRatio,
+                search.followed().recall(), search.fresh().recall());
+        System.out.printf(Locale.ROOT, "mean per version (1 behind): lucene %s = %.2f %% of its full payload; "
+                + "records %.2f %% of theirs; max deleted %.1f %%%n", mb(Math.round(meanLuceneBytes)), meanLucenePct,
+                meanRecordsPct, maxDeleted * 100);
+        System.out.printf(Locale.ROOT, "targets: segments max %d (<= 12: %s) | size max %.3f x est., final %.3f x "
+                        + "(<= 1.25: %s) | lucene bytes/version %.2f %% (<= 3 %%: %s) | search %.2f x (>= 0.8: %s), "
+                        + "recall %.4f vs %.4f%n", maxSegments, ok(maxSegments <= 12), maxRatio, finalRatio,
+                ok(maxRatio <= 1.25 && finalRatio <= 1.25), meanLucenePct, ok(meanLucenePct <= 3), qpsRatio,
+                ok(qpsRatio >= 0.8), search.followed().recall(), search.fresh().recall());
+    }
+
+    private static String ok(boolean met) {
+        return met ? "met" : "MISSED";
+    }
+
+    /**
+     * The records of every version: version 1 is {@link Vectors#clustered}; each later version edits, deletes
+     * and adds records picked with a seed of its number, new vectors drawn from the same clusters.
+     */
+    static final class Corpus {
+        private final Settings settings;
+        private final EmbeddingModel model;
+        private final TreeMap<String, VectorRecord> byId = new TreeMap<>();
+        private final List<String> ids = new ArrayList<>();
+        private int nextId;
+
+        Corpus(Settings settings, EmbeddingModel model) {
+            this.settings = settings;
+            this.model = model;
+            float[][] vectors = Vectors.clustered(settings.records(), settings.dimension(), CLUSTER_SEED);
+            for (VectorRecord r : Vectors.records(model, vectors)) {
+                byId.put(r.id(), r);
+                ids.add(r.id());
+            }
+            nextId = vectors.length;
+        }
+
+        List<VectorRecord> records() {
+            return current();
+        }
+
+        List<VectorRecord> current() {
+            return new ArrayList<>(byId.values());
+        }
+
+        /** Version {@code v}: {@code churn × records} changes, half edits, a quarter deletions, a quarter additions. */
+        List<VectorRecord> next(int v) {
+            int changes = (int) Math.round(settings.churn() * settings.records());
+            int deletes = changes / 4;
+            int adds = deletes;
+            int edits = changes - deletes - adds;
+            SplittableRandom random = new SplittableRandom(1_000L + v);
+            float[][] fresh = Vectors.morePoints(edits + adds, settings.dimension(), CLUSTER_SEED, 1_000L + v);
+            Set<String> touched = new HashSet<>();
+            Deque<float[]> vectors = new ArrayDeque<>(Arrays.asList(fresh));
+            for (int i = 0; i < edits; i++) {
+                String id = pick(random, touched);
+                byId.put(id, VectorRecord.of(VectorRecord.DEFAULT_TENANT, id, "chunk " + id + " as of v" + v, Map.of(),
+                        model, vectors.pop()));
+            }
+            for (int i = 0; i < deletes; i++) {
+                String id = pick(random, touched);
+                byId.remove(id);
+                int at = ids.indexOf(id);
+                ids.set(at, ids.get(ids.size() - 1));
+                ids.remove(ids.size() - 1);
+            }
+            for (int i = 0; i < adds; i++) {
+                String id = Vectors.id(nextId++);
+                byId.put(id, VectorRecord.of(VectorRecord.DEFAULT_TENANT, id, "chunk " + id + " added in v" + v,
+                        Map.of(), model, vectors.pop()));
+                ids.add(id);
+                touched.add(id);
+            }
+            return current();
+        }
+
+        private String pick(SplittableRandom random, Set<String> touched) {
+            while (true) {
+                String id = ids.get(random.nextInt(ids.size()));
+                if (touched.add(id)) {
+                    return id;
+                }
+            }
+        }
+    }
+}
