@@ -115,6 +115,11 @@ final class PublishCommand implements Callable<Integer> {
                         + "Lucene stores install by copying files (default: ${DEFAULT-VALUE}).")
         String payload;
 
+        @Option(names = "--compact", description = "With --payload lucene: rewrite the Lucene payload into one segment "
+                + "without deleted documents; clients holding the previous version download it in full once "
+                + "(without it, segments merge by themselves within bounds).")
+        boolean compact;
+
         @Option(names = "--channel", paramLabel = "<name>", description = "The release channel (default: stable).")
         String channel;
 
@@ -134,6 +139,10 @@ final class PublishCommand implements Callable<Integer> {
             if (!payload.equals("records") && !payload.equals(LucenePayloadFormat.KIND)) {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--payload: expected records or lucene but was '" + payload + "'");
+            }
+            if (compact && !payload.equals(LucenePayloadFormat.KIND)) {
+                throw new picocli.CommandLine.ParameterException(cli,
+                        "--compact: rewrites the Lucene payload, so it needs --payload lucene (the payload was " + payload + ")");
             }
             if (rolloutPercent < 0 || rolloutPercent > 100) {
                 throw new picocli.CommandLine.ParameterException(cli,
@@ -172,7 +181,7 @@ final class PublishCommand implements Callable<Integer> {
                 b.expiresAfter(expires);
             }
             if (payload.equals(LucenePayloadFormat.KIND)) {
-                b.nativePayload(new LucenePayloadFormat());
+                b.nativePayload(new LucenePayloadFormat()).compactNativePayloads(compact);
             }
             return b;
         }
