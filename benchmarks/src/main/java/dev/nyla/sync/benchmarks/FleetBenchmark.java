@@ -65,6 +65,8 @@ public final class FleetBenchmark {
     /** The pruning window: versions whose files the site keeps, and the window the "site" column sums. */
     private static final int KEEP = 10;
     private static final long CLUSTER_SEED = 42;
+    /** Every how many versions the followed index's search throughput is sampled. */
+    private static final int SAMPLE_EVERY = 10;
 
     private final Settings settings;
     private final EmbeddingModel model;
@@ -148,6 +150,8 @@ public final class FleetBenchmark {
         Corpus corpus = new Corpus(settings, model);
         List<Manifest> manifests = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
+        float[][] queries = Vectors.queries(settings.queries(), settings.dimension(), CLUSTER_SEED);
+        Map<Long, Double> sampledQps = new TreeMap<>();
         double freshBytesPerRecord = 0;
         System.out.println();
         System.out.println("| version | records | records full | lucene full | segments | deleted | records 1 / 5 / 10 behind "
@@ -169,12 +173,14 @@ public final class FleetBenchmark {
                     freshBytesPerRecord = (double) luceneFull / m.records();
                 }
                 SyncResult r = sync.checkNow();
-                InstallRoute expected = v == 1 ? InstallRoute.NATIVE_FULL : InstallRoute.NATIVE_DELTA;
                 long[] luceneBehind = behind(manifests, FleetBenchmark::luceneBytes);
+                long expectedBytes = v == 1 ? luceneFull : luceneBehind[0];
+                // A version that rewrote every segment shares no file with the previous one: a full download.
+                InstallRoute expected = expectedBytes == luceneFull ? InstallRoute.NATIVE_FULL : InstallRoute.NATIVE_DELTA;
                 if (r.outcome() != SyncResult.Outcome.INSTALLED || r.route().orElse(null) != expected
-                        || (v > 1 && r.bytesDownloaded() != luceneBehind[0])) {
+                        || r.bytesDownloaded() != expectedBytes) {
                     throw new IllegalStateException("version " + v + ": expected an install by " + expected + " of "
-                            + luceneBehind[0] + " bytes but got " + r.outcome() + " " + r.route() + " of "
+                            + expectedBytes + " bytes but got " + r.outcome() + " " + r.route() + " of "
                             + r.bytesDownloaded() + " bytes: " + r.steps());
                 }
                 Shape shape = shape(site, lucene, dir.resolve("shape"));
@@ -183,11 +189,15 @@ public final class FleetBenchmark {
                         luceneBehind, siteBytes(manifests), luceneFull / (freshBytesPerRecord * m.records()));
                 rows.add(row);
                 print(row);
+                if (v % SAMPLE_EVERY == 0) {
+                    searchAll(follower, queries); // warm-up: each version is a new reader, new segments
+                    sampledQps.put((long) v, searchAll(follower, queries));
+                }
             }
             Manifest last = manifests.get(manifests.size() - 1);
             System.out.println();
-            Comparison search = compareSearch(follower, corpus, keys);
-            summary(rows, last, search);
+            Comparison search = compareSearch(follower, corpus, keys, queries);
+            summary(rows, last, search, sampledQps);
         }
     }
 
@@ -313,7 +323,8 @@ public final class FleetBenchmark {
     record Comparison(Search followed, Search fresh) {
     }
 
-    private Comparison compareSearch(LuceneVectorStore followed, Corpus corpus, KeyPair keys) throws IOException {
+    private Comparison compareSearch(LuceneVectorStore followed, Corpus corpus, KeyPair keys, float[][] queries)
+            throws IOException {
         List<VectorRecord> last = corpus.current();
         // The fresh index: the same records published from scratch, merged into one segment.
         Path freshSite = Files.createDirectories(dir.resolve("fresh-site"));
@@ -336,7 +347,6 @@ public final class FleetBenchmark {
                 vectors[i] = last.get(i).vector();
                 ids[i] = last.get(i).id();
             }
-            float[][] queries = Vectors.queries(settings.queries(), settings.dimension(), CLUSTER_SEED);
             List<Set<String>> exact = new ArrayList<>();
             for (float[] q : queries) {
                 Set<String> top = new HashSet<>();
@@ -395,7 +405,7 @@ public final class FleetBenchmark {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private void summary(List<Row> rows, Manifest last, Comparison search) {
+    private void summary(List<Row> rows, Manifest last, Comparison search, Map<Long, Double> sampledQps) {
         List<Row> later = rows.subList(1, rows.size());
         int maxSegments = rows.stream().mapToInt(Row::segments).max().orElseThrow();
         double maxRatio = rows.stream().mapToDouble(Row::sizeRatio).max().orElseThrow();
@@ -413,6 +423,10 @@ public final class FleetBenchmark {
                 rows.get(rows.size() - 1).segments(), mb(finalLucene), mb(search.fresh().bytes()), finalRatio,
                 search.followed().queriesPerSecond(), search.fresh().queriesPerSecond(), qpsRatio,
                 search.followed().recall(), search.fresh().recall());
+        StringBuilder over = new StringBuilder("search over the versions, q/s of the followed index ÷ fresh (segments):");
+        sampledQps.forEach((v, qps) -> over.append(String.format(Locale.ROOT, " v%d %.2f (%d)", v,
+                qps / search.fresh().queriesPerSecond(), rows.get((int) (v - 1)).segments())));
+        System.out.println(over);
         System.out.printf(Locale.ROOT, "mean per version (1 behind): lucene %s = %.2f %% of its full payload; "
                 + "records %.2f %% of theirs; max deleted %.1f %%%n", mb(Math.round(meanLuceneBytes)), meanLucenePct,
                 meanRecordsPct, maxDeleted * 100);
