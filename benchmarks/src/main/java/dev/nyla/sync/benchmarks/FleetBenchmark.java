@@ -67,6 +67,8 @@ public final class FleetBenchmark {
     private static final long CLUSTER_SEED = 42;
     /** Every how many versions the followed index's search throughput is sampled. */
     private static final int SAMPLE_EVERY = 10;
+    /** The candidate floors ({@link LuceneOptions#minCandidates}) the final comparison searches with. */
+    private static final int[] CANDIDATE_FLOORS = {0, 50, 100, 200};
 
     private final Settings settings;
     private final EmbeddingModel model;
@@ -190,13 +192,13 @@ public final class FleetBenchmark {
                 rows.add(row);
                 print(row);
                 if (v % SAMPLE_EVERY == 0) {
-                    searchAll(follower, queries); // warm-up: each version is a new reader, new segments
-                    sampledQps.put((long) v, searchAll(follower, queries));
+                    searchAll(follower::search, queries); // warm-up: each version is a new reader, new segments
+                    sampledQps.put((long) v, searchAll(follower::search, queries));
                 }
             }
             Manifest last = manifests.get(manifests.size() - 1);
             System.out.println();
-            Comparison search = compareSearch(follower, corpus, keys, queries);
+            Comparison search = compareSearch(corpus, keys, queries);
             summary(rows, last, search, sampledQps);
         }
     }
@@ -315,16 +317,41 @@ public final class FleetBenchmark {
         return String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
     }
 
-    /** Throughput and recall of one index on the queries. */
-    record Search(long bytes, double queriesPerSecond, double recall) {
+    /** Throughput and recall of one index on the queries, searched with a candidate floor. */
+    record Search(int minCandidates, double queriesPerSecond, double recall) {
     }
 
-    /** Both indexes searched with the same options and queries, alternately, so that drift hits both alike. */
-    record Comparison(Search followed, Search fresh) {
+    /**
+     * The followed and the fresh index searched with the same options and queries, alternately so that drift
+     * hits both alike, at several candidate floors: a recall-throughput curve for each.
+     */
+    record Comparison(long freshBytes, List<Search> followed, List<Search> fresh) {
+        Search followedAtDefaults() {
+            return at(followed, LuceneOptions.DEFAULTS.minCandidates());
+        }
+
+        Search freshAtDefaults() {
+            return at(fresh, LuceneOptions.DEFAULTS.minCandidates());
+        }
+
+        /** The followed index's fastest setting whose recall is at least the fresh index's at the defaults. */
+        Search followedAtFreshRecall() {
+            return followed.stream().filter(s -> s.recall() >= freshAtDefaults().recall())
+                    .max(java.util.Comparator.comparingDouble(Search::queriesPerSecond)).orElse(followedAtDefaults());
+        }
+
+        private static Search at(List<Search> curve, int minCandidates) {
+            return curve.stream().filter(s -> s.minCandidates() == minCandidates).findFirst().orElseThrow();
+        }
     }
 
-    private Comparison compareSearch(LuceneVectorStore followed, Corpus corpus, KeyPair keys, float[][] queries)
-            throws IOException {
+    /** A store's search, read-only or not. */
+    @FunctionalInterface
+    private interface Searching {
+        List<SearchHit> search(SearchRequest request) throws IOException;
+    }
+
+    private Comparison compareSearch(Corpus corpus, KeyPair keys, float[][] queries) throws IOException {
         List<VectorRecord> last = corpus.current();
         // The fresh index: the same records published from scratch, merged into one segment.
         Path freshSite = Files.createDirectories(dir.resolve("fresh-site"));
@@ -341,41 +368,55 @@ public final class FleetBenchmark {
             if (r.outcome() != SyncResult.Outcome.INSTALLED) {
                 throw new IllegalStateException("fresh index: " + r.steps());
             }
-            float[][] vectors = new float[last.size()][];
-            String[] ids = new String[last.size()];
-            for (int i = 0; i < vectors.length; i++) {
-                vectors[i] = last.get(i).vector();
-                ids[i] = last.get(i).id();
-            }
-            List<Set<String>> exact = new ArrayList<>();
-            for (float[] q : queries) {
-                Set<String> top = new HashSet<>();
-                for (int i : Exact.topK(vectors, q, 10)) {
-                    top.add(ids[i]);
-                }
-                exact.add(top);
-            }
-            double recallFollowed = recall(followed, queries, exact);
-            double recallFresh = recall(fresh, queries, exact);
-            for (int warm = 0; warm < 3; warm++) {
-                searchAll(followed, queries);
-                searchAll(fresh, queries);
-            }
-            int rounds = 10;
-            double[] followedQps = new double[rounds];
-            double[] freshQps = new double[rounds];
-            for (int i = 0; i < rounds; i++) {
-                followedQps[i] = searchAll(followed, queries);
-                freshQps[i] = searchAll(fresh, queries);
-            }
-            long freshBytes = size(freshManifest.nativePayload(LucenePayloadFormat.KIND).orElseThrow().files());
-            return new Comparison(new Search(-1, median(followedQps), recallFollowed),
-                    new Search(freshBytes, median(freshQps), recallFresh));
         }
+        float[][] vectors = new float[last.size()][];
+        String[] ids = new String[last.size()];
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = last.get(i).vector();
+            ids[i] = last.get(i).id();
+        }
+        List<Set<String>> exact = new ArrayList<>();
+        for (float[] q : queries) {
+            Set<String> top = new HashSet<>();
+            for (int i : Exact.topK(vectors, q, 10)) {
+                top.add(ids[i]);
+            }
+            exact.add(top);
+        }
+        List<Search> followedCurve = new ArrayList<>();
+        List<Search> freshCurve = new ArrayList<>();
+        System.out.println("| minCandidates | followed q/s | followed recall@10 | fresh q/s | fresh recall@10 |");
+        System.out.println("|---|---|---|---|---|");
+        for (int floor : CANDIDATE_FLOORS) {
+            LuceneOptions options = LuceneOptions.DEFAULTS.withMinCandidates(floor);
+            try (var followed = LuceneVectorStore.openReadOnly(dir.resolve("client"), options);
+                 var fresh = LuceneVectorStore.openReadOnly(dir.resolve("fresh-client"), options)) {
+                double recallFollowed = recall(followed::search, queries, exact);
+                double recallFresh = recall(fresh::search, queries, exact);
+                for (int warm = 0; warm < 2; warm++) {
+                    searchAll(followed::search, queries);
+                    searchAll(fresh::search, queries);
+                }
+                int rounds = 7;
+                double[] followedQps = new double[rounds];
+                double[] freshQps = new double[rounds];
+                for (int i = 0; i < rounds; i++) {
+                    followedQps[i] = searchAll(followed::search, queries);
+                    freshQps[i] = searchAll(fresh::search, queries);
+                }
+                Search a = new Search(floor, median(followedQps), recallFollowed);
+                Search b = new Search(floor, median(freshQps), recallFresh);
+                followedCurve.add(a);
+                freshCurve.add(b);
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %.4f | %.0f | %.4f |%n", floor, a.queriesPerSecond(),
+                        a.recall(), b.queriesPerSecond(), b.recall());
+            }
+        }
+        long freshBytes = size(freshManifest.nativePayload(LucenePayloadFormat.KIND).orElseThrow().files());
+        return new Comparison(freshBytes, followedCurve, freshCurve);
     }
 
-    private static double recall(LuceneVectorStore store, float[][] queries, List<Set<String>> exact)
-            throws IOException {
+    private static double recall(Searching store, float[][] queries, List<Set<String>> exact) throws IOException {
         double sum = 0;
         for (int q = 0; q < queries.length; q++) {
             Set<String> truth = exact.get(q);
@@ -386,7 +427,7 @@ public final class FleetBenchmark {
     }
 
     /** Queries per second of one pass over {@code queries}, one thread. */
-    private static double searchAll(LuceneVectorStore store, float[][] queries) throws IOException {
+    private static double searchAll(Searching store, float[][] queries) throws IOException {
         long t0 = System.nanoTime();
         int found = 0;
         for (float[] q : queries) {
@@ -416,25 +457,30 @@ public final class FleetBenchmark {
         double meanRecordsPct = later.stream().mapToDouble(r -> 100.0 * r.recordsBehind()[0] / r.recordsFull())
                 .average().orElseThrow();
         long finalLucene = rows.get(rows.size() - 1).luceneFull();
-        double finalRatio = (double) finalLucene / search.fresh().bytes();
-        double qpsRatio = search.followed().queriesPerSecond() / search.fresh().queriesPerSecond();
-        System.out.printf(Locale.ROOT, "final index (v%d, %d segments) vs fresh (1 segment): %s vs %s = %.3f x; "
-                        + "search %.0f vs %.0f q/s = %.2f x, recall@10 %.4f vs %.4f%n", last.version(),
-                rows.get(rows.size() - 1).segments(), mb(finalLucene), mb(search.fresh().bytes()), finalRatio,
-                search.followed().queriesPerSecond(), search.fresh().queriesPerSecond(), qpsRatio,
-                search.followed().recall(), search.fresh().recall());
-        StringBuilder over = new StringBuilder("search over the versions, q/s of the followed index ÷ fresh (segments):");
+        double finalRatio = (double) finalLucene / search.freshBytes();
+        Search followed = search.followedAtDefaults();
+        Search fresh = search.freshAtDefaults();
+        Search sameRecall = search.followedAtFreshRecall();
+        double qpsRatio = sameRecall.queriesPerSecond() / fresh.queriesPerSecond();
+        System.out.printf(Locale.ROOT, "final index (v%d, %d segments) vs fresh (1 segment): %s vs %s = %.3f x; search "
+                        + "at the defaults %.0f vs %.0f q/s = %.2f x, recall@10 %.4f vs %.4f; at the fresh index's recall "
+                        + "(minCandidates %d for the followed) %.2f x%n", last.version(),
+                rows.get(rows.size() - 1).segments(), mb(finalLucene), mb(search.freshBytes()), finalRatio,
+                followed.queriesPerSecond(), fresh.queriesPerSecond(), followed.queriesPerSecond() / fresh.queriesPerSecond(),
+                followed.recall(), fresh.recall(), sameRecall.minCandidates(), qpsRatio);
+        StringBuilder over = new StringBuilder("search over the versions at the defaults, q/s of the followed index ÷ "
+                + "fresh (segments):");
         sampledQps.forEach((v, qps) -> over.append(String.format(Locale.ROOT, " v%d %.2f (%d)", v,
-                qps / search.fresh().queriesPerSecond(), rows.get((int) (v - 1)).segments())));
+                qps / fresh.queriesPerSecond(), rows.get((int) (v - 1)).segments())));
         System.out.println(over);
         System.out.printf(Locale.ROOT, "mean per version (1 behind): lucene %s = %.2f %% of its full payload; "
                 + "records %.2f %% of theirs; max deleted %.1f %%%n", mb(Math.round(meanLuceneBytes)), meanLucenePct,
                 meanRecordsPct, maxDeleted * 100);
         System.out.printf(Locale.ROOT, "targets: segments max %d (<= 12: %s) | size max %.3f x est., final %.3f x "
-                        + "(<= 1.25: %s) | lucene bytes/version %.2f %% (<= 3 %%: %s) | search %.2f x (>= 0.8: %s), "
-                        + "recall %.4f vs %.4f%n", maxSegments, ok(maxSegments <= 12), maxRatio, finalRatio,
+                        + "(<= 1.25: %s) | lucene bytes/version %.2f %% (<= 3 %%: %s) | search %.2f x at recall %.4f "
+                        + "(>= 0.8: %s)%n", maxSegments, ok(maxSegments <= 12), maxRatio, finalRatio,
                 ok(maxRatio <= 1.25 && finalRatio <= 1.25), meanLucenePct, ok(meanLucenePct <= 3), qpsRatio,
-                ok(qpsRatio >= 0.8), search.followed().recall(), search.fresh().recall());
+                sameRecall.recall(), ok(qpsRatio >= 0.8));
     }
 
     private static String ok(boolean met) {
