@@ -33,10 +33,10 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
 /**
  * Writes one index: from scratch, or on top of an index already in the directory (a base), taking records
  * in key order. Shared by the store's generation writer and the publisher's payload builder, so that what
- * a client builds from records and what a publisher ships are the same index. With a {@link SegmentPolicy}
- * (the publisher's payloads) segments merge by it at commit, in the committing thread; without one (the
- * store's generations) Lucene's default policy merges in the background, and the merges it has not finished
- * when the writer closes are dropped.
+ * a client builds from records and what a publisher ships are the same index. Built on a base with a
+ * {@link SegmentPolicy} (the publisher's payloads), segments merge by it at commit, in the committing thread;
+ * otherwise Lucene's default policy merges in the background, and what it has not finished when the writer
+ * closes is dropped (a merge into one segment, when asked for, is waited for).
  */
 final class IndexBuilder implements Closeable {
     private final Directory directory;
@@ -61,7 +61,8 @@ final class IndexBuilder implements Closeable {
 
     /**
      * @param withBase whether {@code directory} holds a committed index to build on; otherwise it must be empty
-     * @param segments how segments merge at commit; null for no merges but a requested merge to one segment
+     * @param segments how segments of an index built on a base merge at commit; null for no merges but a
+     *                 requested merge to one segment
      */
     IndexBuilder(Directory directory, EmbeddingModel model, LuceneOptions options, boolean withBase, String subject,
                  SegmentPolicy segments) throws IOException {
@@ -83,9 +84,10 @@ final class IndexBuilder implements Closeable {
                 .setIndexSort(Schema.INDEX_SORT)
                 .setRAMBufferSizeMB(options.ramBufferMb())
                 .setCommitOnClose(false);
-        if (segments != null) {
+        if (segments != null && withBase) {
             // Merges run in this thread when asked for, one after the other: what merges depends only on the
-            // documents, never on how threads were scheduled.
+            // documents, never on how threads were scheduled. (An index built from scratch ends as one
+            // segment whatever merged before, so it keeps Lucene's background merges while documents come.)
             config.setMergePolicy(new PayloadMergePolicy(segments)).setMergeScheduler(new SerialMergeScheduler());
         }
         IndexWriter w;
@@ -205,7 +207,7 @@ final class IndexBuilder implements Closeable {
             writer.setLiveCommitData(data.entrySet());
             if (mergeToOneSegment) {
                 writer.forceMerge(1);
-            } else if (segments != null) {
+            } else if (segments != null && base != null) {
                 // The flush writes the new segment and applies the deletions, so that the policy sees them;
                 // merges due then run here, each one asking the policy again.
                 writer.flush();
