@@ -61,8 +61,8 @@ final class IndexBuilder implements Closeable {
 
     /**
      * @param withBase whether {@code directory} holds a committed index to build on; otherwise it must be empty
-     * @param segments how segments of an index built on a base merge at commit; null for no merges but a
-     *                 requested merge to one segment
+     * @param segments how segments of an index built on a base merge at commit; null (the store's
+     *                 generations) for Lucene's default merging
      */
     IndexBuilder(Directory directory, EmbeddingModel model, LuceneOptions options, boolean withBase, String subject,
                  SegmentPolicy segments) throws IOException {

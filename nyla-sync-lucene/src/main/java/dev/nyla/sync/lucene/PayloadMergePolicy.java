@@ -46,8 +46,8 @@ final class PayloadMergePolicy extends MergePolicy {
         long deleted = segments.stream().mapToLong(Segment::deleted).sum();
         long live = docs - deleted;
         if (deleted * 100 > (long) policy.deletesPctAllowed() * docs) {
-            // The segment holding the most deleted documents reclaims the most per document rewritten; the
-            // small segments ride along, since they would merge soon anyway.
+            // The segment holding the most deleted documents reclaims the most in one merge; the small
+            // segments ride along, since they would merge soon anyway and are cheap to add.
             Segment victim = segments.stream().max(Comparator.comparingLong(Segment::deleted)
                     .thenComparingLong(Segment::docs).thenComparingInt(s -> -s.position())).orElseThrow();
             List<Segment> merge = new ArrayList<>(List.of(victim));

@@ -209,6 +209,14 @@ class LucenePayloadSegmentsTest {
     }
 
     @Test
+    void aPolicyOutOfBoundsIsRefusedNamingEverySettingItsRangeAndValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SegmentPolicy(1, 95, 0));
+        assertEquals("Lucene segment policy: segmentsPerTier: expected 2..50 but was 1; deletesPctAllowed: expected "
+                + "1..90 but was 95; maxSegments: expected 1..1000 but was 0", e.getMessage());
+        assertEquals(new SegmentPolicy(10, 33, 12), SegmentPolicy.DEFAULTS.withDeletesPctAllowed(33));
+    }
+
+    @Test
     void theSameChangesGiveTheSameSegments() throws IOException {
         Site a = new Site("a", 2);
         Site b = new Site("b", 2);
