@@ -164,7 +164,7 @@ public final class FleetBenchmark {
                      .stateDirectory(dir.resolve("client-state")).publicKey(keys.getPublic()).expectedModel(model)
                      .build()) {
             for (int v = 1; v <= settings.versions(); v++) {
-                List<VectorRecord> records = v == 1 ? corpus.records() : corpus.next(v);
+                List<VectorRecord> records = v == 1 ? corpus.current() : corpus.next(v);
                 Manifest m = (v == 1 ? publisher.publishRecords(records, model, site)
                         : publisher.publishRecords(records, model, site, site)).manifest();
                 manifests.add(m);
@@ -526,10 +526,7 @@ public final class FleetBenchmark {
             nextId = vectors.length;
         }
 
-        List<VectorRecord> records() {
-            return current();
-        }
-
+        /** The records of the latest version, in key order. */
         List<VectorRecord> current() {
             return new ArrayList<>(byId.values());
         }
