@@ -287,8 +287,10 @@ public final class Publisher {
                 new Payload(Payload.RECORDS, Map.of(), fullFiles), nativePayloads, records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
         byte[] manifestBytes = ManifestCodec.write(manifest);
-        writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifestBytes, signingKey));
+        byte[] signature = ManifestSignature.sign(manifestBytes, signingKey);
+        writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), signature);
         writeAtomically(out.resolve(Manifest.FILE_NAME), manifestBytes);
+        recordHistory(out, previousDir, previous, version, manifestBytes, signature);
         PublishResult result = new PublishResult(manifest, out, counts[Change.ADDED.ordinal()],
                 counts[Change.UPDATED.ordinal()], counts[Change.UNCHANGED.ordinal()], counts[Change.DELETED.ordinal()],
                 embedded, Artifacts.preferredEncoding(fullFiles).size(), plainFirst(fullFiles).size(),
@@ -415,6 +417,21 @@ public final class Publisher {
         }
         // Its payload is records, as in every manifest; its native payloads, if any, are checked when built on.
         return previous;
+    }
+
+    /**
+     * Adds the new version to the site's history, after the live manifest: a publication cut off before this
+     * line is recorded by the next one, from the previous version's live manifest, which is also how sites
+     * published before the history existed get theirs.
+     */
+    private static void recordHistory(Path out, Path previousDir, Manifest previous, long version, byte[] manifest,
+                                      byte[] signature) throws IOException {
+        SiteHistory history = new SiteHistory(out);
+        if (previous != null && !history.versions().contains(previous.version())) {
+            history.record(previous.version(), Files.readAllBytes(previousDir.resolve(Manifest.FILE_NAME)),
+                    Files.readAllBytes(previousDir.resolve(Manifest.SIGNATURE_FILE_NAME)));
+        }
+        history.record(version, manifest, signature);
     }
 
     private static VectorRecord nextUpsert(RecordFileReader reader) throws IOException {

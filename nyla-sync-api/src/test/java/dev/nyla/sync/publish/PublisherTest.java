@@ -414,12 +414,13 @@ class PublisherTest {
                 () -> Publisher.builder().signingKey(KEYS).build().publish(Corpus.of(corpus(1)), dir));
     }
 
+    /** The regular files under {@code d}, as paths relative to it (the site's history is a subdirectory). */
     private static List<String> list(Path d) throws IOException {
         if (!Files.exists(d)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        try (Stream<Path> s = Files.walk(d)) {
+            return s.filter(Files::isRegularFile).map(p -> d.relativize(p).toString()).sorted().toList();
         }
     }
 }
