@@ -121,7 +121,8 @@ class ClasspathArtifactSourceTest {
     void readsFromAJarAsAnApplicationWouldBundleIt() throws IOException {
         Path jar = root.resolve("app.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(artifact)) {
+            // The version's files, as an application bundles them; the publisher's history/ is not for clients.
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(artifact, Files::isRegularFile)) {
                 for (Path f : files) {
                     out.putNextEntry(new JarEntry("nyla/baseline/" + f.getFileName()));
                     Files.copy(f, out);
