@@ -192,7 +192,8 @@ class MainTest {
         java.util.Map<String, String> published = new java.util.TreeMap<>();
         var source = new dev.nyla.sync.artifact.DirectoryArtifactSource(site);
         try (var reader = dev.nyla.sync.artifact.Artifacts.openRecordFile(source,
-                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension())) {
+                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
+                manifest.vectorEncoding())) {
             for (var e = reader.next(); e.isPresent(); e = reader.next()) {
                 var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
                 published.put(record.id(), record.text());
