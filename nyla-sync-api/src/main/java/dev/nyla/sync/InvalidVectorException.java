@@ -11,7 +11,10 @@ public final class InvalidVectorException extends NylaSyncException {
         this(subject, index, value, "a finite float");
     }
 
-    /** Component {@code index} of the vector of {@code subject} is {@code value} where {@code expected} was required. */
+    /**
+     * Component {@code index} of the vector of {@code subject} is {@code value}, where {@code expected} (such as
+     * "a value float16 can hold") was required.
+     */
     public InvalidVectorException(String subject, int index, float value, String expected) {
         super(subject, "vector component " + index, expected, value);
     }

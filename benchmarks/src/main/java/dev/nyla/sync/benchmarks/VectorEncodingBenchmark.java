@@ -59,8 +59,8 @@ public final class VectorEncodingBenchmark {
                 "minilm-fingerprint");
         List<VectorRecord> records = new ArrayList<>(COUNT);
         for (int i = 0; i < COUNT; i++) {
-            records.add(VectorRecord.of(VectorRecord.DEFAULT_TENANT, Vectors.id(i), data.texts().get(i), Map.of(), model,
-                    data.vectors()[i]));
+            records.add(VectorRecord.of(VectorRecord.DEFAULT_TENANT, Vectors.id(i), data.texts().get(i), Map.of(),
+                    model, data.vectors()[i]));
         }
         Path work = Files.createTempDirectory("nyla-vector-encoding");
         try {
@@ -255,14 +255,16 @@ public final class VectorEncodingBenchmark {
         }
         for (VectorEncoding e : VectorEncoding.values()) {
             Path storeDir = work.resolve("lucene-" + e.wireName());
+            Path site = work.resolve("site-" + e.wireName());
             try (LuceneVectorStore store = LuceneVectorStore.open(storeDir, LuceneOptions.DEFAULTS);
-                 NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(work.resolve("site-" + e.wireName())))
+                 NylaSync sync = NylaSync.builder().source(new DirectoryArtifactSource(site))
                          .store(store).publicKey(keys.getPublic()).expectedModel(model)
                          .stateDirectory(work.resolve("state-" + e.wireName())).build()) {
                 long started = System.nanoTime();
                 SyncResult installed = sync.checkNow();
                 if (installed.outcome() != SyncResult.Outcome.INSTALLED) {
-                    throw new IllegalStateException("install of the " + e.wireName() + " payload: " + installed.steps());
+                    throw new IllegalStateException("install of the " + e.wireName() + " payload: "
+                            + installed.steps());
                 }
                 System.err.printf(Locale.ROOT, "installed the %s payload into Lucene by %s in %.1f s%n", e.wireName(),
                         installed.route().orElseThrow(), (System.nanoTime() - started) / 1e9);

@@ -36,8 +36,8 @@ import java.util.Set;
  * @param rollout        the staged-rollout setting
  */
 public record Manifest(int formatVersion, String channel, long version, String label, Instant createdAt,
-                       Instant expiresAt, EmbeddingModel model, VectorEncoding vectorEncoding, Payload payload, List<Payload> nativePayloads,
-                       long records, long tenants, List<Delta> deltas, Rollout rollout) {
+                       Instant expiresAt, EmbeddingModel model, VectorEncoding vectorEncoding, Payload payload,
+                       List<Payload> nativePayloads, long records, long tenants, List<Delta> deltas, Rollout rollout) {
 
     /** The newest manifest format this library reads; a higher one means "this client is too old". */
     public static final int NEWEST_FORMAT_VERSION = 2;

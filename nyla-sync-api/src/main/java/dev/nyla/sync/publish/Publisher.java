@@ -399,8 +399,8 @@ public final class Publisher {
     /**
      * How many records the publication will embed: all of them without previous vectors to reuse (no previous
      * version, another model, float16 before float32 now), else those whose key is new or whose content hash
-     * changed. A streaming merge of the sorted records with
-     * the previous full payload, as the publication itself does, so memory stays one record whatever the size.
+     * changed. A streaming merge of the sorted records with the previous full payload, as the publication
+     * itself does, so memory stays one record whatever the size.
      */
     private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean reuseVectors,
                                 String fingerprint) throws IOException {
