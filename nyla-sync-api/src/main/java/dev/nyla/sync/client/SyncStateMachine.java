@@ -573,7 +573,8 @@ final class SyncStateMachine {
         GenerationSpec spec = spec(m, manifestSha256, route);
         long total = delta ? d.upserts() + d.deletes() : m.records();
         try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
-            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
+            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension(),
+                    m.vectorEncoding())) {
                 copy(reader, writer, file, delta, total);
             } catch (IntegrityException e) {
                 // The downloaded copy is damaged (on disk, after it was verified): fetch it again next time.

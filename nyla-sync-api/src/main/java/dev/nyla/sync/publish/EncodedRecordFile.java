@@ -5,6 +5,7 @@ import dev.nyla.sync.artifact.Compression;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileWriter;
+import dev.nyla.sync.artifact.VectorEncoding;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ final class EncodedRecordFile implements AutoCloseable {
     private final RecordFileWriter writer;
     private boolean finished;
 
-    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, int gzipLevel) throws IOException {
+    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, VectorEncoding encoding,
+                      int gzipLevel) throws IOException {
         this.directory = directory;
         this.prefix = prefix;
         this.rawTemp = Files.createTempFile(directory, ".publish-" + prefix + "-", ".tmp");
@@ -42,7 +44,7 @@ final class EncodedRecordFile implements AutoCloseable {
                 def.setLevel(gzipLevel);
             }
         };
-        this.writer = new RecordFileWriter(new Tee(raw, gzip), prefix, kind, dimension);
+        this.writer = new RecordFileWriter(new Tee(raw, gzip), prefix, kind, dimension, encoding);
     }
 
     void upsert(VectorRecord r) throws IOException {

@@ -21,6 +21,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.Rollout;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.embed.Embedder;
 import java.io.IOException;
@@ -87,6 +88,7 @@ public final class Publisher {
     private final int batchSize;
     private final PublishListener listener;
     private final List<NativePayloadFormat> nativeFormats;
+    private final VectorEncoding vectorEncoding;
 
     private Publisher(Builder b) {
         this.signingKey = b.signingKey;
@@ -101,6 +103,7 @@ public final class Publisher {
         this.batchSize = b.batchSize > 0 ? b.batchSize : b.embedder == null ? 256 : b.embedder.preferredBatchSize();
         this.listener = b.listener;
         this.nativeFormats = List.copyOf(b.nativeFormats);
+        this.vectorEncoding = b.vectorEncoding;
     }
 
     /** The front door: configure, then {@link Builder#build()}. */
@@ -204,6 +207,17 @@ public final class Publisher {
             LOG.info("model changed from {} to {}: every record is re-embedded and no delta is written",
                     previous.model().fingerprint(), model.fingerprint());
         }
+        // A changed encoding changes vectors but no content hash: a delta (or a native payload built on the
+        // previous one) would keep the old values of unchanged records, so there is none. Vectors read back
+        // from float16 lost digits that float32 keeps: going back to float32 re-embeds every record.
+        boolean sameEncoding = previous != null && previous.vectorEncoding() == vectorEncoding;
+        if (sameModel && !sameEncoding) {
+            LOG.info("vector encoding changed from {} to {}: no delta is written{}", previous.vectorEncoding().wireName(),
+                    vectorEncoding.wireName(), previous.vectorEncoding() == VectorEncoding.F32 ? ""
+                            : " and every record is re-embedded");
+        }
+        boolean reuseVectors = sameModel && (sameEncoding || previous.vectorEncoding() == VectorEncoding.F32);
+        boolean buildOnPrevious = sameModel && sameEncoding;
         String fingerprint = model.fingerprint();
         long[] counts = new long[Change.values().length];
         long embedded = 0;
@@ -217,16 +231,18 @@ public final class Publisher {
         long deltaDeletes = 0;
         LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
         Progress progress = new Progress(records.size(), listener == PublishListener.NONE ? 0
-                : toEmbed(records, previous, previousDir, sameModel, fingerprint));
+                : toEmbed(records, previous, previousDir, reuseVectors, fingerprint));
         listener.embeddingStarted(progress.toEmbed);
-        try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(), gzipLevel);
-             EncodedRecordFile delta = sameModel
-                     ? new EncodedRecordFile(out, "delta-" + previous.version(), RecordFileKind.DELTA, model.dimension(), gzipLevel)
+        try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(),
+                vectorEncoding, gzipLevel);
+             EncodedRecordFile delta = buildOnPrevious
+                     ? new EncodedRecordFile(out, "delta-" + previous.version(), RecordFileKind.DELTA, model.dimension(),
+                             vectorEncoding, gzipLevel)
                      : null;
              RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
                      new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
-                     previous.model().dimension());
-             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, sameModel)) {
+                     previous.model().dimension(), previous.vectorEncoding());
+             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, buildOnPrevious)) {
             VectorRecord prevRecord = nextUpsert(prev);
             List<Item> window = new ArrayList<>();
             List<Item> pending = new ArrayList<>();
@@ -241,8 +257,9 @@ public final class Publisher {
                 String hash = s.contentHash(fingerprint);
                 Item item;
                 if (prevRecord != null && prevRecord.tenant().equals(s.tenant()) && prevRecord.id().equals(s.id())) {
-                    if (sameModel && prevRecord.contentHash().equals(hash)) {
-                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, prevRecord);
+                    if (reuseVectors && prevRecord.contentHash().equals(hash)) {
+                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, sameEncoding ? prevRecord
+                                : prevRecord.withVector(vectorEncoding.round(prevRecord.vector(), s.tenant() + "/" + s.id())));
                     } else {
                         item = new Item(Change.UPDATED, s.tenant(), s.id(), s, null);
                     }
@@ -282,8 +299,8 @@ public final class Publisher {
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         List<Delta> deltas = deltaFiles.isEmpty() ? List.of()
                 : List.of(new Delta(previous.version(), deltaUpserts, deltaDeletes, deltaFiles));
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, channel, version,
-                label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model,
+        Manifest manifest = new Manifest(Manifest.formatVersionFor(vectorEncoding), channel, version,
+                label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model, vectorEncoding,
                 new Payload(Payload.RECORDS, Map.of(), fullFiles), nativePayloads, records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
         byte[] manifestBytes = ManifestCodec.write(manifest);
@@ -319,12 +336,17 @@ public final class Publisher {
                 if (v == null || v.length != model.dimension()) {
                     throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
                 }
-                boolean zero = true;
                 for (int d = 0; d < v.length; d++) {
                     if (!Float.isFinite(v[d])) {
                         throw new InvalidVectorException(subject, d, v[d]);
                     }
-                    zero &= v[d] == 0f;
+                }
+                // Rounded once, here, before the vector goes anywhere: every payload then holds the same
+                // values, and carrying it over to the next version round-trips exactly.
+                v = vectorEncoding.round(v, subject);
+                boolean zero = true;
+                for (float f : v) {
+                    zero &= f == 0f;
                 }
                 // A zero vector has no direction: cosine is undefined, and Lucene refuses it on cosine fields.
                 if (zero && model.similarity() == dev.nyla.sync.Similarity.COSINE) {
@@ -377,18 +399,19 @@ public final class Publisher {
     }
 
     /**
-     * How many records the publication will embed: all of them without a previous version of the same model,
-     * else those whose key is new or whose content hash changed. A streaming merge of the sorted records with
-     * the previous full payload, as the publication itself does, so memory stays one record whatever the size.
+     * How many records the publication will embed: all of them without previous vectors to reuse (no previous
+     * version, another model, float16 before float32 now), else those whose key is new or whose content hash
+     * changed. A streaming merge of the sorted records with the previous full payload, as the publication
+     * itself does, so memory stays one record whatever the size.
      */
-    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean sameModel,
+    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean reuseVectors,
                                 String fingerprint) throws IOException {
-        if (previous == null || !sameModel) {
+        if (previous == null || !reuseVectors) {
             return records.size();
         }
         long count = 0;
         try (RecordFileReader prev = Artifacts.openRecordFile(new DirectoryArtifactSource(previousDir),
-                plainFirst(previous.payload().files()), previous.model().dimension())) {
+                plainFirst(previous.payload().files()), previous.model().dimension(), previous.vectorEncoding())) {
             VectorRecord p = nextUpsert(prev);
             for (SourceRecord s : records) {
                 while (p != null && RecordKeys.compare(p.tenant(), p.id(), s.tenant(), s.id()) < 0) {
@@ -483,6 +506,7 @@ public final class Publisher {
         private int batchSize;
         private PublishListener listener = PublishListener.NONE;
         private final List<NativePayloadFormat> nativeFormats = new ArrayList<>();
+        private VectorEncoding vectorEncoding = VectorEncoding.F32;
 
         private Builder() {
         }
@@ -556,6 +580,19 @@ public final class Publisher {
                 throw new IllegalArgumentException("batchSize: expected 1..65536 but was " + size);
             }
             this.batchSize = size;
+            return this;
+        }
+
+        /**
+         * How the records payload and deltas store vectors, default {@link VectorEncoding#F32}.
+         * {@link VectorEncoding#F16} halves their bytes: every vector is rounded to float16 once, before it
+         * is written anywhere (native payloads included), and a component too large for float16 is refused
+         * with an {@link InvalidVectorException}. Its manifests have format version 2, which clients of
+         * releases before float16 support refuse before downloading. A version whose encoding differs from
+         * the previous one's has no delta.
+         */
+        public Builder vectorEncoding(VectorEncoding encoding) {
+            this.vectorEncoding = Objects.requireNonNull(encoding, "vectorEncoding");
             return this;
         }
 

@@ -44,7 +44,7 @@ class ArtifactsTest {
 
     private long readAll(PayloadFile file) throws IOException {
         long n = 0;
-        try (RecordFileReader r = Artifacts.openRecordFile(source, file, manifest.model().dimension())) {
+        try (RecordFileReader r = Artifacts.openRecordFile(source, file, manifest.model().dimension(), manifest.vectorEncoding())) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 n++;
             }

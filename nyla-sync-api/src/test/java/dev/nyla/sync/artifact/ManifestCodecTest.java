@@ -19,7 +19,7 @@ class ManifestCodecTest {
     static Manifest sample() {
         Instant created = Instant.parse("2026-11-21T10:00:00Z");
         return new Manifest(1, "stable", 7, "v7", created, created.plusSeconds(86_400),
-                TestData.model(384, Similarity.COSINE),
+                TestData.model(384, Similarity.COSINE), VectorEncoding.F32,
                 new Payload(Payload.RECORDS, Map.of("z", "1", "a", "2"), List.of(
                         new PayloadFile("records-" + SHA_A + ".nyr.gz", 100, SHA_A, Compression.GZIP, 150),
                         new PayloadFile("records-" + SHA_B + ".nyr", 150, SHA_B, Compression.NONE, 150))),
@@ -66,9 +66,68 @@ class ManifestCodecTest {
     @Test
     void aNewerFormatVersionIsUnsupportedNotMalformed() {
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
-                () -> read("{\"formatVersion\": 2, \"everything\": \"different\"}"));
-        assertEquals("2", e.actual());
+                () -> read("{\"formatVersion\": 3, \"everything\": \"different\"}"));
+        assertEquals("3", e.actual());
+        assertTrue(e.getMessage().contains("too old"), e.getMessage());
         assertTrue(e.getMessage().contains("formatVersion"), e.getMessage());
+    }
+
+    /** The sample with its vectors in {@code encoding}, in the format a publisher writes for it. */
+    static Manifest withEncoding(VectorEncoding encoding) {
+        Manifest m = sample();
+        return new Manifest(Manifest.formatVersionFor(encoding), m.channel(), m.version(), m.label(), m.createdAt(),
+                m.expiresAt(), m.model(), encoding, m.payload(), m.nativePayloads(), m.records(), m.tenants(), m.deltas(),
+                m.rollout());
+    }
+
+    @Test
+    void aFloat32ManifestHasTheBytesOfFormat1AsReleasesBeforeFloat16WroteThem() throws Exception {
+        // Written by the release before float16 support, from the same sample: clients of every release read it.
+        byte[] golden;
+        try (var in = ManifestCodecTest.class.getResourceAsStream("format1-sample-manifest.json")) {
+            golden = in.readAllBytes();
+        }
+        assertEquals(new String(golden, StandardCharsets.UTF_8), json());
+        assertEquals(VectorEncoding.F32, read(json()).vectorEncoding());
+    }
+
+    @Test
+    void aFloat16ManifestIsFormat2AndDeclaresItsEncodingAfterTheModel() throws ArtifactException {
+        Manifest m = withEncoding(VectorEncoding.F16);
+        String text = new String(ManifestCodec.write(m), StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("{\n  \"formatVersion\" : 2,\n"), text);
+        assertTrue(text.contains("\"fingerprint\" : \"test-fingerprint-384-cosine\"\n  },\n  \"vectorEncoding\" : \"f16\",\n"
+                + "  \"payload\" : {"), text);
+        assertEquals(m, read(text));
+        // Apart from those two lines, the bytes of the float32 manifest.
+        assertEquals(json(), text.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
+                .replace("  \"vectorEncoding\" : \"f16\",\n", ""));
+    }
+
+    @Test
+    void anUnknownVectorEncodingIsUnsupportedAndAMissingOneInFormat2IsMalformed() {
+        String f16 = new String(ManifestCodec.write(withEncoding(VectorEncoding.F16)), StandardCharsets.UTF_8);
+        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
+                () -> read(f16.replace("\"f16\"", "\"bf16\"")));
+        assertTrue(e.getMessage().contains("vectorEncoding") && e.actual().equals("'bf16'"), e.getMessage());
+        MalformedArtifactException missing = assertThrows(MalformedArtifactException.class,
+                () -> read(f16.replace("  \"vectorEncoding\" : \"f16\",\n", "")));
+        assertTrue(missing.getMessage().contains("vectorEncoding") && missing.actual().equals("missing"),
+                missing.getMessage());
+    }
+
+    @Test
+    void format1CannotDeclareFloat16BecauseEarlierClientsIgnoreTheField() throws ArtifactException {
+        String f16 = new String(ManifestCodec.write(withEncoding(VectorEncoding.F16)), StandardCharsets.UTF_8);
+        String asFormat1 = f16.replace("\"formatVersion\" : 2", "\"formatVersion\" : 1");
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> read(asFormat1));
+        assertTrue(e.getMessage().contains("format version") && e.getMessage().contains("f16"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Manifest(1, "stable", 1, "", Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(1), sample().model(), VectorEncoding.F16, sample().payload(), List.of(), 0, 0,
+                List.of(), new Rollout(100, "s")));
+        // Format 1 naming float32 says what the absence says; format 2 may carry float32 too.
+        assertEquals(sample(), read(asFormat1.replace("\"f16\"", "\"f32\"")));
+        assertEquals(VectorEncoding.F32, read(f16.replace("\"f16\"", "\"f32\"")).vectorEncoding());
     }
 
     @Test
@@ -127,7 +186,7 @@ class ManifestCodecTest {
     void attributesAreWrittenInCodePointOrder() throws Exception {
         Manifest m = sample();
         Manifest withAttributes = new Manifest(1, m.channel(), m.version(), m.label(), m.createdAt(), m.expiresAt(),
-                m.model(), new Payload(Payload.RECORDS, Map.of("\uFF5E", "1", "\uD83D\uDE00", "2", "b", "3"),
+                m.model(), m.vectorEncoding(), new Payload(Payload.RECORDS, Map.of("\uFF5E", "1", "\uD83D\uDE00", "2", "b", "3"),
                 m.payload().files()), m.nativePayloads(), m.records(), m.tenants(), m.deltas(), m.rollout());
         var attributes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ManifestCodec.write(withAttributes))
                 .get("payload").get("attributes");
@@ -167,7 +226,7 @@ class ManifestCodecTest {
     static Manifest withNative(List<Payload> nativePayloads) {
         Manifest m = sample();
         return new Manifest(1, m.channel(), m.version(), m.label(), m.createdAt(), m.expiresAt(), m.model(),
-                m.payload(), nativePayloads, m.records(), m.tenants(), m.deltas(), m.rollout());
+                m.vectorEncoding(), m.payload(), nativePayloads, m.records(), m.tenants(), m.deltas(), m.rollout());
     }
 
     static Payload nativePayload(String kind, String... shas) {

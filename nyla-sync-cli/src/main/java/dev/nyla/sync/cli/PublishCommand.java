@@ -3,6 +3,7 @@ package dev.nyla.sync.cli;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.publish.Corpus;
@@ -115,6 +116,12 @@ final class PublishCommand implements Callable<Integer> {
                         + "Lucene stores install by copying files (default: ${DEFAULT-VALUE}).")
         String payload;
 
+        @Option(names = "--vector-encoding", paramLabel = "f32|f16", defaultValue = "f32",
+                description = "How the records payload stores vectors: f32, or f16 for half the bytes (every vector "
+                        + "rounded to float16, a component beyond +-65504 refused; clients of releases before float16 "
+                        + "support refuse such a version before downloading) (default: ${DEFAULT-VALUE}).")
+        String vectorEncoding;
+
         @Option(names = "--channel", paramLabel = "<name>", description = "The release channel (default: stable).")
         String channel;
 
@@ -134,6 +141,12 @@ final class PublishCommand implements Callable<Integer> {
             if (!payload.equals("records") && !payload.equals(LucenePayloadFormat.KIND)) {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--payload: expected records or lucene but was '" + payload + "'");
+            }
+            try {
+                VectorEncoding.fromWireName(vectorEncoding);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(cli,
+                        "--vector-encoding: expected f32 or f16 but was '" + vectorEncoding + "'");
             }
             if (rolloutPercent < 0 || rolloutPercent > 100) {
                 throw new picocli.CommandLine.ParameterException(cli,
@@ -161,7 +174,7 @@ final class PublishCommand implements Callable<Integer> {
 
         Publisher.Builder publisher() throws IOException {
             Publisher.Builder b = Publisher.builder().signingKey(SigningKeys.readKeyPair(signingKey))
-                    .rolloutPercent(rolloutPercent);
+                    .rolloutPercent(rolloutPercent).vectorEncoding(VectorEncoding.fromWireName(vectorEncoding));
             if (channel != null) {
                 b.channel(channel);
             }
@@ -184,13 +197,16 @@ final class PublishCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted%s%n",
                     m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(),
                     embedding ? "; " + r.embedded() + " embedded" : "");
-            out.printf(Locale.ROOT, "full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
+            out.printf(Locale.ROOT, "full payload: %s (%s uncompressed)%s%n", Format.bytes(r.fullBytes()),
+                    Format.bytes(r.fullRawBytes()), m.vectorEncoding() == VectorEncoding.F32 ? ""
+                            : ", " + m.vectorEncoding().wireName() + " vectors (manifest format " + m.formatVersion() + ")");
             boolean hasDelta = m.deltas().stream().anyMatch(d -> d.fromVersion() == m.version() - 1);
             out.println(hasDelta
                     ? "delta from version " + (m.version() - 1) + ": " + Format.bytes(r.deltaBytes()) + " ("
                             + Format.percent(r.deltaBytes(), r.fullBytes()) + " of full)"
                     : previous == null ? "delta: none (first version)"
-                    : "delta: none (the previous version cannot be patched, e.g. another model); clients install in full");
+                    : "delta: none (the previous version cannot be patched: another model or vector encoding); clients "
+                            + "install in full");
             for (PublishResult.NativeBytes n : r.nativeBytes()) {
                 out.printf(Locale.ROOT, "%s payload: %s full, %s new since the previous version%n", n.kind(), Format.bytes(n.fullBytes()),
                         Format.bytes(n.newBytes()));

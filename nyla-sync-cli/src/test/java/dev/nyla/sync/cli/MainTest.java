@@ -99,6 +99,32 @@ class MainTest {
     }
 
     @Test
+    void publishWithF16VectorsWritesAFormat2ManifestThatSyncInstalls() throws IOException {
+        Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
+                "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
+                "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}"));
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        String[] publish = {"publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out",
+                dir.resolve("site").toString(), "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing",
+                "--vector-encoding", "f16"};
+        Result p = run(publish);
+        assertEquals(0, p.exit(), p.err());
+        assertTrue(p.out().contains(" uncompressed), f16 vectors (manifest format 2)"), p.out());
+        var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(
+                new dev.nyla.sync.artifact.DirectoryArtifactSource(dir.resolve("site")),
+                java.util.List.of(SigningKeys.readPublicKey(dir.resolve("k.pub"))));
+        assertEquals(dev.nyla.sync.artifact.VectorEncoding.F16, manifest.vectorEncoding());
+        Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", "file:" + dir.resolve("store"),
+                "--public-key", dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
+        assertEquals(0, s.exit(), s.err());
+
+        publish[publish.length - 1] = "f8";
+        Result bad = run(publish);
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--vector-encoding: expected f32 or f16 but was 'f8'"), bad.err());
+    }
+
+    @Test
     void anUnknownStoreSchemeIsAUsageErrorInEveryCommandThatTakesAStore() {
         String[][] commands = {{"status"}, {"verify"}, {"rollback"}, {"search", "a query"},
                 {"sync", "--source", dir.toString(), "--public-key", "k.pub"},
@@ -192,7 +218,8 @@ class MainTest {
         java.util.Map<String, String> published = new java.util.TreeMap<>();
         var source = new dev.nyla.sync.artifact.DirectoryArtifactSource(site);
         try (var reader = dev.nyla.sync.artifact.Artifacts.openRecordFile(source,
-                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension())) {
+                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
+                manifest.vectorEncoding())) {
             for (var e = reader.next(); e.isPresent(); e = reader.next()) {
                 var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
                 published.put(record.id(), record.text());
