@@ -88,18 +88,7 @@ public final class SitePruner {
         SiteHistory history = new SiteHistory(site);
         List<Long> recorded = history.versions();
         // Every manifest is read and verified before the first deletion: a bad entry stops the prune unharmed.
-        Map<Long, Manifest> manifests = new TreeMap<>();
-        for (long v : recorded) {
-            if (v > live.version()) {
-                throw new ArtifactException(history.manifestFile(v).toString(), "recorded version", "at most the live "
-                        + "manifest's version " + live.version(), v + " (was the live manifest put back by hand? if version "
-                        + v + " is withdrawn, move its two history files away, then prune)");
-            }
-            manifests.put(v, history.read(v, trustedKeys).orElseThrow(() -> new ArtifactException(
-                    history.signatureFile(v).toString(), "signature of recorded version " + v, "a file beside "
-                    + history.manifestFile(v).getFileName(), "none (restore it, or move the entry's manifest away too: "
-                    + "then the files only that version names are never pruned)")));
-        }
+        Map<Long, Manifest> manifests = verifiedEntries(history, recorded, live.version(), trustedKeys);
         TreeSet<Long> versions = new TreeSet<>(recorded);
         versions.add(live.version());
         List<Long> kept = versions.descendingSet().stream().limit(keep).sorted().toList();
@@ -163,6 +152,23 @@ public final class SitePruner {
         }
         // As a client reads it: size caps, then the signature, then the parse.
         return Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(site), trustedKeys);
+    }
+
+    private static Map<Long, Manifest> verifiedEntries(SiteHistory history, List<Long> recorded, long liveVersion,
+                                                       Collection<PublicKey> trustedKeys) throws IOException {
+        Map<Long, Manifest> manifests = new TreeMap<>();
+        for (long v : recorded) {
+            if (v > liveVersion) {
+                throw new ArtifactException(history.manifestFile(v).toString(), "recorded version", "at most the live "
+                        + "manifest's version " + liveVersion, v + " (was the live manifest put back by hand? if version "
+                        + v + " is withdrawn, move its two history files away, then prune)");
+            }
+            manifests.put(v, history.read(v, trustedKeys).orElseThrow(() -> new ArtifactException(
+                    history.signatureFile(v).toString(), "signature of recorded version " + v, "a file beside "
+                    + history.manifestFile(v).getFileName(), "none (restore it, or move the entry's manifest away too: "
+                    + "then the files only that version names are never pruned)")));
+        }
+        return manifests;
     }
 
     /** Every payload file {@code m} names: records, store-native parts and deltas. */
