@@ -103,7 +103,7 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     /** "1-3, 5, 7-9": ascending versions as ranges, so that forty versions fit a line. */
-    static String ranges(List<Long> versions) {
+    private static String ranges(List<Long> versions) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < versions.size(); ) {
             int j = i;
