@@ -263,6 +263,72 @@ class MainTest {
     }
 
     @Test
+    void pruneKeepsTheNewestVersionsFilesDryRunFirstAndRefusesBadOptionsAndATamperedHistory() throws IOException {
+        assertEquals(0, run("keygen", "--out", dir.resolve("release").toString()).exit());
+        Path site = dir.resolve("site");
+        Path corpus = dir.resolve("corpus.jsonl");
+        for (int v = 1; v <= 3; v++) {
+            Files.writeString(corpus, "{\"id\": \"a\", \"text\": \"Green tea, edition " + v + "\"}\n"
+                    + "{\"id\": \"b\", \"text\": \"Winter tyres\"}\n");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("publish", "--corpus", corpus.toString(),
+                    "--out", site.toString(), "--signing-key", dir.resolve("release.key").toString(), "--model", "hashing"));
+            if (v > 1) {
+                args.addAll(java.util.List.of("--previous", site.toString()));
+            }
+            Result p = run(args.toArray(String[]::new));
+            assertEquals(0, p.exit(), p.err());
+        }
+        Files.writeString(site.resolve("index.html"), "<h1>kb</h1>");
+        var v1 = dev.nyla.sync.artifact.ManifestCodec.read(Files.readAllBytes(site.resolve("history/1.json")), "version 1");
+        java.util.Set<String> before;
+        try (var files = Files.list(site)) {
+            before = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+
+        Result one = run("prune", "--site", site.toString(), "--keep", "1", "--public-key", dir.resolve("release.pub").toString());
+        assertEquals(2, one.exit(), one.err());
+        assertTrue(one.err().startsWith("nyla-sync prune: --keep: expected at least 2 (the current version and the previous "
+                + "one, which clients may still be downloading) but was 1"), one.err());
+        Result keyless = run("prune", "--site", site.toString(), "--keep", "2");
+        assertEquals(2, keyless.exit(), keyless.err());
+        assertTrue(keyless.err().contains("--public-key <file> (repeatable) or --signing-key <file>"), keyless.err());
+
+        Result dry = run("prune", "--site", site.toString(), "--keep", "2", "--dry-run", "--public-key",
+                dir.resolve("release.pub").toString());
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(dry.out().contains("dry run, nothing deleted: " + site + ": keeping the 2 newest versions"), dry.out());
+        assertTrue(dry.out().contains("kept versions: 2, 3 ("), dry.out());
+        assertTrue(dry.out().contains("would remove versions: 1\n"), dry.out());
+        assertTrue(dry.out().contains("would delete: 2 files, "), dry.out());
+        for (var f : v1.payload().files()) {
+            assertTrue(dry.out().contains("  " + f.name() + "\n"), dry.out());
+            assertTrue(Files.exists(site.resolve(f.name())), f.name());
+        }
+
+        Result pruned = run("prune", "--site", site.toString(), "--keep", "2", "--signing-key",
+                dir.resolve("release.key").toString());
+        assertEquals(0, pruned.exit(), pruned.err());
+        assertTrue(pruned.out().contains("removed versions: 1\n"), pruned.out());
+        assertTrue(pruned.out().contains("deleted: 2 files, "), pruned.out());
+        java.util.Set<String> after;
+        try (var files = Files.list(site)) {
+            after = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+        java.util.Set<String> expected = new java.util.HashSet<>(before);
+        v1.payload().files().forEach(f -> expected.remove(f.name()));
+        assertEquals(expected, after);
+        assertFalse(Files.exists(site.resolve("history/1.json")));
+
+        Path entry = site.resolve("history/2.json");
+        Files.writeString(entry, Files.readString(entry).replace("\"records\" : 2", "\"records\" : 3"));
+        Result tampered = run("prune", "--site", site.toString(), "--keep", "2", "--public-key",
+                dir.resolve("release.pub").toString());
+        assertEquals(1, tampered.exit(), tampered.err());
+        assertEquals(1, tampered.err().strip().lines().count(), tampered.err());
+        assertTrue(tampered.err().startsWith("nyla-sync prune: " + entry + ": "), tampered.err());
+    }
+
+    @Test
     void reconcileWithACorpusOfNoRecordsListsWhatItDidNotReadAndChangesNothing() throws IOException {
         String store = storeWithVersionOne();
         Path pictures = Files.createDirectories(dir.resolve("pictures"));
