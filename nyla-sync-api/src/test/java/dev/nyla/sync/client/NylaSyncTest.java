@@ -434,8 +434,9 @@ class NylaSyncTest {
         releases.publish(V3);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome());
-        // Version 3's delta is from 2, not from the active 1: the full payload is used.
-        assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
+        // Version 3 carries a delta from the active 1 too, beside the one from 2.
+        assertEquals(InstallRoute.DELTA, r.route().orElseThrow());
+        assertEquals(1, r.fromVersion());
         assertEquals(Releases.expected(V3), Releases.contents(store));
     }
 
