@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * is upserted and every key gone is deleted, so a store holding the older version that applies the delta
  * holds exactly the new full payload.
  *
+ * <p>Deltas are stored gzip-compressed only: a client downloads a delta in its preferred encoding, and
+ * when that fails it installs the full payload, so a plain copy would cost site and manifest bytes and
+ * serve no one (every reference client since the first has done so).
+ *
  * <p>The older payload is read through the usual checks (size and SHA-256 against its signed manifest);
  * when it is missing or does not verify, no delta is written from it and the publication goes on: a client
  * of that version installs the full payload, as it would without the delta.
@@ -45,16 +49,15 @@ final class DeltaWriter {
     }
 
     /**
-     * Writes the delta from {@code base} to the new full payload {@code current} (a file in {@code out}),
-     * stored gzip-compressed, and plain too when {@code plain}.
+     * Writes the delta from {@code base} to the new full payload {@code current} (a file in {@code out}).
      *
      * @return the delta, or empty when the base's payload cannot be read (logged with the reason)
      * @throws IOException when the new payload cannot be read or the delta cannot be written
      */
-    Optional<Delta> write(DeltaWindow.Base base, PayloadFile current, boolean plain) throws IOException {
+    Optional<Delta> write(DeltaWindow.Base base, PayloadFile current) throws IOException {
         long from = base.manifest().version();
         try (EncodedRecordFile delta = new EncodedRecordFile(out, "delta-" + from, RecordFileKind.DELTA, dimension,
-                gzipLevel, plain);
+                gzipLevel, false);
              RecordFileReader now = Artifacts.openRecordFile(new DirectoryArtifactSource(out), current, dimension);
              Old old = new Old(base, dimension)) {
             VectorRecord o = old.next();

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * Builds signed artifact versions from a corpus: the publishing half of nyla-sync, usually run by CI.
  *
  * <p>A publication writes, into an output directory: the full payload as a record file (gzip and plain),
- * deltas from the last {@linkplain Builder#deltaWindow versions} the site still holds, then
+ * gzip-compressed deltas from the last {@linkplain Builder#deltaWindow versions} the site still holds, then
  * {@code manifest.json.sig} and {@code manifest.json}, the manifest last so that a host never names files it
  * does not have yet.
  *
@@ -413,7 +413,7 @@ public final class Publisher {
         PayloadFile current = plainFirst(fullFiles);
         List<Delta> deltas = new ArrayList<>();
         for (DeltaWindow.Base base : DeltaWindow.bases(previous, previousDir, deltaWindow, model, trustedKeys())) {
-            writer.write(base, current, true).ifPresent(deltas::add);
+            writer.write(base, current).ifPresent(deltas::add);
         }
         return deltas;
     }
