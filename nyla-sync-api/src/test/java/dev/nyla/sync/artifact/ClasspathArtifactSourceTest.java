@@ -123,6 +123,9 @@ class ClasspathArtifactSourceTest {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(artifact)) {
                 for (Path f : files) {
+                    if (!Files.isRegularFile(f)) {
+                        continue; // the publisher's history/, which an application does not bundle
+                    }
                     out.putNextEntry(new JarEntry("nyla/baseline/" + f.getFileName()));
                     Files.copy(f, out);
                     out.closeEntry();
