@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,9 @@ final class DeltaWindow {
     static List<Base> bases(Manifest previous, Path previousDir, int size, EmbeddingModel model,
                             Collection<PublicKey> trustedKeys) {
         List<Base> bases = new ArrayList<>();
+        // Grouped into one line each: after an upgrade or a prune, most of the window is missing at once.
+        List<Long> notRecorded = new ArrayList<>();
+        List<Long> pruned = new ArrayList<>();
         SiteHistory history = new SiteHistory(previousDir);
         long oldest = Math.max(1, previous.version() + 1 - size);
         for (long v = previous.version(); v >= oldest; v--) {
@@ -69,8 +73,7 @@ final class DeltaWindow {
                 }
             }
             if (m.isEmpty()) {
-                LOG.info("no delta from version {}: it is not in the history of {} (published before the site kept "
-                        + "one, or removed from it)", v, previousDir);
+                notRecorded.add(v);
                 continue;
             }
             Optional<String> why = unusable(m.get(), previous, model);
@@ -80,13 +83,25 @@ final class DeltaWindow {
             }
             Optional<PayloadFile> file = presentFile(m.get(), previousDir);
             if (file.isEmpty()) {
-                LOG.info("no delta from version {}: its full payload ({}) is no longer in {} (pruned?)", v,
-                        m.get().payload().files().stream().map(PayloadFile::name).toList(), previousDir);
+                pruned.add(v);
                 continue;
             }
             bases.add(new Base(m.get(), previousDir, file.get()));
         }
+        if (!notRecorded.isEmpty()) {
+            LOG.info("no delta from {}: not in the history of {} (published before the site kept one, or removed "
+                    + "from it)", versions(notRecorded), previousDir);
+        }
+        if (!pruned.isEmpty()) {
+            LOG.info("no delta from {}: the full payload is no longer in {} (pruned)", versions(pruned), previousDir);
+        }
         return bases;
+    }
+
+    /** "version 7" or "versions 3, 2, 1", as collected (newest first). */
+    private static String versions(List<Long> versions) {
+        return versions.size() == 1 ? "version " + versions.get(0)
+                : "versions " + versions.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     /** Why the records of {@code m} cannot be compared with the new version's, if they cannot. */
