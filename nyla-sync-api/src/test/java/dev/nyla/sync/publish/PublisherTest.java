@@ -294,7 +294,9 @@ class PublisherTest {
             fail("child JVM did not finish: " + Files.readString(log));
         }
         assertEquals(0, p.exitValue(), Files.readString(log));
-        for (String version : new String[] {"v1", "v2"}) {
+        assertEquals(List.of(2L, 1L), manifest(dir.resolve("here").resolve("site")).deltas().stream()
+                .map(Delta::fromVersion).toList());
+        for (String version : new String[] {"v1", "v2", "site"}) {
             List<String> names = list(dir.resolve("here").resolve(version));
             assertEquals(names, list(dir.resolve("there").resolve(version)));
             assertTrue(names.size() >= 4, names.toString());

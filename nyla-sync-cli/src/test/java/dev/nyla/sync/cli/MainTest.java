@@ -238,6 +238,38 @@ class MainTest {
     }
 
     @Test
+    void publishWritesADeltaFromEachVersionOfTheWindow() throws IOException {
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        Path corpus = dir.resolve("corpus.jsonl");
+        String site = dir.resolve("site").toString();
+        String[] last = null;
+        for (int v = 1; v <= 3; v++) {
+            Files.write(corpus, java.util.List.of("{\"id\": \"tea\", \"text\": \"Brewing green tea, edition " + v + "\"}",
+                    "{\"id\": \"cactus\", \"text\": \"Repotting a cactus without gloves\"}"));
+            last = v == 1 ? new String[] {"publish", "--corpus", corpus.toString(), "--out", site, "--signing-key",
+                    dir.resolve("k.key").toString(), "--model", "hashing"}
+                    : new String[] {"publish", "--corpus", corpus.toString(), "--out", site, "--previous", site,
+                    "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing"};
+            Result r = run(last);
+            assertEquals(0, r.exit(), r.err());
+            if (v == 3) {
+                assertTrue(r.out().contains("delta from version 2: "), r.out());
+                assertTrue(r.out().contains("; 1 more, from version 1: up to "), r.out());
+            }
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(last));
+        args.addAll(java.util.List.of("--delta-window", "0"));
+        Result none = run(args.toArray(String[]::new));
+        assertEquals(0, none.exit(), none.err());
+        assertTrue(none.out().contains("delta: none (--delta-window 0); clients install in full"), none.out());
+
+        args.set(args.size() - 1, "101");
+        Result bad = run(args.toArray(String[]::new));
+        assertEquals(2, bad.exit(), bad.out());
+        assertTrue(bad.err().contains("--delta-window: expected 0..100 but was 101"), bad.err());
+    }
+
+    @Test
     void publishRefusesADirectoryWithoutDocumentsAndWritesNothing() throws IOException {
         assertEquals(0, run("keygen", "--out", dir.resolve("release").toString()).exit());
         Path docs = Files.createDirectories(dir.resolve("rst-less"));
