@@ -8,6 +8,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.publish.PruneResult;
 import dev.nyla.sync.publish.SitePruner;
 import dev.nyla.sync.store.MemoryVectorStore;
@@ -93,6 +94,7 @@ class PrunedSiteSyncTest {
     @Test
     void anOldManifestWhoseDeltaWasPrunedFallsBackToItsFullPayloadOverHttp() throws IOException {
         // Versions 3 and 4 republish version 2's corpus: the full payload of version 2 is theirs too, and stays.
+        // They carry no delta from version 1 (a window of one version), so version 2's delta from it is pruned.
         releases.publish(corpus(1));
         try (FaultyHost host = new FaultyHost(releases.host);
              HttpArtifactSource http = HttpArtifactSource.builder(host.uri()).maxAttempts(2)
@@ -100,21 +102,20 @@ class PrunedSiteSyncTest {
             NylaSync sync = client(http);
             installed(sync, 1);
             Manifest v2 = releases.publish(corpus(2)).manifest();
-            releases.publish(corpus(2));
-            releases.publish(corpus(2));
+            releases.publish(corpus(2), Publisher.builder().deltaWindow(1));
+            releases.publish(corpus(2), Publisher.builder().deltaWindow(1));
             prune(2);
             // A CDN still serving version 2's manifest: its delta from version 1 is gone, its full payload is not.
             PayloadFile delta = v2.deltaFrom(1).orElseThrow().files().get(0);
             assertFalse(Files.exists(releases.host.resolve(delta.name())) || v2.payload().files().stream()
                     .anyMatch(f -> !Files.exists(releases.host.resolve(f.name()))), "precondition: the prune deleted "
-                    + "version 2's delta and kept its full payload, which versions 3 and 4 name too (if they carry the "
-                    + "same delta from version 1, this scenario cannot arise on a pruned site)");
+                    + "version 2's delta and kept its full payload, which versions 3 and 4 name too");
             releases.serveOld(2);
             SyncResult r = installed(sync, 2);
             assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
             assertTrue(events.log.contains("fallback DELTA -> FULL_COMPRESSED"), events.log.toString());
-            assertTrue(r.steps().stream().anyMatch(s -> s.startsWith("DELTA failed: ") && s.contains("HTTP 404")),
-                    r.steps().toString());
+            assertTrue(r.steps().stream().anyMatch(s -> s.startsWith("DELTA: the delta from version 1 was not found")
+                    && s.contains("HTTP 404")), r.steps().toString());
             assertEquals(Releases.expected(corpus(2)), Releases.contents(sync.store()));
 
             releases.serveOld(4);
