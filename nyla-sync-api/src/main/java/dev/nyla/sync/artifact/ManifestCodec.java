@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.ContentHash;
@@ -26,13 +24,15 @@ import java.util.TreeMap;
 /**
  * Reads and writes {@code manifest.json}.
  *
- * <p>Writing is canonical: fixed field order, sorted attribute maps, two-space indentation, {@code \n} line
- * ends, so the same manifest always has the same bytes (the signature covers the bytes, and publishing is
- * reproducible). Reading is strict: duplicate keys are refused (two parsers could pick different values,
- * a known way around signatures), every required field must be present with the right type, and every
- * error names the field, what was expected and what was found. Unknown fields are ignored so that
- * a format can grow by adding optional fields; what a client must understand to install a version
- * (float16 vectors) raises the format version instead, since earlier clients would ignore a field.
+ * <p>Writing is canonical: fixed field order, sorted attribute maps, compact JSON (no whitespace between
+ * tokens) and one final {@code \n}, so the same manifest always has the same bytes (the signature covers the
+ * bytes, and publishing is reproducible). Compact because every delta of the publisher's window costs the
+ * manifest an entry, which indentation made half as large again; readers never depended on whitespace. Reading is
+ * strict: duplicate keys are refused (two parsers could pick different values, a known way around
+ * signatures), every required field must be present with the right type, and every error names the field,
+ * what was expected and what was found. Unknown fields are ignored so that a format can grow by adding
+ * optional fields; what a client must understand to install a version (float16 vectors) raises the format
+ * version instead, since earlier clients would ignore a field.
  */
 public final class ManifestCodec {
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -50,10 +50,6 @@ public final class ManifestCodec {
     public static byte[] write(Manifest manifest) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-                    .withArrayIndenter(new DefaultIndenter("  ", "\n"));
-            g.setPrettyPrinter(pp);
             g.writeStartObject();
             g.writeNumberField("formatVersion", manifest.formatVersion());
             g.writeStringField("channel", manifest.channel());
@@ -102,6 +98,7 @@ public final class ManifestCodec {
             g.writeStringField("salt", manifest.rollout().salt());
             g.writeEndObject();
             g.writeEndObject();
+            // One final line end, as a text file has: cat and diff show it whole; readers skip it as whitespace.
             g.writeRaw('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);

@@ -7,6 +7,7 @@ import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.ManifestSignature;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
@@ -121,7 +122,7 @@ class Float16SyncTest {
     @Test
     void anUnknownVectorEncodingIsRefusedBeforeAnyPayloadIsRequested() throws IOException {
         publish(V1, VectorEncoding.F16);
-        rewriteManifest(m -> m.replace("\"vectorEncoding\" : \"f16\"", "\"vectorEncoding\" : \"bf16\""));
+        rewriteManifest(m -> ManifestEdits.set(m, "/vectorEncoding", "bf16"));
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());
         UnsupportedFormatException e = assertInstanceOf(UnsupportedFormatException.class, r.failure().orElseThrow());
@@ -133,7 +134,7 @@ class Float16SyncTest {
     @Test
     void aNewerFormatVersionIsRefusedBeforeAnyPayloadIsRequested() throws IOException {
         publish(V1, VectorEncoding.F16);
-        rewriteManifest(m -> m.replace("\"formatVersion\" : 2", "\"formatVersion\" : 3"));
+        rewriteManifest(m -> ManifestEdits.set(m, "/formatVersion", 3));
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());
         UnsupportedFormatException e = assertInstanceOf(UnsupportedFormatException.class, r.failure().orElseThrow());
@@ -147,8 +148,7 @@ class Float16SyncTest {
         assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
         publish(V2, VectorEncoding.F32);
         // A manifest declaring float16 over float32 files: the delta and both full files disagree with it.
-        rewriteManifest(m -> m.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")
-                .replaceFirst("(\n  \"model\" : \\{[^}]*},\n)", "$1  \"vectorEncoding\" : \"f16\",\n"));
+        rewriteManifest(m -> ManifestEdits.set(ManifestEdits.set(m, "/formatVersion", 2), "/vectorEncoding", "f16"));
         SyncResult r = sync.checkNow();
 
         assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.artifact.ArtifactException;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.embed.HashingEmbedder;
 import java.io.IOException;
@@ -57,8 +58,7 @@ class SiteHistoryTest {
         Publisher p = publisher();
         p.publish(Corpus.of(PublisherTest.corpus(10)), site);
         SiteHistory history = new SiteHistory(site);
-        String text = Files.readString(history.manifestFile(1));
-        Files.writeString(history.manifestFile(1), text.replace("\"records\" : 10", "\"records\" : 11"));
+        ManifestEdits.set(history.manifestFile(1), "/counts/records", 11);
         assertThrows(BadSignatureException.class, () -> history.read(1, List.of(KEYS.getPublic())));
     }
 

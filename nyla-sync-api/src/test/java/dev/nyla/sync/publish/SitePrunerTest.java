@@ -8,6 +8,7 @@ import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.embed.HashingEmbedder;
@@ -188,7 +189,7 @@ class SitePrunerTest {
     @Test
     void aTamperedHistoryEntryStopsThePruneBeforeAnyDeletion() throws IOException {
         Path entry = new SiteHistory(site).manifestFile(2);
-        Files.writeString(entry, Files.readString(entry).replace("\"records\" : 30", "\"records\" : 31"));
+        ManifestEdits.set(entry, "/counts/records", 31);
         Map<String, Long> before = tree();
         BadSignatureException e = assertThrows(BadSignatureException.class, () -> SitePruner.prune(site, 2, TRUSTED, false));
         assertTrue(e.getMessage().contains(entry.toString()), e.getMessage());
@@ -208,7 +209,7 @@ class SitePrunerTest {
     @Test
     void aTamperedLiveManifestStopsThePrune() throws IOException {
         Path live = site.resolve(Manifest.FILE_NAME);
-        Files.writeString(live, Files.readString(live).replace("\"percent\" : 100", "\"percent\" : 99"));
+        ManifestEdits.set(live, "/rollout/percent", 99);
         Map<String, Long> before = tree();
         BadSignatureException e = assertThrows(BadSignatureException.class, () -> SitePruner.prune(site, 2, TRUSTED, false));
         assertTrue(e.getMessage().contains(live.toString()), e.getMessage());

@@ -2,6 +2,7 @@ package dev.nyla.sync.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -352,7 +353,7 @@ class MainTest {
         assertFalse(Files.exists(site.resolve("history/1.json")));
 
         Path entry = site.resolve("history/2.json");
-        Files.writeString(entry, Files.readString(entry).replace("\"records\" : 2", "\"records\" : 3"));
+        ManifestEdits.set(entry, "/counts/records", 3);
         Result tampered = run("prune", "--site", site.toString(), "--keep", "2", "--public-key",
                 dir.resolve("release.pub").toString());
         assertEquals(1, tampered.exit(), tampered.err());
