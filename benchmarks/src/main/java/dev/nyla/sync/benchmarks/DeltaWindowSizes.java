@@ -1,5 +1,7 @@
 package dev.nyla.sync.benchmarks;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
@@ -36,9 +38,10 @@ import java.util.SplittableRandom;
  *   <li><b>cumulative</b>: one delta from the oldest version of the window, which every client in the window
  *       applies (a client one version behind downloads ten versions of edits);</li>
  * </ul>
- * then the bytes each design adds to the site per version, the manifest's size as published (deltas in gzip
- * only), as it would be with a plain copy of every delta or of the previous version's only, and as compact
- * JSON, and the publication time with and without the window. No JMH: the figures are sizes, read once.
+ * then the bytes each design adds to the site per version, the manifest's size as published (compact JSON,
+ * deltas in gzip only), as it would be with a plain copy of every delta or of the previous version's only, and
+ * pretty printed as releases before compact manifests wrote it, and the publication time with and without the
+ * window. No JMH: the figures are sizes, read once.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.nyla.sync.benchmarks.DeltaWindowSizes [size] [versions] [changed]</pre>
  */
@@ -132,15 +135,27 @@ public final class DeltaWindowSizes {
                         + "of each would add %,d B), chain %,d B, cumulative %,d B%n", n, directSite, plainSite,
                 gzipSize(last.deltaFrom(n - 1).orElseThrow()), cumulative);
         byte[] published = ManifestCodec.write(last);
-        System.out.printf(Locale.ROOT, "manifest of version %d with %d deltas: %,d B as published (pretty JSON, deltas "
-                        + "in gzip only); %,d B with a plain copy of the delta from version %d; %,d B with a plain copy "
-                        + "of every delta; %,d B as compact JSON; %,d B with no deltas%n", n, last.deltas().size(),
+        Manifest none = withDeltas(last, List.of());
+        System.out.printf(Locale.ROOT, "manifest of version %d with %d deltas: %,d B as published (compact JSON, "
+                        + "deltas in gzip only); %,d B with a plain copy of the delta from version %d; %,d B with a plain "
+                        + "copy of every delta; %,d B with no deltas; pretty printed as earlier releases wrote it, %,d B "
+                        + "and %,d B with no deltas%n", n, last.deltas().size(),
                 published.length, ManifestCodec.write(withDeltas(last, withPlainCopies(last.deltas(), n - 1))).length,
                 n - 1, ManifestCodec.write(withDeltas(last, withPlainCopies(last.deltas(), 1))).length,
-                new ObjectMapper().writeValueAsBytes(new ObjectMapper().readTree(published)).length,
-                ManifestCodec.write(withDeltas(last, List.of())).length);
+                ManifestCodec.write(none).length, prettySize(published), prettySize(ManifestCodec.write(none)));
         System.out.printf(Locale.ROOT, "publishing the %d versions: %,d ms with the window, %,d ms without deltas%n",
                 versions, windowMillis, noDeltaMillis);
+    }
+
+    /**
+     * The size of {@code manifest} as releases before compact manifests wrote it: Jackson's default pretty printer
+     * with two-space indentation, every array element on its own line, {@code \n} line ends and a final one.
+     */
+    private static int prettySize(byte[] manifest) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        DefaultPrettyPrinter pretty = new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+        return json.writer(pretty).writeValueAsBytes(json.readTree(manifest)).length + 1;
     }
 
     private static long gzipSize(Delta d) {
