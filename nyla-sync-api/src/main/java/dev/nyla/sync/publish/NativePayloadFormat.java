@@ -31,11 +31,21 @@ public interface NativePayloadFormat {
     /**
      * The previous version's native payload: its description from the previous manifest, and the directory
      * holding its files (verified by the publisher against the manifest's sizes and SHA-256s).
+     *
+     * @param compact whether the publisher asks for the new payload in its most compact form rather than for
+     *                the fewest changed files ({@link Publisher.Builder#compactNativePayloads}): for a Lucene
+     *                index one segment without deleted documents, which clients download in full once. A
+     *                format without such a form ignores it.
      */
-    record Base(Payload payload, Path directory) {
+    record Base(Payload payload, Path directory, boolean compact) {
         public Base {
             Objects.requireNonNull(payload, "payload");
             Objects.requireNonNull(directory, "directory");
+        }
+
+        /** A base to build on for the fewest changed files. */
+        public Base(Payload payload, Path directory) {
+            this(payload, directory, false);
         }
     }
 

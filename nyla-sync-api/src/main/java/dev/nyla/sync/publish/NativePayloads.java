@@ -43,13 +43,14 @@ final class NativePayloads implements AutoCloseable {
 
     /**
      * Starts one payload per format. {@code previous} and {@code previousDir} are null for a first version;
-     * {@code sameModel} says whether the previous version's vectors are still valid.
+     * {@code sameModel} says whether the previous version's vectors are still valid; {@code compact} asks
+     * payloads built on the previous version's for their most compact form ({@link NativePayloadFormat.Base}).
      *
      * @throws IntegrityException when a file of a previous payload to build on is missing or not as its
      *                            manifest describes it
      */
     static NativePayloads begin(List<NativePayloadFormat> formats, EmbeddingModel model, Manifest previous,
-                                Path previousDir, boolean sameModel) throws IOException {
+                                Path previousDir, boolean sameModel, boolean compact) throws IOException {
         NativePayloads payloads = new NativePayloads();
         try {
             for (NativePayloadFormat format : formats) {
@@ -57,10 +58,10 @@ final class NativePayloads implements AutoCloseable {
                 Optional<NativePayloadFormat.Base> base = Optional.empty();
                 if (before.isPresent() && sameModel) {
                     verify(previousDir, before.get(), "file of the previous version's " + format.kind() + " payload");
-                    base = Optional.of(new NativePayloadFormat.Base(before.get(), previousDir));
+                    base = Optional.of(new NativePayloadFormat.Base(before.get(), previousDir, compact));
                 }
-                LOG.info("{} payload: {}", format.kind(), base.isPresent() ? "built on the previous version's"
-                        : "built from every record");
+                LOG.info("{} payload: {}", format.kind(), base.isEmpty() ? "built from every record"
+                        : compact ? "built on the previous version's, compacted" : "built on the previous version's");
                 NativePayloadBuilder builder = format.begin(model, base);
                 payloads.outputs.add(new Output(format, builder, base.isPresent(), before));
             }

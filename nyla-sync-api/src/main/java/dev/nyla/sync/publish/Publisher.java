@@ -98,6 +98,7 @@ public final class Publisher {
     private final PublishListener listener;
     private final List<NativePayloadFormat> nativeFormats;
     private final VectorEncoding vectorEncoding;
+    private final boolean compactNativePayloads;
 
     private Publisher(Builder b) {
         this.signingKey = b.signingKey;
@@ -114,6 +115,7 @@ public final class Publisher {
         this.listener = b.listener;
         this.nativeFormats = List.copyOf(b.nativeFormats);
         this.vectorEncoding = b.vectorEncoding;
+        this.compactNativePayloads = b.compactNativePayloads;
     }
 
     /** The front door: configure, then {@link Builder#build()}. */
@@ -223,7 +225,7 @@ public final class Publisher {
         // from float16 lost digits that float32 keeps: going back to float32 re-embeds every record.
         boolean sameEncoding = previous != null && previous.vectorEncoding() == vectorEncoding;
         if (sameModel && !sameEncoding) {
-            LOG.info("vector encoding changed from {} to {}: no delta is written{}", previous.vectorEncoding().wireName(),
+            LOG.info("vector encoding changed from {} to {}: no delta from versions of the previous encoding{}", previous.vectorEncoding().wireName(),
                     vectorEncoding.wireName(), previous.vectorEncoding() == VectorEncoding.F32 ? ""
                             : " and every record is re-embedded");
         }
@@ -246,7 +248,8 @@ public final class Publisher {
              RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
                      new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
                      previous.model().dimension(), previous.vectorEncoding());
-             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, buildOnPrevious)) {
+             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, buildOnPrevious,
+                     compactNativePayloads)) {
             VectorRecord prevRecord = nextUpsert(prev);
             List<Item> window = new ArrayList<>();
             List<Item> pending = new ArrayList<>();
@@ -523,6 +526,7 @@ public final class Publisher {
         private PublishListener listener = PublishListener.NONE;
         private final List<NativePayloadFormat> nativeFormats = new ArrayList<>();
         private VectorEncoding vectorEncoding = VectorEncoding.F32;
+        private boolean compactNativePayloads;
 
         private Builder() {
         }
@@ -650,6 +654,18 @@ public final class Publisher {
                         + "not '" + Payload.RECORDS + "', but was '" + kind + "'");
             }
             nativeFormats.add(format);
+            return this;
+        }
+
+        /**
+         * Whether the store-native payloads built on the previous version's are rewritten into their most
+         * compact form (a Lucene index: one segment without deleted documents), default false. Clients then
+         * download them in full once; by default a payload takes the fewest changed files and its format
+         * bounds its growth on its own ({@code docs/lucene-store.md}). For after a large change, or before a
+         * release many new clients will download.
+         */
+        public Builder compactNativePayloads(boolean compact) {
+            this.compactNativePayloads = compact;
             return this;
         }
 

@@ -122,6 +122,22 @@ class NativePayloadPublishingTest {
     }
 
     @Test
+    void compactingPublisherAsksTheFormatBuildingOnThePreviousVersionForItsCompactForm() throws IOException {
+        List<SourceRecord> v1 = PublisherTest.corpus(50);
+        TenantFilesFormat format = new TenantFilesFormat();
+        publish(format, v1, "v1", null);
+        publish(format, changedInAcme(v1), "v2", "v1");
+        assertTrue(format.lastHadBase);
+        assertFalse(format.lastAskedToCompact, "by default a payload is built for the fewest changed files");
+
+        Publisher compacting = Publisher.builder().signingKey(KEYS).embedder(EMBEDDER).nativePayload(format)
+                .compactNativePayloads(true).build();
+        compacting.publish(Corpus.of(changedInAcme(v1)), dir.resolve("v3"), dir.resolve("v2"));
+        assertTrue(format.lastHadBase, "compacting still builds on the previous version's payload");
+        assertTrue(format.lastAskedToCompact);
+    }
+
+    @Test
     void aModelChangeBuildsTheNativePayloadFromScratch() throws IOException {
         List<SourceRecord> v1 = PublisherTest.corpus(30);
         TenantFilesFormat format = new TenantFilesFormat();

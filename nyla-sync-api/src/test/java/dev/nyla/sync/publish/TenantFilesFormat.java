@@ -41,6 +41,8 @@ public final class TenantFilesFormat implements NativePayloadFormat {
     private final String layout;
     /** Whether the last builder started from a base, and what it was fed. */
     public boolean lastHadBase;
+    /** Whether the last base asked for the most compact form, which this format does not have. */
+    public boolean lastAskedToCompact;
     /** Records the last builder was given with {@code add}. */
     public long added;
     /** Keys the last builder was given with {@code delete}. */
@@ -64,6 +66,7 @@ public final class TenantFilesFormat implements NativePayloadFormat {
     @Override
     public NativePayloadBuilder begin(EmbeddingModel model, Optional<Base> base) throws IOException {
         lastHadBase = base.isPresent();
+        lastAskedToCompact = base.map(Base::compact).orElse(false);
         added = 0;
         deleted = 0;
         TreeMap<String, TreeMap<String, VectorRecord>> tenants = new TreeMap<>(RecordKeys.ORDER);

@@ -126,6 +126,11 @@ final class PublishCommand implements Callable<Integer> {
                         + "support refuse such a version before downloading) (default: ${DEFAULT-VALUE}).")
         String vectorEncoding;
 
+        @Option(names = "--compact", description = "With --payload lucene: rewrite the Lucene payload into one segment "
+                + "without deleted documents; clients holding the previous version download it in full once "
+                + "(without it, segments merge by themselves within bounds).")
+        boolean compact;
+
         @Option(names = "--channel", paramLabel = "<name>", description = "The release channel (default: stable).")
         String channel;
 
@@ -157,6 +162,10 @@ final class PublishCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--vector-encoding: expected f32 or f16 but was '" + vectorEncoding + "'");
+            }
+            if (compact && !payload.equals(LucenePayloadFormat.KIND)) {
+                throw new picocli.CommandLine.ParameterException(cli,
+                        "--compact: rewrites the Lucene payload, so it needs --payload lucene (the payload was " + payload + ")");
             }
             if (rolloutPercent < 0 || rolloutPercent > 100) {
                 throw new picocli.CommandLine.ParameterException(cli,
@@ -200,7 +209,7 @@ final class PublishCommand implements Callable<Integer> {
                 b.expiresAfter(expires);
             }
             if (payload.equals(LucenePayloadFormat.KIND)) {
-                b.nativePayload(new LucenePayloadFormat());
+                b.nativePayload(new LucenePayloadFormat()).compactNativePayloads(compact);
             }
             return b;
         }

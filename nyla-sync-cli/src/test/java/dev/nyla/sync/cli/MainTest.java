@@ -88,6 +88,48 @@ class MainTest {
     }
 
     @Test
+    void publishCompactRewritesTheLucenePayloadIntoOneSegmentAndNeedsIt() throws IOException {
+        Path corpus = dir.resolve("corpus.jsonl");
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        String[] publish = {"publish", "--corpus", corpus.toString(), "--out", dir.resolve("site").toString(),
+                "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing", "--payload", "lucene"};
+        for (int v = 1; v <= 3; v++) {
+            // 30 records, one of them edited in each version: a small change to a larger index.
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                lines.add("{\"id\": \"doc-" + i + "\", \"text\": \"Paragraph " + i + (i == v ? ", edited" : "") + "\"}");
+            }
+            Files.write(corpus, lines);
+            String[] args = v == 1 ? publish : java.util.stream.Stream.concat(java.util.Arrays.stream(publish),
+                    java.util.stream.Stream.of("--previous", dir.resolve("site").toString())).toArray(String[]::new);
+            assertEquals(0, run(args).exit());
+        }
+        assertEquals("3", luceneSegments(), "version 3 built on 2 on 1: a small segment each, deletions in the older");
+
+        Files.write(corpus, java.util.List.of("{\"id\": \"doc-0\", \"text\": \"Paragraph 0\"}"));
+        Result compacted = run(java.util.stream.Stream.concat(java.util.Arrays.stream(publish), java.util.stream.Stream.of(
+                "--previous", dir.resolve("site").toString(), "--compact")).toArray(String[]::new));
+        assertEquals(0, compacted.exit(), compacted.err());
+        assertEquals("1", luceneSegments());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("lucene payload: (.+) full, (.+) new since").matcher(
+                compacted.out());
+        assertTrue(m.find() && m.group(1).equals(m.group(2)), "a compacted payload is all new: " + compacted.out());
+
+        Result records = run("publish", "--corpus", corpus.toString(), "--out", dir.resolve("other").toString(),
+                "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing", "--compact");
+        assertEquals(2, records.exit(), records.err());
+        assertTrue(records.err().contains("--compact: rewrites the Lucene payload, so it needs --payload lucene"),
+                records.err());
+        assertFalse(Files.exists(dir.resolve("other")), "nothing written");
+    }
+
+    private String luceneSegments() throws IOException {
+        Path file = dir.resolve("site").resolve(dev.nyla.sync.artifact.Manifest.FILE_NAME);
+        return dev.nyla.sync.artifact.ManifestCodec.read(Files.readAllBytes(file), file.toString())
+                .nativePayload("lucene").orElseThrow().attributes().get("lucene.segments");
+    }
+
+    @Test
     void searchWithoutAQueryOrWithAnEmptyQueriesFileIsAUsageError() throws IOException {
         String store = storeWithVersionOne();
         Result none = run("search", "--store", store);

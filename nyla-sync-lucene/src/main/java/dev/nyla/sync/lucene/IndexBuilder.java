@@ -21,6 +21,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SerialMergeScheduler;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -32,13 +33,17 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
 /**
  * Writes one index: from scratch, or on top of an index already in the directory (a base), taking records
  * in key order. Shared by the store's generation writer and the publisher's payload builder, so that what
- * a client builds from records and what a publisher ships are the same index.
+ * a client builds from records and what a publisher ships are the same index. Built on a base with a
+ * {@link SegmentPolicy} (the publisher's payloads), segments merge by it at commit, in the committing thread;
+ * otherwise Lucene's default policy merges in the background, and what it has not finished when the writer
+ * closes is dropped (a merge into one segment, when asked for, is waited for).
  */
 final class IndexBuilder implements Closeable {
     private final Directory directory;
     private final EmbeddingModel model;
     private final String subject;
     private final DirectoryReader base;
+    private final SegmentPolicy segments;
     private final ExecutorService mergeExecutor;
     private final IndexWriter writer;
     private String lastTenant;
@@ -51,9 +56,20 @@ final class IndexBuilder implements Closeable {
      */
     IndexBuilder(Directory directory, EmbeddingModel model, LuceneOptions options, boolean withBase, String subject)
             throws IOException {
+        this(directory, model, options, withBase, subject, null);
+    }
+
+    /**
+     * @param withBase whether {@code directory} holds a committed index to build on; otherwise it must be empty
+     * @param segments how segments of an index built on a base merge at commit; null (the store's
+     *                 generations) for Lucene's default merging
+     */
+    IndexBuilder(Directory directory, EmbeddingModel model, LuceneOptions options, boolean withBase, String subject,
+                 SegmentPolicy segments) throws IOException {
         this.directory = directory;
         this.model = model;
         this.subject = subject;
+        this.segments = segments;
         this.base = withBase ? DirectoryReader.open(directory) : null;
         this.count = withBase ? base.numDocs() : 0;
         this.mergeExecutor = options.mergeThreads() > 1 ? Executors.newFixedThreadPool(options.mergeThreads(),
@@ -68,6 +84,12 @@ final class IndexBuilder implements Closeable {
                 .setIndexSort(Schema.INDEX_SORT)
                 .setRAMBufferSizeMB(options.ramBufferMb())
                 .setCommitOnClose(false);
+        if (segments != null && withBase) {
+            // Merges run in this thread when asked for, one after the other: what merges depends only on the
+            // documents, never on how threads were scheduled. (An index built from scratch ends as one
+            // segment whatever merged before, so it keeps Lucene's background merges while documents come.)
+            config.setMergePolicy(new PayloadMergePolicy(segments)).setMergeScheduler(new SerialMergeScheduler());
+        }
         IndexWriter w;
         try {
             w = new IndexWriter(directory, config);
@@ -167,8 +189,9 @@ final class IndexBuilder implements Closeable {
 
     /**
      * Commits durably with {@code userData} (the schema and model are added), merging into one segment
-     * first when asked, and closes the writer. Returns the number of live documents, checked against the
-     * count kept while writing.
+     * without deleted documents first when asked, else merging as the {@link SegmentPolicy} says if there
+     * is one, and closes the writer. Returns the number of live documents, checked against the count kept
+     * while writing.
      */
     long commit(boolean mergeToOneSegment, Map<String, String> userData) throws IOException {
         if (finished) {
@@ -184,6 +207,11 @@ final class IndexBuilder implements Closeable {
             writer.setLiveCommitData(data.entrySet());
             if (mergeToOneSegment) {
                 writer.forceMerge(1);
+            } else if (segments != null && base != null) {
+                // The flush writes the new segment and applies the deletions, so that the policy sees them;
+                // merges due then run here, each one asking the policy again.
+                writer.flush();
+                writer.maybeMerge();
             }
             writer.commit();
             writer.close();

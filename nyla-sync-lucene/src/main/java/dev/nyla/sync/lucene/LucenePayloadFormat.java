@@ -40,12 +40,14 @@ import org.apache.lucene.util.Version;
  *
  * <p>Built from scratch, the index is merged into one segment. Built on the previous version's payload,
  * unchanged segments keep their files and the changes go into a new small segment (plus a small
- * deletions file per touched segment), as Lucene's own update path writes them; Lucene's merge policy
- * folds small segments together over time. A client holding the previous version therefore downloads
- * only the new files: the delta by file.
+ * deletions file per touched segment), as Lucene's own update path writes them; then segments merge as the
+ * {@link SegmentPolicy} says, so that the payload keeps a bounded number of segments and of deleted
+ * documents over any number of versions. A client holding the previous version therefore downloads only
+ * the new files: the delta by file, and a merged segment once. A base {@linkplain Base#compact() to
+ * compact} is rewritten into one segment without deleted documents.
  *
  * <p>Found by {@link NativePayloadFormat#forKind} under {@value #KIND}; that instance uses the default
- * {@link LuceneOptions}.
+ * {@link LuceneOptions} and {@link SegmentPolicy}.
  */
 public final class LucenePayloadFormat implements NativePayloadFormat {
     /** The payload kind. */
@@ -63,6 +65,7 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
     static final String ATTR_QUANTIZATION = "hnsw.quantization";
 
     private final LuceneOptions options;
+    private final SegmentPolicy segments;
     private final Path workParent;
 
     /** A format with the default options, working in the system's temporary directory. */
@@ -71,11 +74,21 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
     }
 
     /**
-     * A format writing indexes with {@code options} (HNSW shape, quantization), building them under
-     * {@code workParent} (it needs room for the index twice).
+     * A format writing indexes with {@code options} (HNSW shape, quantization) and the default
+     * {@link SegmentPolicy}, building them under {@code workParent} (it needs room for the index twice).
      */
     public LucenePayloadFormat(LuceneOptions options, Path workParent) {
+        this(options, SegmentPolicy.DEFAULTS, workParent);
+    }
+
+    /**
+     * A format writing indexes with {@code options} (HNSW shape, quantization), merging the segments of
+     * versions built on earlier ones by {@code segments}, building them under {@code workParent} (it needs
+     * room for the index twice).
+     */
+    public LucenePayloadFormat(LuceneOptions options, SegmentPolicy segments, Path workParent) {
         this.options = Objects.requireNonNull(options, "options");
+        this.segments = Objects.requireNonNull(segments, "segments");
         this.workParent = Objects.requireNonNull(workParent, "workParent");
     }
 
@@ -97,7 +110,7 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
                     LuceneVectorStore.link(base.get().directory().resolve(f.name()), work.resolve(name));
                 }
             }
-            return new Builder(work, model, write, base.isPresent());
+            return new Builder(work, model, write, segments, base.isPresent(), base.map(Base::compact).orElse(false));
         } catch (IOException | RuntimeException e) {
             DurableFiles.deleteRecursively(work);
             throw e;
@@ -195,16 +208,18 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
         private final Directory directory;
         private final IndexBuilder index;
         private final LuceneOptions write;
-        private final boolean fromBase;
+        private final boolean oneSegment;
         private boolean finished;
 
-        Builder(Path work, EmbeddingModel model, LuceneOptions write, boolean fromBase) throws IOException {
+        /** {@code compact}: rewrite the base into one segment rather than merge by {@code segments}. */
+        Builder(Path work, EmbeddingModel model, LuceneOptions write, SegmentPolicy segments, boolean fromBase,
+                boolean compact) throws IOException {
             this.work = work;
             this.write = write;
-            this.fromBase = fromBase;
+            this.oneSegment = !fromBase || compact;
             this.directory = FSDirectory.open(work);
             try {
-                this.index = new IndexBuilder(directory, model, write, fromBase, "Lucene payload in " + work);
+                this.index = new IndexBuilder(directory, model, write, fromBase, "Lucene payload in " + work, segments);
             } catch (IOException | RuntimeException e) {
                 directory.close();
                 throw e;
@@ -224,7 +239,7 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
         @Override
         public Payload finish(Path out) throws IOException {
             finished = true;
-            index.commit(!fromBase, Map.of());
+            index.commit(oneSegment, Map.of());
             Payload payload = packageIndex(work, out, write);
             close();
             return payload;
