@@ -1,10 +1,21 @@
 package dev.nyla.sync;
 
-/** A vector holds a value that cannot be searched: NaN or an infinity. */
+/**
+ * A vector holds a value that cannot be searched (NaN or an infinity) or cannot be stored in the chosen
+ * encoding (a component beyond the float16 range).
+ */
 public final class InvalidVectorException extends NylaSyncException {
     private static final long serialVersionUID = 1L;
 
     public InvalidVectorException(String subject, int index, float value) {
-        super(subject, "vector component " + index, "a finite float", value);
+        this(subject, index, value, "a finite float");
+    }
+
+    /**
+     * Component {@code index} of the vector of {@code subject} is {@code value}, where {@code expected} (such as
+     * "a value float16 can hold") was required.
+     */
+    public InvalidVectorException(String subject, int index, float value, String expected) {
+        super(subject, "vector component " + index, expected, value);
     }
 }

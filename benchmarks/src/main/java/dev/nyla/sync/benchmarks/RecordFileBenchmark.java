@@ -12,6 +12,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.publish.SeedIndex;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -169,7 +170,8 @@ public class RecordFileBenchmark {
 
     private long readAll(PayloadFile file, Blackhole bh) throws IOException {
         long n = 0;
-        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), file, dimension)) {
+        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), file, dimension,
+                VectorEncoding.F32)) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 bh.consume(e.get());
                 n++;

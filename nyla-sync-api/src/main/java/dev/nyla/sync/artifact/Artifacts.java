@@ -74,10 +74,11 @@ public final class Artifacts {
      * output capped at the declared uncompressed size; the record file's own checks run as it is read.
      * Once {@link RecordFileReader#next()} returns empty, all checks have passed.
      *
-     * @param dimension the model dimension the records must have
+     * @param dimension the model dimension the records must have ({@code model.dimension} of the manifest)
+     * @param encoding  the vector encoding the file must have ({@link Manifest#vectorEncoding()})
      */
-    public static RecordFileReader openRecordFile(ArtifactSource source, PayloadFile file, int dimension)
-            throws IOException {
+    public static RecordFileReader openRecordFile(ArtifactSource source, PayloadFile file, int dimension,
+                                                  VectorEncoding encoding) throws IOException {
         String name = source.describe(file.name());
         InputStream raw = source.open(FileNames.requireSafe(file.name(), name), 0);
         VerifyingInputStream verified = VerifyingInputStream.of(raw, file, name);
@@ -104,7 +105,7 @@ public final class Artifacts {
         }
         // The manifest's SHA-256 covers every stored byte (and so, through gzip, every content byte): the
         // record file's own trailer hash would be a second pass over the same bytes, and is skipped.
-        return RecordFileReader.open(content, name, dimension, new RecordFileReader.EndCheck() {
+        return RecordFileReader.open(content, name, dimension, encoding, new RecordFileReader.EndCheck() {
             @Override
             public void atEnd(long total) throws IOException {
                 if (total != file.uncompressedSize()) {

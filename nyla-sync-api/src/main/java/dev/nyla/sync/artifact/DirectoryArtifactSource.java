@@ -40,8 +40,14 @@ public final class DirectoryArtifactSource implements ArtifactSource {
             throw new FileNotFoundException(file + ": no such regular file in the artifact directory");
         }
         // NOFOLLOW_LINKS again at open: the check above and the open are not atomic.
-        SeekableByteChannel ch = Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS));
+        SeekableByteChannel ch;
+        try {
+            ch = Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            // Removed since the check (pruned): the SPI's "no such file", as for a file that was never there.
+            throw new FileNotFoundException(file + ": no such regular file in the artifact directory");
+        }
         try {
             ch.position(offset);
         } catch (IOException | RuntimeException e) {

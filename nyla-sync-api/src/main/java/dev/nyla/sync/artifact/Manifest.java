@@ -16,13 +16,16 @@ import java.util.Set;
  * sizes and sha256), which model embedded it, and how it may be installed. Clients fetch it often and
  * cheaply; everything else is immutable and content-addressed. See {@code docs/artifact-format.md}.
  *
- * @param formatVersion  the manifest format, {@value #FORMAT_VERSION} for this library
+ * @param formatVersion  the manifest format: 1, or 2 when the vectors are not float32 (see
+ *                       {@link #formatVersionFor}); this library reads up to {@value #NEWEST_FORMAT_VERSION}
  * @param channel        the release channel, e.g. {@code stable}
  * @param version        increases with every publication on the channel; clients never go backwards
  * @param label          a human-readable name for the version, may be empty
  * @param createdAt      when it was published
  * @param expiresAt      after this instant clients refuse it (a frozen or replayed manifest goes stale)
  * @param model          the embedding model of every vector in the payload
+ * @param vectorEncoding how the vectors of every record file named here (full payload and deltas) are
+ *                       stored; clients widen them to float32
  * @param payload        the full payload, always of kind {@value Payload#RECORDS}: every client can install it
  * @param nativePayloads store-native alternatives to {@code payload} (such as a prebuilt index), at most one
  *                       per kind, none of kind {@value Payload#RECORDS}; a client whose store installs one of
@@ -33,11 +36,11 @@ import java.util.Set;
  * @param rollout        the staged-rollout setting
  */
 public record Manifest(int formatVersion, String channel, long version, String label, Instant createdAt,
-                       Instant expiresAt, EmbeddingModel model, Payload payload, List<Payload> nativePayloads,
-                       long records, long tenants, List<Delta> deltas, Rollout rollout) {
+                       Instant expiresAt, EmbeddingModel model, VectorEncoding vectorEncoding, Payload payload,
+                       List<Payload> nativePayloads, long records, long tenants, List<Delta> deltas, Rollout rollout) {
 
-    /** The manifest format this library reads and writes. */
-    public static final int FORMAT_VERSION = 1;
+    /** The newest manifest format this library reads; a higher one means "this client is too old". */
+    public static final int NEWEST_FORMAT_VERSION = 2;
     /** The file name of the manifest on the host. */
     public static final String FILE_NAME = "manifest.json";
     /** The file name of the manifest's detached signature on the host. */
@@ -51,12 +54,16 @@ public record Manifest(int formatVersion, String channel, long version, String l
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(vectorEncoding, "vectorEncoding");
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(rollout, "rollout");
         nativePayloads = List.copyOf(nativePayloads);
         deltas = List.copyOf(deltas);
-        if (formatVersion != FORMAT_VERSION) {
-            throw new IllegalArgumentException("format version: expected " + FORMAT_VERSION + " but was " + formatVersion);
+        int lowest = formatVersionFor(vectorEncoding);
+        if (formatVersion < lowest || formatVersion > NEWEST_FORMAT_VERSION) {
+            throw new IllegalArgumentException("format version: expected "
+                    + (lowest == NEWEST_FORMAT_VERSION ? "" + lowest : lowest + ".." + NEWEST_FORMAT_VERSION) + " for "
+                    + vectorEncoding.wireName() + " vectors but was " + formatVersion);
         }
         if (version < 1) {
             throw new IllegalArgumentException("version: expected >= 1 but was " + version);
@@ -79,6 +86,16 @@ public record Manifest(int formatVersion, String channel, long version, String l
                         + " is not from an earlier version than " + version);
             }
         }
+    }
+
+    /**
+     * The format version a publisher writes for vectors in {@code encoding}: the lowest that can express it,
+     * so that every client able to install the version reads the manifest. Float32 manifests stay format 1,
+     * which every release reads; other encodings need format 2, which releases before it refuse before
+     * downloading anything (they ignore fields they do not know, but not a format version).
+     */
+    public static int formatVersionFor(VectorEncoding encoding) {
+        return encoding == VectorEncoding.F32 ? 1 : 2;
     }
 
     private static void checkNativePayloads(List<Payload> nativePayloads) {

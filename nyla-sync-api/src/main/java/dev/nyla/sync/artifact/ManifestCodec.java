@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.ContentHash;
@@ -26,12 +24,15 @@ import java.util.TreeMap;
 /**
  * Reads and writes {@code manifest.json}.
  *
- * <p>Writing is canonical: fixed field order, sorted attribute maps, two-space indentation, {@code \n} line
- * ends, so the same manifest always has the same bytes (the signature covers the bytes, and publishing is
- * reproducible). Reading is strict: duplicate keys are refused (two parsers could pick different values,
- * a known way around signatures), every required field must be present with the right type, and every
- * error names the field, what was expected and what was found. Unknown fields are ignored so that
- * format 1 can grow by adding fields.
+ * <p>Writing is canonical: fixed field order, sorted attribute maps, compact JSON (no whitespace between
+ * tokens) and one final {@code \n}, so the same manifest always has the same bytes (the signature covers the
+ * bytes, and publishing is reproducible). Compact because every delta of the publisher's window costs the
+ * manifest an entry, which indentation made half as large again; readers never depended on whitespace. Reading is
+ * strict: duplicate keys are refused (two parsers could pick different values, a known way around
+ * signatures), every required field must be present with the right type, and every error names the field,
+ * what was expected and what was found. Unknown fields are ignored so that a format can grow by adding
+ * optional fields; what a client must understand to install a version (float16 vectors) raises the format
+ * version instead, since earlier clients would ignore a field.
  */
 public final class ManifestCodec {
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -49,10 +50,6 @@ public final class ManifestCodec {
     public static byte[] write(Manifest manifest) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-                    .withArrayIndenter(new DefaultIndenter("  ", "\n"));
-            g.setPrettyPrinter(pp);
             g.writeStartObject();
             g.writeNumberField("formatVersion", manifest.formatVersion());
             g.writeStringField("channel", manifest.channel());
@@ -68,6 +65,10 @@ public final class ManifestCodec {
             g.writeBooleanField("normalized", m.normalized());
             g.writeStringField("fingerprint", m.fingerprint());
             g.writeEndObject();
+            // Format 1 has no such field (its vectors are float32), so float32 manifests keep their bytes.
+            if (manifest.formatVersion() >= 2) {
+                g.writeStringField("vectorEncoding", manifest.vectorEncoding().wireName());
+            }
             g.writeFieldName("payload");
             writePayload(g, manifest.payload());
             // Only when there are some: manifests without native payloads keep the bytes they always had.
@@ -97,6 +98,7 @@ public final class ManifestCodec {
             g.writeStringField("salt", manifest.rollout().salt());
             g.writeEndObject();
             g.writeEndObject();
+            // One final line end, as a text file has: cat and diff show it whole; readers skip it as whitespace.
             g.writeRaw('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
@@ -164,10 +166,11 @@ public final class ManifestCodec {
         f.requireObject();
         // The format version is checked first: a later format may look different in every other way.
         long format = f.integer("formatVersion");
-        if (format != Manifest.FORMAT_VERSION) {
-            throw new UnsupportedFormatException(source, "formatVersion", Manifest.FORMAT_VERSION
+        if (format < 1 || format > Manifest.NEWEST_FORMAT_VERSION) {
+            throw new UnsupportedFormatException(source, "formatVersion", "1.." + Manifest.NEWEST_FORMAT_VERSION
                     + " (this client is too old for a newer format)", format);
         }
+        VectorEncoding vectorEncoding = f.vectorEncoding("vectorEncoding", format);
         Fields model = f.object("model");
         Fields payload = f.object("payload");
         Fields counts = f.object("counts");
@@ -184,7 +187,8 @@ public final class ManifestCodec {
                 nativePayloads.add(payload(n));
             }
             return new Manifest((int) format, f.text("channel"), f.integer("version"), f.text("label"),
-                    f.instant("createdAt"), f.instant("expiresAt"), embeddingModel, payload(payload), nativePayloads,
+                    f.instant("createdAt"), f.instant("expiresAt"), embeddingModel, vectorEncoding, payload(payload),
+                    nativePayloads,
                     counts.integer("records"),
                     counts.integer("tenants"), deltas, new Rollout((int) rollout.intIn("percent", 0, 100),
                             rollout.text("salt")));
@@ -313,6 +317,23 @@ public final class ManifestCodec {
             } catch (IllegalArgumentException e) {
                 throw new UnsupportedFormatException(source, "field " + path(name), "one of cosine, dot_product, euclidean",
                         "'" + s + "'");
+            }
+        }
+
+        /**
+         * Absent means float32 in format 1; format 2 requires the field. A format 1 manifest that names
+         * another encoding is refused by the {@link Manifest} itself: earlier clients would ignore the field.
+         */
+        VectorEncoding vectorEncoding(String name, long format) throws ArtifactException {
+            if (format < 2 && !node.has(name)) {
+                return VectorEncoding.F32;
+            }
+            String s = text(name);
+            try {
+                return VectorEncoding.fromWireName(s);
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedFormatException(source, "field " + path(name),
+                        "one of f32, f16 (this client is too old for another encoding)", "'" + s + "'");
             }
         }
 

@@ -27,9 +27,10 @@ import java.util.Optional;
 
 /**
  * Reads a record file (see docs/artifact-format.md) entry by entry, checking everything on the way:
- * magic, format version, dimension, string sizes and UTF-8, key order, finite vectors, the trailer's
- * counts and SHA-256, and that nothing follows the trailer. Memory use is one buffer (plus the record
- * being returned), whatever the file's size.
+ * magic, format version, vector encoding, dimension, string sizes and UTF-8, key order, finite vectors,
+ * the trailer's counts and SHA-256, and that nothing follows the trailer. Memory use is one buffer (plus
+ * the record being returned), whatever the file's size. Vectors stored as float16 are widened to float32
+ * (exactly: every binary16 value is a binary32 value).
  *
  * <p>Every failure is an {@link ArtifactException} (or {@link DimensionMismatchException},
  * {@link InvalidVectorException}) whose message names the file, the byte offset or record, what was
@@ -37,12 +38,14 @@ import java.util.Optional;
  */
 public final class RecordFileReader implements Closeable {
     private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final HexFormat HEX = HexFormat.of();
 
     private final InputStream in;
     private final String source;
     private final RecordFileKind kind;
     private final int dimension;
+    private final VectorEncoding encoding;
     private final MessageDigest sha = ContentHash.sha256();
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -75,8 +78,8 @@ public final class RecordFileReader implements Closeable {
         }
     }
 
-    private RecordFileReader(InputStream in, String source, int expectedDimension, EndCheck endCheck,
-                             boolean checkTrailerHash) throws IOException {
+    private RecordFileReader(InputStream in, String source, int expectedDimension, VectorEncoding expectedEncoding,
+                             EndCheck endCheck, boolean checkTrailerHash) throws IOException {
         this.in = in;
         this.endCheck = endCheck;
         this.checkTrailerHash = checkTrailerHash;
@@ -99,9 +102,18 @@ public final class RecordFileReader implements Closeable {
         }
         this.kind = k;
         int flags = u8();
-        if (flags != 0) {
-            throw new UnsupportedFormatException(source, "record file flags", 0, flags);
+        VectorEncoding e = VectorEncoding.fromFlags(flags);
+        if (e == null) {
+            throw new UnsupportedFormatException(source, "record file flags", "0 (float32 vectors) or 0x01 (float16 vectors)",
+                    String.format("0x%02X", flags));
         }
+        // The manifest declares the encoding so that a client can refuse one it does not know before
+        // downloading; a file that says otherwise does not belong to that manifest.
+        if (e != expectedEncoding) {
+            throw new MalformedArtifactException(source, "vector encoding in the header flags",
+                    expectedEncoding.wireName() + " (as declared)", e.wireName());
+        }
+        this.encoding = e;
         long dim = u32();
         if (expectedDimension > 0 && dim != expectedDimension) {
             throw new DimensionMismatchException(source + " (header)", expectedDimension, (int) Math.min(dim, Integer.MAX_VALUE));
@@ -113,25 +125,41 @@ public final class RecordFileReader implements Closeable {
     }
 
     /**
-     * Opens a record file and reads its header. The reader owns {@code in} and closes it.
+     * Opens a record file of float32 vectors and reads its header. The reader owns {@code in} and closes it.
      *
      * @param source            what is being read, for messages
      * @param expectedDimension the dimension the caller's model has, or 0 to accept the file's
      * @throws DimensionMismatchException when the file's dimension is not {@code expectedDimension}
+     * @throws MalformedArtifactException when the file's vectors are not float32
      */
     public static RecordFileReader open(InputStream in, String source, int expectedDimension) throws IOException {
-        return open(in, source, expectedDimension, total -> { }, true);
+        return open(in, source, expectedDimension, VectorEncoding.F32);
     }
 
     /**
-     * As {@link #open(InputStream, String, int)}, with a check run after the trailer. With
+     * Opens a record file whose vectors are stored in {@code expectedEncoding} and reads its header. The
+     * reader owns {@code in} and closes it.
+     *
+     * @param source            what is being read, for messages
+     * @param expectedDimension the dimension the caller's model has, or 0 to accept the file's
+     * @param expectedEncoding  the vector encoding the file must have (a manifest declares it)
+     * @throws DimensionMismatchException when the file's dimension is not {@code expectedDimension}
+     * @throws MalformedArtifactException when the file's vector encoding is not {@code expectedEncoding}
+     */
+    public static RecordFileReader open(InputStream in, String source, int expectedDimension,
+                                        VectorEncoding expectedEncoding) throws IOException {
+        return open(in, source, expectedDimension, expectedEncoding, total -> { }, true);
+    }
+
+    /**
+     * As {@link #open(InputStream, String, int, VectorEncoding)}, with a check run after the trailer. With
      * {@code checkTrailerHash} false the trailer's SHA-256 is read but not computed: for callers that verify
      * a hash over every byte of the stream themselves (hashing 1.6 GB twice costs a second).
      */
-    static RecordFileReader open(InputStream in, String source, int expectedDimension, EndCheck endCheck,
-                                 boolean checkTrailerHash) throws IOException {
+    static RecordFileReader open(InputStream in, String source, int expectedDimension, VectorEncoding expectedEncoding,
+                                 EndCheck endCheck, boolean checkTrailerHash) throws IOException {
         try {
-            return new RecordFileReader(in, source, expectedDimension, endCheck, checkTrailerHash);
+            return new RecordFileReader(in, source, expectedDimension, expectedEncoding, endCheck, checkTrailerHash);
         } catch (dev.nyla.sync.NylaSyncException e) {
             try {
                 endCheck.onFailure(e);
@@ -148,6 +176,11 @@ public final class RecordFileReader implements Closeable {
     /** Whether this is a full file or a delta. */
     public RecordFileKind kind() {
         return kind;
+    }
+
+    /** How the file stores its vectors; {@link RecordEntry.Upsert} records always carry them widened to float32. */
+    public VectorEncoding vectorEncoding() {
+        return encoding;
     }
 
     /** The length of every vector in the file. */
@@ -246,15 +279,16 @@ public final class RecordFileReader implements Closeable {
         require(HASH_BYTES, "a content hash");
         String hash = HEX.formatHex(buf, pos, pos + HASH_BYTES);
         pos += HASH_BYTES;
-        require(dimension * 4, "a vector of " + dimension + " floats");
+        require(dimension * encoding.bytes, "a vector of " + dimension + " " + encoding.wireName() + " values");
         float[] vector = new float[dimension];
+        boolean half = encoding == VectorEncoding.F16;
         for (int i = 0; i < dimension; i++) {
-            float f = (float) FLOAT_LE.get(buf, pos);
+            float f = half ? Float.float16ToFloat((short) SHORT_LE.get(buf, pos)) : (float) FLOAT_LE.get(buf, pos);
             if (!Float.isFinite(f)) {
                 throw new InvalidVectorException(subject, i, f);
             }
             vector[i] = f;
-            pos += 4;
+            pos += encoding.bytes;
         }
         upserts++;
         try {

@@ -3,6 +3,7 @@ package dev.nyla.sync.artifact;
 import static dev.nyla.sync.artifact.RecordFile.*;
 
 import dev.nyla.sync.DimensionMismatchException;
+import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Writes a record file (see docs/artifact-format.md): a header, entries in strictly ascending key order
@@ -25,12 +27,14 @@ import java.util.Map;
  */
 public final class RecordFileWriter implements Closeable {
     private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final HexFormat HEX = HexFormat.of();
 
     private final OutputStream out;
     private final String target;
     private final RecordFileKind kind;
     private final int dimension;
+    private final VectorEncoding encoding;
     private final MessageDigest sha = dev.nyla.sync.ContentHash.sha256();
     private final byte[] buf;
     private int pos;
@@ -42,12 +46,23 @@ public final class RecordFileWriter implements Closeable {
     private boolean closed;
 
     /**
-     * Starts a record file on {@code out}.
+     * Starts a record file of float32 vectors on {@code out}.
      *
      * @param target    what is being written, for messages
      * @param dimension the length of every vector in the file
      */
     public RecordFileWriter(OutputStream out, String target, RecordFileKind kind, int dimension) throws IOException {
+        this(out, target, kind, dimension, VectorEncoding.F32);
+    }
+
+    /**
+     * Starts a record file on {@code out} whose vectors are stored in {@code encoding}.
+     *
+     * @param target    what is being written, for messages
+     * @param dimension the length of every vector in the file
+     */
+    public RecordFileWriter(OutputStream out, String target, RecordFileKind kind, int dimension, VectorEncoding encoding)
+            throws IOException {
         if (dimension < 1 || dimension > 65_536) {
             throw new IllegalArgumentException("dimension: expected 1..65536 but was " + dimension);
         }
@@ -55,13 +70,14 @@ public final class RecordFileWriter implements Closeable {
         this.target = target;
         this.kind = kind;
         this.dimension = dimension;
+        this.encoding = Objects.requireNonNull(encoding, "encoding");
         this.buf = new byte[Math.max(64 << 10, dimension * 4 + 64)];
         ensure(HEADER_BYTES);
         System.arraycopy(MAGIC, 0, buf, 0, MAGIC.length);
         pos = MAGIC.length;
         putU16(FORMAT_VERSION);
         putU8(kind.code);
-        putU8(0);
+        putU8(encoding.flags);
         putU32(dimension);
     }
 
@@ -69,6 +85,8 @@ public final class RecordFileWriter implements Closeable {
      * Appends a record. Keys must be strictly ascending.
      *
      * @throws DimensionMismatchException when the vector's length is not the file's dimension
+     * @throws InvalidVectorException     when a component does not fit the file's vector encoding (float16
+     *                                    holds magnitudes below 65520)
      * @throws IllegalArgumentException   when the key is not after the previous key
      */
     public void upsert(VectorRecord r) throws IOException {
@@ -77,9 +95,10 @@ public final class RecordFileWriter implements Closeable {
                     r.vector().length);
         }
         // Finite values, valid Unicode and the size limits are invariants of VectorRecord, checked when it
-        // was constructed; only what depends on this file (dimension, order) is checked here. Both checks
-        // come before the first byte is written, so a refused record leaves the file as it was.
+        // was constructed; only what depends on this file (dimension, order, range) is checked here. The
+        // checks come before the first byte is written, so a refused record leaves the file as it was.
         checkOrder(r.tenant(), r.id());
+        short[] halves = encoding == VectorEncoding.F16 ? halves(r) : null;
         byte[] tenant = r.tenant().getBytes(StandardCharsets.UTF_8);
         byte[] id = r.id().getBytes(StandardCharsets.UTF_8);
         byte[] text = r.text().getBytes(StandardCharsets.UTF_8);
@@ -99,15 +118,32 @@ public final class RecordFileWriter implements Closeable {
             putString(m);
         }
         putBytes(HEX.parseHex(r.contentHash()));
-        ensure(dimension * 4);
-        float[] v = r.vector();
-        for (int d = 0; d < dimension; d++) {
-            FLOAT_LE.set(buf, pos, v[d]);
-            pos += 4;
+        ensure(dimension * encoding.bytes);
+        if (halves != null) {
+            for (short h : halves) {
+                SHORT_LE.set(buf, pos, h);
+                pos += 2;
+            }
+        } else {
+            float[] v = r.vector();
+            for (int d = 0; d < dimension; d++) {
+                FLOAT_LE.set(buf, pos, v[d]);
+                pos += 4;
+            }
         }
         lastTenant = r.tenant();
         lastId = r.id();
         upserts++;
+    }
+
+    private short[] halves(VectorRecord r) throws InvalidVectorException {
+        float[] v = r.vector();
+        short[] out = new short[v.length];
+        String subject = target + ": record " + r.tenant() + "/" + r.id();
+        for (int d = 0; d < v.length; d++) {
+            out[d] = VectorEncoding.toHalf(v[d], subject, d);
+        }
+        return out;
     }
 
     /**

@@ -34,6 +34,7 @@ import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.store.VectorStore;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,7 +69,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes, each a pass through DOWNLOADING → VERIFYING → INSTALLING (a local rebuild: INSTALLING only), in
  * the order they are tried: the store-native payload when the store installs its kind (reusing local files,
- * then downloading all), then the records (delta, full gzip, full plain), then a local rebuild.
+ * then downloading all), then the records (delta, full gzip, full plain; a delta no smaller than the full
+ * payload after them), then a local rebuild.
  *
  * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → Ed25519 signature with the
  * pinned keys → version not below the trusted one (equal: nothing to do) → not expired → model guard → each
@@ -382,7 +384,9 @@ final class SyncStateMachine {
     /**
      * The routes to try, in order, and what the native ones install: the store-native payload when there is
      * one for this store (its delta, reusing local files, when the store holds some of them; then all of its
-     * files), then the records (delta → full compressed → full uncompressed), then a local rebuild.
+     * files), then the records (delta → full compressed → full uncompressed, the cheapest first by the sizes
+     * the manifest declares: a delta no smaller than the full payload's smallest encoding comes after the full
+     * routes, as a last resort), then a local rebuild.
      *
      * @param installer        the store's installer for the native routes; null when there are none
      * @param nativePayload    the store-native payload the native routes install; null when there are none
@@ -434,15 +438,24 @@ final class SyncStateMachine {
             }
             routes.add(InstallRoute.NATIVE_FULL);
         }
-        if (!forced && active.isPresent() && active.get().model().isCompatibleWith(m.model())
-                && m.deltaFrom(active.get().version()).isPresent()) {
+        Optional<Delta> delta = forced || active.isEmpty() || !active.get().model().isCompatibleWith(m.model())
+                ? Optional.empty() : m.deltaFrom(active.get().version());
+        long deltaBytes = delta.map(d -> Artifacts.preferredEncoding(d.files()).size()).orElse(0L);
+        boolean deltaFirst = delta.isPresent() && deltaBytes < smallestEncoding(m);
+        if (deltaFirst) {
             routes.add(InstallRoute.DELTA);
+        } else if (delta.isPresent()) {
+            run.step("the delta from version " + delta.get().fromVersion() + " (" + deltaBytes + " bytes) is no smaller "
+                    + "than the full payload (" + smallestEncoding(m) + " bytes): installing the full payload");
         }
         if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.GZIP)) {
             routes.add(InstallRoute.FULL_COMPRESSED);
         }
         if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.NONE)) {
             routes.add(InstallRoute.FULL_UNCOMPRESSED);
+        }
+        if (delta.isPresent() && !deltaFirst) {
+            routes.add(InstallRoute.DELTA);
         }
         if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
             routes.add(InstallRoute.LOCAL_REBUILD);
@@ -516,14 +529,22 @@ final class SyncStateMachine {
                         : new MalformedArtifactException(run.source.describe(), "payload", "valid records",
                         e.getMessage());
                 run.bytes += downloads.takeFetchedBytes();
-                run.step(route + " failed: " + cause.getMessage());
+                InstallRoute next = i + 1 < routes.size() ? routes.get(i + 1) : null;
+                if (route == InstallRoute.DELTA && cause instanceof FileNotFoundException && next != null) {
+                    // Expected on a site pruned by hand; the full payload is the normal answer, not a failure.
+                    run.step("DELTA: the delta from version " + run.fromVersion + " was not found on the source ("
+                            + cause.getMessage() + "); installing the full payload instead (" + next + ")");
+                } else {
+                    run.step(route + " failed: " + cause.getMessage());
+                    if (next != null) {
+                        run.step("falling back to " + next);
+                    }
+                }
                 if (last != null) {
                     cause.addSuppressed(last);
                 }
                 last = cause;
-                if (i + 1 < routes.size()) {
-                    InstallRoute next = routes.get(i + 1);
-                    run.step("falling back to " + next);
+                if (next != null) {
                     emit(l -> l.fallback(route, next, cause));
                 }
                 continue;
@@ -573,7 +594,8 @@ final class SyncStateMachine {
         GenerationSpec spec = spec(m, manifestSha256, route);
         long total = delta ? d.upserts() + d.deletes() : m.records();
         try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
-            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension())) {
+            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension(),
+                    m.vectorEncoding())) {
                 copy(reader, writer, file, delta, total);
             } catch (IntegrityException e) {
                 // The downloaded copy is damaged (on disk, after it was verified): fetch it again next time.

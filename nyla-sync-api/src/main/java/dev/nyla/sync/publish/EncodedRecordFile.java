@@ -5,6 +5,7 @@ import dev.nyla.sync.artifact.Compression;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileWriter;
+import dev.nyla.sync.artifact.VectorEncoding;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,7 +17,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * One record stream written once and stored twice, gzip-compressed and plain, each under a
- * content-addressed name ({@code <prefix>-<sha256>.nyr[.gz]}) once finished.
+ * content-addressed name ({@code <prefix>-<sha256>.nyr[.gz]}) once finished; or gzip-compressed only, for
+ * files that clients only ever download in their preferred encoding (deltas).
  */
 final class EncodedRecordFile implements AutoCloseable {
     private final Path directory;
@@ -25,24 +27,36 @@ final class EncodedRecordFile implements AutoCloseable {
     private final Path gzTemp;
     private final HashingFileOutput raw;
     private final HashingFileOutput gz;
+    private final Tee tee;
     private final RecordFileWriter writer;
     private boolean finished;
 
-    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, int gzipLevel) throws IOException {
+    /** Both encodings, gzip and plain. */
+    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, VectorEncoding encoding,
+                      int gzipLevel) throws IOException {
+        this(directory, prefix, kind, dimension, encoding, gzipLevel, true);
+    }
+
+    /** The gzip encoding, and the plain one too when {@code plain}. */
+    EncodedRecordFile(Path directory, String prefix, RecordFileKind kind, int dimension, VectorEncoding encoding,
+                      int gzipLevel, boolean plain) throws IOException {
         this.directory = directory;
         this.prefix = prefix;
-        this.rawTemp = Files.createTempFile(directory, ".publish-" + prefix + "-", ".tmp");
+        this.rawTemp = plain ? Files.createTempFile(directory, ".publish-" + prefix + "-", ".tmp") : null;
         this.gzTemp = Files.createTempFile(directory, ".publish-" + prefix + "-", ".gz.tmp");
-        Files.delete(rawTemp);
+        if (plain) {
+            Files.delete(rawTemp);
+        }
         Files.delete(gzTemp);
-        this.raw = new HashingFileOutput(rawTemp);
+        this.raw = plain ? new HashingFileOutput(rawTemp) : null;
         this.gz = new HashingFileOutput(gzTemp);
         GZIPOutputStream gzip = new GZIPOutputStream(gz, 256 << 10) {
             {
                 def.setLevel(gzipLevel);
             }
         };
-        this.writer = new RecordFileWriter(new Tee(raw, gzip), prefix, kind, dimension);
+        this.tee = new Tee(plain ? raw : OutputStream.nullOutputStream(), gzip);
+        this.writer = new RecordFileWriter(tee, prefix, kind, dimension, encoding);
     }
 
     void upsert(VectorRecord r) throws IOException {
@@ -61,18 +75,22 @@ final class EncodedRecordFile implements AutoCloseable {
         return writer.deletes();
     }
 
-    /** Finishes both encodings, moves them to their final names and returns them, gzip first. */
+    /** Finishes the encodings, moves them to their final names and returns them, gzip first. */
     List<PayloadFile> finish() throws IOException {
         writer.finish();
         writer.close();
         finished = true;
         String ext = ".nyr";
-        Path rawFinal = directory.resolve(prefix + "-" + raw.sha256() + ext);
         Path gzFinal = directory.resolve(prefix + "-" + gz.sha256() + ext + ".gz");
-        Files.move(rawTemp, rawFinal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(gzTemp, gzFinal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return List.of(
-                new PayloadFile(gzFinal.getFileName().toString(), gz.size(), gz.sha256(), Compression.GZIP, raw.size()),
+        PayloadFile gzFile = new PayloadFile(gzFinal.getFileName().toString(), gz.size(), gz.sha256(), Compression.GZIP,
+                tee.bytes);
+        if (raw == null) {
+            return List.of(gzFile);
+        }
+        Path rawFinal = directory.resolve(prefix + "-" + raw.sha256() + ext);
+        Files.move(rawTemp, rawFinal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return List.of(gzFile,
                 new PayloadFile(rawFinal.getFileName().toString(), raw.size(), raw.sha256(), Compression.NONE, raw.size()));
     }
 
@@ -82,7 +100,9 @@ final class EncodedRecordFile implements AutoCloseable {
             try {
                 writer.close();
             } finally {
-                Files.deleteIfExists(rawTemp);
+                if (rawTemp != null) {
+                    Files.deleteIfExists(rawTemp);
+                }
                 Files.deleteIfExists(gzTemp);
             }
         }
@@ -95,10 +115,11 @@ final class EncodedRecordFile implements AutoCloseable {
         return level;
     }
 
-    /** Writes every byte to both streams; closing closes both. */
+    /** Writes every byte to both streams, counting them; closing closes both. */
     private static final class Tee extends OutputStream {
         private final OutputStream a;
         private final OutputStream b;
+        private long bytes;
 
         Tee(OutputStream a, OutputStream b) {
             this.a = a;
@@ -109,12 +130,14 @@ final class EncodedRecordFile implements AutoCloseable {
         public void write(int x) throws IOException {
             a.write(x);
             b.write(x);
+            bytes++;
         }
 
         @Override
         public void write(byte[] buf, int off, int len) throws IOException {
             a.write(buf, off, len);
             b.write(buf, off, len);
+            bytes += len;
         }
 
         @Override

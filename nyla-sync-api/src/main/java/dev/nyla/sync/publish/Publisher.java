@@ -21,6 +21,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.Rollout;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.embed.Embedder;
 import java.io.IOException;
@@ -51,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * Builds signed artifact versions from a corpus: the publishing half of nyla-sync, usually run by CI.
  *
  * <p>A publication writes, into an output directory: the full payload as a record file (gzip and plain),
- * a delta from the previous version when one is given, then {@code manifest.json.sig} and
- * {@code manifest.json}, the manifest last so that a host never names files it does not have yet.
+ * gzip-compressed deltas from the last {@linkplain Builder#deltaWindow versions} the site still holds, then
+ * {@code manifest.json.sig} and {@code manifest.json}, the manifest last so that a host never names files it
+ * does not have yet.
  *
  * <p>Store-native payloads ({@link Builder#nativePayload}), such as a prebuilt index, are written in the
  * same pass, beside the records that every client can install.
@@ -74,6 +76,13 @@ public final class Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     /** Records buffered before embedding and writing; bounds memory whatever the corpus size. */
     private static final int WINDOW = 4096;
+    /** The default {@link Builder#deltaWindow}. */
+    public static final int DEFAULT_DELTA_WINDOW = 10;
+    /**
+     * The largest {@link Builder#deltaWindow}: each delta costs a pass over the new full payload when
+     * publishing and an entry of about 400 bytes in every manifest.
+     */
+    public static final int MAX_DELTA_WINDOW = 100;
 
     private final KeyPair signingKey;
     private final List<PublicKey> previousKeys;
@@ -84,9 +93,11 @@ public final class Publisher {
     private final Duration expiresAfter;
     private final int rolloutPercent;
     private final int gzipLevel;
+    private final int deltaWindow;
     private final int batchSize;
     private final PublishListener listener;
     private final List<NativePayloadFormat> nativeFormats;
+    private final VectorEncoding vectorEncoding;
     private final boolean compactNativePayloads;
 
     private Publisher(Builder b) {
@@ -99,9 +110,11 @@ public final class Publisher {
         this.expiresAfter = b.expiresAfter;
         this.rolloutPercent = b.rolloutPercent;
         this.gzipLevel = b.gzipLevel;
+        this.deltaWindow = b.deltaWindow;
         this.batchSize = b.batchSize > 0 ? b.batchSize : b.embedder == null ? 256 : b.embedder.preferredBatchSize();
         this.listener = b.listener;
         this.nativeFormats = List.copyOf(b.nativeFormats);
+        this.vectorEncoding = b.vectorEncoding;
         this.compactNativePayloads = b.compactNativePayloads;
     }
 
@@ -117,7 +130,8 @@ public final class Publisher {
 
     /**
      * Publishes the version after the one in {@code previous} (a directory written by a publisher, possibly
-     * {@code out} itself), embedding only added and changed records and writing a delta from it.
+     * {@code out} itself), embedding only added and changed records and writing deltas from it and from the
+     * earlier versions of its {@linkplain Builder#deltaWindow window} that it still holds.
      */
     public PublishResult publish(Corpus corpus, Path out, Path previous) throws IOException {
         Objects.requireNonNull(previous, "previous");
@@ -134,7 +148,7 @@ public final class Publisher {
 
     /**
      * Publishes records that already have vectors as the version after the one in {@code previous}, with
-     * a delta from it.
+     * deltas as {@link #publish(Corpus, Path, Path)}.
      */
     public PublishResult publishRecords(List<VectorRecord> records, EmbeddingModel model, Path out, Path previous)
             throws IOException {
@@ -203,32 +217,38 @@ public final class Publisher {
         boolean sameModel = previous != null && previous.model().fingerprint().equals(model.fingerprint())
                 && previous.model().dimension() == model.dimension();
         if (previous != null && !sameModel) {
-            LOG.info("model changed from {} to {}: every record is re-embedded and no delta is written",
-                    previous.model().fingerprint(), model.fingerprint());
+            LOG.info("model changed from {} to {}: every record is re-embedded", previous.model().fingerprint(),
+                    model.fingerprint());
         }
+        // A changed encoding changes vectors but no content hash: a delta (or a native payload built on the
+        // previous one) would keep the old values of unchanged records, so there is none. Vectors read back
+        // from float16 lost digits that float32 keeps: going back to float32 re-embeds every record.
+        boolean sameEncoding = previous != null && previous.vectorEncoding() == vectorEncoding;
+        if (sameModel && !sameEncoding) {
+            LOG.info("vector encoding changed from {} to {}: no delta from versions of the previous encoding{}", previous.vectorEncoding().wireName(),
+                    vectorEncoding.wireName(), previous.vectorEncoding() == VectorEncoding.F32 ? ""
+                            : " and every record is re-embedded");
+        }
+        boolean reuseVectors = sameModel && (sameEncoding || previous.vectorEncoding() == VectorEncoding.F32);
+        boolean buildOnPrevious = sameModel && sameEncoding;
         String fingerprint = model.fingerprint();
         long[] counts = new long[Change.values().length];
         long embedded = 0;
         long tenants = 0;
         String lastTenant = null;
         List<PayloadFile> fullFiles;
-        List<PayloadFile> deltaFiles = List.of();
         List<Payload> nativePayloads;
         List<PublishResult.NativeBytes> nativeBytes;
-        long deltaUpserts = 0;
-        long deltaDeletes = 0;
         LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
         Progress progress = new Progress(records.size(), listener == PublishListener.NONE ? 0
-                : toEmbed(records, previous, previousDir, sameModel, fingerprint));
+                : toEmbed(records, previous, previousDir, reuseVectors, fingerprint));
         listener.embeddingStarted(progress.toEmbed);
-        try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(), gzipLevel);
-             EncodedRecordFile delta = sameModel
-                     ? new EncodedRecordFile(out, "delta-" + previous.version(), RecordFileKind.DELTA, model.dimension(), gzipLevel)
-                     : null;
+        try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(),
+                vectorEncoding, gzipLevel);
              RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
                      new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
-                     previous.model().dimension());
-             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, sameModel,
+                     previous.model().dimension(), previous.vectorEncoding());
+             NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, buildOnPrevious,
                      compactNativePayloads)) {
             VectorRecord prevRecord = nextUpsert(prev);
             List<Item> window = new ArrayList<>();
@@ -238,14 +258,15 @@ public final class Publisher {
                     window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                     prevRecord = nextUpsert(prev);
                     if (window.size() >= WINDOW) {
-                        embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
+                        embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
                     }
                 }
                 String hash = s.contentHash(fingerprint);
                 Item item;
                 if (prevRecord != null && prevRecord.tenant().equals(s.tenant()) && prevRecord.id().equals(s.id())) {
-                    if (sameModel && prevRecord.contentHash().equals(hash)) {
-                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, prevRecord);
+                    if (reuseVectors && prevRecord.contentHash().equals(hash)) {
+                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, sameEncoding ? prevRecord
+                                : prevRecord.withVector(vectorEncoding.round(prevRecord.vector(), s.tenant() + "/" + s.id())));
                     } else {
                         item = new Item(Change.UPDATED, s.tenant(), s.id(), s, null);
                     }
@@ -262,40 +283,37 @@ public final class Publisher {
                     pending.add(item);
                 }
                 if (pending.size() >= batchSize || window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
+                    embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
                 }
             }
             while (prevRecord != null) {
                 window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
                 prevRecord = nextUpsert(prev);
                 if (window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
+                    embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
                 }
             }
-            embedded += flush(window, pending, supplier, model, full, delta, natives, counts, progress);
+            embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
             fullFiles = full.finish();
-            if (delta != null) {
-                deltaUpserts = delta.upserts();
-                deltaDeletes = delta.deletes();
-                deltaFiles = delta.finish();
-            }
             nativePayloads = natives.finish(out);
             nativeBytes = natives.sizes(nativePayloads);
         }
+        List<Delta> deltas = previous == null ? List.of() : writeDeltas(previous, previousDir, model, out, fullFiles);
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        List<Delta> deltas = deltaFiles.isEmpty() ? List.of()
-                : List.of(new Delta(previous.version(), deltaUpserts, deltaDeletes, deltaFiles));
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, channel, version,
-                label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model,
+        Manifest manifest = new Manifest(Manifest.formatVersionFor(vectorEncoding), channel, version,
+                label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model, vectorEncoding,
                 new Payload(Payload.RECORDS, Map.of(), fullFiles), nativePayloads, records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
         byte[] manifestBytes = ManifestCodec.write(manifest);
-        writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifestBytes, signingKey));
+        byte[] signature = ManifestSignature.sign(manifestBytes, signingKey);
+        writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), signature);
         writeAtomically(out.resolve(Manifest.FILE_NAME), manifestBytes);
+        recordHistory(out, previousDir, previous, version, manifestBytes, signature);
         PublishResult result = new PublishResult(manifest, out, counts[Change.ADDED.ordinal()],
                 counts[Change.UPDATED.ordinal()], counts[Change.UNCHANGED.ordinal()], counts[Change.DELETED.ordinal()],
                 embedded, Artifacts.preferredEncoding(fullFiles).size(), plainFirst(fullFiles).size(),
-                deltaFiles.isEmpty() ? 0 : Artifacts.preferredEncoding(deltaFiles).size(), nativeBytes);
+                deltas.stream().filter(d -> d.fromVersion() == version - 1).findFirst()
+                        .map(d -> Artifacts.preferredEncoding(d.files()).size()).orElse(0L), nativeBytes);
         LOG.info("published version {}: {} added, {} updated, {} unchanged, {} deleted, {} embedded", version,
                 result.added(), result.updated(), result.unchanged(), result.deleted(), result.embedded());
         return result;
@@ -303,8 +321,8 @@ public final class Publisher {
 
     /** Embeds the pending records of the window, then writes the whole window in key order. */
     private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
-                       EncodedRecordFile full, EncodedRecordFile delta, NativePayloads natives, long[] counts,
-                       Progress progress) throws IOException {
+                       EncodedRecordFile full, NativePayloads natives, long[] counts, Progress progress)
+            throws IOException {
         if (!pending.isEmpty()) {
             List<SourceRecord> sources = new ArrayList<>(pending.size());
             pending.forEach(i -> sources.add(i.source));
@@ -320,12 +338,17 @@ public final class Publisher {
                 if (v == null || v.length != model.dimension()) {
                     throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
                 }
-                boolean zero = true;
                 for (int d = 0; d < v.length; d++) {
                     if (!Float.isFinite(v[d])) {
                         throw new InvalidVectorException(subject, d, v[d]);
                     }
-                    zero &= v[d] == 0f;
+                }
+                // Rounded once, here, before the vector goes anywhere: every payload then holds the same
+                // values, and carrying it over to the next version round-trips exactly.
+                v = vectorEncoding.round(v, subject);
+                boolean zero = true;
+                for (float f : v) {
+                    zero &= f == 0f;
                 }
                 // A zero vector has no direction: cosine is undefined, and Lucene refuses it on cosine fields.
                 if (zero && model.similarity() == dev.nyla.sync.Similarity.COSINE) {
@@ -339,21 +362,13 @@ public final class Publisher {
         for (Item item : window) {
             counts[item.change.ordinal()]++;
             switch (item.change) {
-                case DELETED -> {
-                    if (delta != null) {
-                        delta.delete(item.tenant, item.id);
-                    }
-                    natives.deleted(item.tenant, item.id);
-                }
+                case DELETED -> natives.deleted(item.tenant, item.id);
                 case UNCHANGED -> {
                     full.upsert(item.record);
                     natives.unchanged(item.record);
                 }
                 case ADDED, UPDATED -> {
                     full.upsert(item.record);
-                    if (delta != null) {
-                        delta.upsert(item.record);
-                    }
                     natives.changed(item.record);
                 }
             }
@@ -378,18 +393,19 @@ public final class Publisher {
     }
 
     /**
-     * How many records the publication will embed: all of them without a previous version of the same model,
-     * else those whose key is new or whose content hash changed. A streaming merge of the sorted records with
-     * the previous full payload, as the publication itself does, so memory stays one record whatever the size.
+     * How many records the publication will embed: all of them without previous vectors to reuse (no previous
+     * version, another model, float16 before float32 now), else those whose key is new or whose content hash
+     * changed. A streaming merge of the sorted records with the previous full payload, as the publication
+     * itself does, so memory stays one record whatever the size.
      */
-    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean sameModel,
+    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean reuseVectors,
                                 String fingerprint) throws IOException {
-        if (previous == null || !sameModel) {
+        if (previous == null || !reuseVectors) {
             return records.size();
         }
         long count = 0;
         try (RecordFileReader prev = Artifacts.openRecordFile(new DirectoryArtifactSource(previousDir),
-                plainFirst(previous.payload().files()), previous.model().dimension())) {
+                plainFirst(previous.payload().files()), previous.model().dimension(), previous.vectorEncoding())) {
             VectorRecord p = nextUpsert(prev);
             for (SourceRecord s : records) {
                 while (p != null && RecordKeys.compare(p.tenant(), p.id(), s.tenant(), s.id()) < 0) {
@@ -408,16 +424,55 @@ public final class Publisher {
         return count;
     }
 
-    private Manifest readPrevious(Path previousDir) throws IOException {
+    /**
+     * The deltas of the new version, newest base first: one from each version of the window that the
+     * previous directory still holds (see {@link DeltaWindow}), each an exact difference of full payloads
+     * computed from the files, after the new full payload is written.
+     */
+    private List<Delta> writeDeltas(Manifest previous, Path previousDir, EmbeddingModel model, Path out,
+                                    List<PayloadFile> fullFiles) throws IOException {
+        if (deltaWindow == 0) {
+            return List.of();
+        }
+        DeltaWriter writer = new DeltaWriter(out, model.dimension(), vectorEncoding, gzipLevel);
+        PayloadFile current = plainFirst(fullFiles);
+        List<Delta> deltas = new ArrayList<>();
+        for (DeltaWindow.Base base : DeltaWindow.bases(previous, previousDir, deltaWindow, model, vectorEncoding,
+                trustedKeys())) {
+            writer.write(base, current).ifPresent(deltas::add);
+        }
+        return deltas;
+    }
+
+    private List<PublicKey> trustedKeys() {
         List<PublicKey> trusted = new ArrayList<>(previousKeys);
         trusted.add(signingKey.getPublic());
-        Manifest previous = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(previousDir), trusted);
+        return trusted;
+    }
+
+    private Manifest readPrevious(Path previousDir) throws IOException {
+        Manifest previous = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(previousDir), trustedKeys());
         if (!previous.channel().equals(channel)) {
             throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "channel of the previous version", channel,
                     previous.channel());
         }
         // Its payload is records, as in every manifest; its native payloads, if any, are checked when built on.
         return previous;
+    }
+
+    /**
+     * Adds the new version to the site's history, after the live manifest: a publication cut off before this
+     * line is recorded by the next one, from the previous version's live manifest, which is also how sites
+     * published before the history existed get theirs.
+     */
+    private static void recordHistory(Path out, Path previousDir, Manifest previous, long version, byte[] manifest,
+                                      byte[] signature) throws IOException {
+        SiteHistory history = new SiteHistory(out);
+        if (previous != null && !history.versions().contains(previous.version())) {
+            history.record(previous.version(), Files.readAllBytes(previousDir.resolve(Manifest.FILE_NAME)),
+                    Files.readAllBytes(previousDir.resolve(Manifest.SIGNATURE_FILE_NAME)));
+        }
+        history.record(version, manifest, signature);
     }
 
     private static VectorRecord nextUpsert(RecordFileReader reader) throws IOException {
@@ -466,9 +521,11 @@ public final class Publisher {
         private Duration expiresAfter = Duration.ofDays(30);
         private int rolloutPercent = 100;
         private int gzipLevel = Deflater.DEFAULT_COMPRESSION;
+        private int deltaWindow = DEFAULT_DELTA_WINDOW;
         private int batchSize;
         private PublishListener listener = PublishListener.NONE;
         private final List<NativePayloadFormat> nativeFormats = new ArrayList<>();
+        private VectorEncoding vectorEncoding = VectorEncoding.F32;
         private boolean compactNativePayloads;
 
         private Builder() {
@@ -537,12 +594,40 @@ public final class Publisher {
             return this;
         }
 
+        /**
+         * How many versions back a client can be and still download only what changed: a new version
+         * carries a delta from each of the last {@code versions} versions whose full payload the previous
+         * directory still holds, with the same model (see {@code docs/artifact-format.md}). Default
+         * {@value Publisher#DEFAULT_DELTA_WINDOW}, at most {@value Publisher#MAX_DELTA_WINDOW}; 0 writes no deltas.
+         */
+        public Builder deltaWindow(int versions) {
+            if (versions < 0 || versions > MAX_DELTA_WINDOW) {
+                throw new IllegalArgumentException("deltaWindow: expected 0.." + MAX_DELTA_WINDOW + " versions but was "
+                        + versions);
+            }
+            this.deltaWindow = versions;
+            return this;
+        }
+
         /** Texts per embedder call; default the embedder's preferred batch size. */
         public Builder batchSize(int size) {
             if (size < 1 || size > 65_536) {
                 throw new IllegalArgumentException("batchSize: expected 1..65536 but was " + size);
             }
             this.batchSize = size;
+            return this;
+        }
+
+        /**
+         * How the records payload and deltas store vectors, default {@link VectorEncoding#F32}.
+         * {@link VectorEncoding#F16} halves their bytes: every vector is rounded to float16 once, before it
+         * is written anywhere (native payloads included), and a component too large for float16 is refused
+         * with an {@link InvalidVectorException}. Its manifests have format version 2, which clients of
+         * releases before float16 support refuse before downloading. A version whose encoding differs from
+         * the previous one's has no delta.
+         */
+        public Builder vectorEncoding(VectorEncoding encoding) {
+            this.vectorEncoding = Objects.requireNonNull(encoding, "vectorEncoding");
             return this;
         }
 

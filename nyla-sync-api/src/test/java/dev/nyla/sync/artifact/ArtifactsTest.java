@@ -44,7 +44,7 @@ class ArtifactsTest {
 
     private long readAll(PayloadFile file) throws IOException {
         long n = 0;
-        try (RecordFileReader r = Artifacts.openRecordFile(source, file, manifest.model().dimension())) {
+        try (RecordFileReader r = Artifacts.openRecordFile(source, file, manifest.model().dimension(), manifest.vectorEncoding())) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 n++;
             }
@@ -209,7 +209,7 @@ class ArtifactsTest {
     @Test
     void aTamperedManifestFailsItsSignatureBeforeBeingParsed() throws IOException {
         Path m = dir.resolve(Manifest.FILE_NAME);
-        Files.writeString(m, Files.readString(m).replace("\"percent\" : 100", "\"percent\" : 99"));
+        ManifestEdits.set(m, "/rollout/percent", 99);
         assertThrows(BadSignatureException.class, () -> Artifacts.fetchVerifiedManifest(source, List.of(KEYS.getPublic())));
         Files.writeString(m, "{ not even json");
         assertThrows(BadSignatureException.class, () -> Artifacts.fetchVerifiedManifest(source, List.of(KEYS.getPublic())),

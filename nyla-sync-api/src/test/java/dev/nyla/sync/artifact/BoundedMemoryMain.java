@@ -49,7 +49,8 @@ public final class BoundedMemoryMain {
                 Compression.NONE, size);
         double readSum = 0;
         long read = 0;
-        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), payload, dimension)) {
+        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), payload, dimension,
+                VectorEncoding.F32)) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 for (float f : ((RecordEntry.Upsert) e.get()).record().vector()) {
                     readSum += f;

@@ -121,8 +121,12 @@ class ClasspathArtifactSourceTest {
     void readsFromAJarAsAnApplicationWouldBundleIt() throws IOException {
         Path jar = root.resolve("app.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(artifact)) {
+            // The version's files, as an application bundles them; the publisher's history/ is not for clients.
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(artifact, Files::isRegularFile)) {
                 for (Path f : files) {
+                    if (!Files.isRegularFile(f)) {
+                        continue; // the publisher's history/, which an application does not bundle
+                    }
                     out.putNextEntry(new JarEntry("nyla/baseline/" + f.getFileName()));
                     Files.copy(f, out);
                     out.closeEntry();

@@ -79,6 +79,100 @@ class RecordFileTest {
                 new RecordEntry.Delete("alice", "doc-00000x"), new RecordEntry.Upsert(records.get(5))), read);
     }
 
+    private static byte[] writeF16(List<VectorRecord> upserts) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "test", RecordFileKind.FULL, DIM, VectorEncoding.F16)) {
+            for (VectorRecord r : upserts) {
+                w.upsert(r);
+            }
+            w.finish();
+        }
+        return out.toByteArray();
+    }
+
+    private static List<VectorRecord> readRecords(byte[] bytes, VectorEncoding encoding) throws IOException {
+        List<VectorRecord> out = new ArrayList<>();
+        try (RecordFileReader r = RecordFileReader.open(new ByteArrayInputStream(bytes), "test.nyr", DIM, encoding)) {
+            assertEquals(encoding, r.vectorEncoding());
+            for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
+                out.add(((RecordEntry.Upsert) e.get()).record());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void f16FileStoresTwoBytesAComponentAndWidensToTheNearestHalfOfEachValue() throws IOException {
+        List<VectorRecord> records = sample();
+        byte[] f32 = write(RecordFileKind.FULL, records);
+        byte[] f16 = writeF16(records);
+        assertEquals(0x01, f16[11], "header flags announce float16 vectors");
+        assertEquals(f32.length - records.size() * DIM * 2L, f16.length, "2 bytes less per component");
+        List<VectorRecord> read = readRecords(f16, VectorEncoding.F16);
+        assertEquals(records.size(), read.size());
+        for (int i = 0; i < records.size(); i++) {
+            float[] published = records.get(i).vector();
+            float[] expected = new float[DIM];
+            for (int d = 0; d < DIM; d++) {
+                expected[d] = Float.float16ToFloat(Float.floatToFloat16(published[d]));
+            }
+            assertArrayEquals(expected, read.get(i).vector(), "record " + i);
+            assertFalse(Arrays.equals(published, read.get(i).vector()), "random unit vectors are not float16 values");
+            assertEquals(records.get(i).withVector(expected), read.get(i), "every other field as written");
+        }
+        // Rounding is idempotent: what a reader got back is written and read back unchanged.
+        assertEquals(read, readRecords(writeF16(read), VectorEncoding.F16));
+    }
+
+    @Test
+    void aFileWhoseEncodingIsNotTheExpectedOneIsRefused() throws IOException {
+        byte[] f16 = writeF16(sample());
+        MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(f16, DIM));
+        assertTrue(e.getMessage().contains("vector encoding") && e.expected().startsWith("f32") && e.actual().equals("f16"),
+                e.getMessage());
+        byte[] f32 = write(RecordFileKind.FULL, sample());
+        e = assertThrows(MalformedArtifactException.class, () -> readRecords(f32, VectorEncoding.F16));
+        assertTrue(e.expected().startsWith("f16") && e.actual().equals("f32"), e.getMessage());
+    }
+
+    @Test
+    void anInfiniteHalfIsRefused() throws IOException {
+        List<VectorRecord> records = sample();
+        byte[] bytes = writeF16(records);
+        // The last vector ends before the end byte, the two counts and the trailer hash.
+        int lastVector = bytes.length - 1 - 16 - 32 - 2 * DIM;
+        bytes[lastVector + 2 * 3] = 0x00;
+        bytes[lastVector + 2 * 3 + 1] = 0x7C;
+        InvalidVectorException e = assertThrows(InvalidVectorException.class, () -> readRecords(bytes, VectorEncoding.F16));
+        VectorRecord last = records.get(records.size() - 1);
+        assertTrue(e.getMessage().contains(last.tenant() + "/" + last.id()) && e.getMessage().contains("component 3"),
+                e.getMessage());
+    }
+
+    @Test
+    void f16WriterRefusesAComponentBeyondTheHalfRangeBeforeWritingAByte() throws IOException {
+        float[] fits = new float[DIM];
+        fits[0] = 65_519f; // rounds to 65504, the largest half
+        fits[1] = -1e-9f;  // underflows to -0: small values lose precision, never range
+        float[] tooLarge = fits.clone();
+        tooLarge[2] = 65_520f;
+        EmbeddingModel dot = TestData.model(DIM, Similarity.DOT_PRODUCT);
+        VectorRecord ok = VectorRecord.of("t", "a", "x", Map.of(), dot, fits);
+        VectorRecord bad = VectorRecord.of("t", "b", "x", Map.of(), dot, tooLarge);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (RecordFileWriter w = new RecordFileWriter(out, "test", RecordFileKind.FULL, DIM, VectorEncoding.F16)) {
+            w.upsert(ok);
+            InvalidVectorException e = assertThrows(InvalidVectorException.class, () -> w.upsert(bad));
+            assertTrue(e.getMessage().contains("record t/b") && e.getMessage().contains("component 2")
+                    && e.actual().equals("65520.0") && e.expected().contains("65520"), e.getMessage());
+            w.finish();
+        }
+        List<VectorRecord> read = readRecords(out.toByteArray(), VectorEncoding.F16);
+        assertEquals(List.of("a"), read.stream().map(VectorRecord::id).toList(), "the refused record left no bytes");
+        assertEquals(65_504f, read.get(0).vector()[0]);
+        assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(read.get(0).vector()[1]));
+    }
+
     @Test
     void writerRefusesKeysOutOfOrderAndDuplicates() throws IOException {
         List<VectorRecord> records = sample();
@@ -261,12 +355,12 @@ class RecordFileTest {
     }
 
     @Test
-    void nonZeroFlagsAndAnUnknownEntryTypeAreRefused() throws IOException {
+    void unknownFlagsAndAnUnknownEntryTypeAreRefused() throws IOException {
         byte[] bytes = write(RecordFileKind.FULL, sample());
         byte[] flags = bytes.clone();
-        flags[11] = 1;
+        flags[11] = 0x02;
         UnsupportedFormatException f = assertThrows(UnsupportedFormatException.class, () -> readAll(flags, DIM));
-        assertTrue(f.getMessage().contains("flags"), f.getMessage());
+        assertTrue(f.getMessage().contains("flags") && f.actual().equals("0x02"), f.getMessage());
         byte[] entry = bytes.clone();
         entry[16] = 0x07;
         MalformedArtifactException e = assertThrows(MalformedArtifactException.class, () -> readAll(entry, DIM));

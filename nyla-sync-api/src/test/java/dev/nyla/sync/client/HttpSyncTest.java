@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.artifact.HttpArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SourceUnavailableException;
 import dev.nyla.sync.client.FaultyHost.Fault;
 import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,5 +132,16 @@ class HttpSyncTest {
         assertEquals(Releases.expected(V2), Releases.contents(store));
     }
 
-
+    @Test
+    void aDeltaPrunedFromTheHostIsA404AndTheFullPayloadInstalls() throws IOException {
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        Manifest m2 = releases.publish(V2).manifest();
+        Files.delete(releases.host.resolve(m2.deltaFrom(1).orElseThrow().files().get(0).name()));
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
+        assertTrue(r.steps().stream().anyMatch(s -> s.contains("the delta from version 1 was not found on the source")
+                && s.contains("HTTP 404")), r.steps().toString());
+        assertEquals(Releases.expected(V2), Releases.contents(store));
+    }
 }

@@ -13,6 +13,7 @@ import dev.nyla.sync.artifact.ExpiredManifestException;
 import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.artifact.LimitExceededException;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.ModelMismatchException;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.Rollout;
@@ -188,6 +189,46 @@ class NylaSyncTest {
     }
 
     @Test
+    void aDeltaNoSmallerThanTheFullPayloadIsTriedOnlyAfterIt() throws IOException {
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = installedV1(store);
+        // Every key of version 1 deleted and as many new ones added: the delta holds the whole version and more.
+        List<SourceRecord> renamed = V2.stream().map(s -> new SourceRecord(s.tenant(), "renamed-" + s.id(), s.text(),
+                s.metadata())).toList();
+        Manifest m2 = releases.publish(renamed).manifest();
+        PayloadFile delta = m2.deltaFrom(1).orElseThrow().files().get(0);
+        PayloadFile fullGzip = file(m2, Compression.GZIP);
+        assertTrue(delta.size() >= fullGzip.size(), delta.size() + " vs " + fullGzip.size());
+
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
+        assertEquals(fullGzip.size(), r.bytesDownloaded());
+        assertEquals(InstallRoute.FULL_COMPRESSED, events.offers.get(events.offers.size() - 1).route());
+        assertTrue(r.steps().stream().anyMatch(s -> s.contains("is no smaller than the full payload")), r.steps().toString());
+        assertEquals(Releases.expected(renamed), Releases.contents(store));
+    }
+
+    @Test
+    void aDeltaMissingFromTheSourceFallsBackToTheFullPayloadWithOneClearStep() throws IOException {
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = installedV1(store);
+        Manifest m2 = releases.publish(V2).manifest();
+        Files.delete(releases.host.resolve(m2.deltaFrom(1).orElseThrow().files().get(0).name()));
+
+        SyncResult r = sync.checkNow();
+        assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
+        List<String> said = r.steps().stream().filter(s -> s.contains("not found") || s.contains("failed")
+                || s.contains("falling back")).toList();
+        assertEquals(1, said.size(), r.steps().toString());
+        assertTrue(said.get(0).contains("the delta from version 1 was not found on the source")
+                && said.get(0).contains("installing the full payload instead (FULL_COMPRESSED)"), said.get(0));
+        assertTrue(events.log.contains("fallback DELTA -> FULL_COMPRESSED"), events.log.toString());
+        assertEquals(Releases.expected(V2), Releases.contents(store));
+    }
+
+    @Test
     void corruptFilesFallBackAlongTheChainAndTheLastGoodRouteInstalls() throws IOException {
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = installedV1(store);
@@ -227,10 +268,7 @@ class NylaSyncTest {
     void aTamperedManifestIsRefusedByTheSignatureBeforeAnythingElse() throws IOException {
         releases.publish(V1);
         Path manifest = releases.host.resolve(Manifest.FILE_NAME);
-        String original = Files.readString(manifest);
-        String tampered = original.replace("\"version\" : 1,", "\"version\" : 9,");
-        assertNotEquals(original, tampered);
-        Files.writeString(manifest, tampered);
+        ManifestEdits.set(manifest, "/version", 9);
         MemoryVectorStore store = new MemoryVectorStore();
         SyncResult r = client(store).checkNow();
         assertEquals(SyncResult.Outcome.FAILED, r.outcome());
@@ -296,7 +334,10 @@ class NylaSyncTest {
 
     @Test
     void aManifestAboveTheSizeCapIsRefusedUnparsed() throws IOException {
+        // With a delta, the manifest is above the smallest cap a client may set.
         releases.publish(V1);
+        releases.publish(V2);
+        assertTrue(Files.size(releases.host.resolve(Manifest.FILE_NAME)) > 1024);
         MemoryVectorStore store = new MemoryVectorStore();
         NylaSync sync = builder(store).maxManifestBytes(1024).build();
         closeLater(sync);
@@ -434,8 +475,9 @@ class NylaSyncTest {
         releases.publish(V3);
         SyncResult r = sync.checkNow();
         assertEquals(SyncResult.Outcome.INSTALLED, r.outcome());
-        // Version 3's delta is from 2, not from the active 1: the full payload is used.
-        assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow());
+        // Version 3 carries a delta from the active 1 too, beside the one from 2.
+        assertEquals(InstallRoute.DELTA, r.route().orElseThrow());
+        assertEquals(1, r.fromVersion());
         assertEquals(Releases.expected(V3), Releases.contents(store));
     }
 

@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Publishes a fixed corpus twice (version 1, then version 2 with edits) with a fixed key and clock. Run in a
+ * Publishes a fixed corpus twice (version 1, then version 2 with edits) into two directories, and three
+ * versions into one site, with a fixed key and clock. Run in a
  * child JVM by {@link PublisherTest} to compare its output with the same publication in the test's JVM:
  * hash seeds and collection iteration orders differ between JVMs, so this is where an ordering leak shows.
  */
@@ -31,5 +32,12 @@ public final class DeterminismMain {
         v2.remove(7);
         v2.set(3, new SourceRecord(v2.get(3).tenant(), v2.get(3).id(), "edited", v2.get(3).metadata()));
         publisher.publish(Corpus.of(v2), out.resolve("v2"), out.resolve("v1"));
+        // Three versions in one site: the third carries deltas from both earlier ones.
+        List<SourceRecord> v3 = new ArrayList<>(v2);
+        v3.set(10, new SourceRecord(v3.get(10).tenant(), v3.get(10).id(), "edited again", v3.get(10).metadata()));
+        Path site = out.resolve("site");
+        publisher.publish(Corpus.of(v1), site);
+        publisher.publish(Corpus.of(v2), site, site);
+        publisher.publish(Corpus.of(v3), site, site);
     }
 }

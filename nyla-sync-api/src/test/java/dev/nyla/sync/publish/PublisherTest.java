@@ -18,6 +18,7 @@ import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.embed.HashingEmbedder;
@@ -67,7 +68,8 @@ class PublisherTest {
     static List<VectorRecord> readFull(Path artifact, PayloadFile file) throws IOException {
         Manifest m = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(artifact), List.of(KEYS.getPublic()));
         List<VectorRecord> out = new ArrayList<>();
-        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(artifact), file, m.model().dimension())) {
+        try (RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(artifact), file, m.model().dimension(),
+                m.vectorEncoding())) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 out.add(((RecordEntry.Upsert) e.get()).record());
             }
@@ -155,7 +157,7 @@ class PublisherTest {
         long base = g1.commit().id();
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(2, "v2", model), base);
              RecordFileReader r = Artifacts.openRecordFile(new DirectoryArtifactSource(dir.resolve("v2")),
-                     delta.files().get(0), model.dimension())) {
+                     delta.files().get(0), model.dimension(), VectorEncoding.F32)) {
             for (Optional<RecordEntry> e; (e = r.next()).isPresent(); ) {
                 switch (e.get()) {
                     case RecordEntry.Upsert u -> w.add(u.record());
@@ -292,7 +294,9 @@ class PublisherTest {
             fail("child JVM did not finish: " + Files.readString(log));
         }
         assertEquals(0, p.exitValue(), Files.readString(log));
-        for (String version : new String[] {"v1", "v2"}) {
+        assertEquals(List.of(2L, 1L), manifest(dir.resolve("here").resolve("site")).deltas().stream()
+                .map(Delta::fromVersion).toList());
+        for (String version : new String[] {"v1", "v2", "site"}) {
             List<String> names = list(dir.resolve("here").resolve(version));
             assertEquals(names, list(dir.resolve("there").resolve(version)));
             assertTrue(names.size() >= 4, names.toString());
@@ -414,12 +418,13 @@ class PublisherTest {
                 () -> Publisher.builder().signingKey(KEYS).build().publish(Corpus.of(corpus(1)), dir));
     }
 
+    /** The regular files under {@code d}, as paths relative to it (the site's history is a subdirectory). */
     private static List<String> list(Path d) throws IOException {
         if (!Files.exists(d)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        try (Stream<Path> s = Files.walk(d)) {
+            return s.filter(Files::isRegularFile).map(p -> d.relativize(p).toString()).sorted().toList();
         }
     }
 }

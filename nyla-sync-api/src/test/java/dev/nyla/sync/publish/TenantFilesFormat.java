@@ -13,6 +13,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
+import dev.nyla.sync.artifact.VectorEncoding;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,7 +82,8 @@ public final class TenantFilesFormat implements NativePayloadFormat {
     public static List<VectorRecord> read(Path dir, Payload payload, int dimension) throws IOException {
         List<VectorRecord> out = new ArrayList<>();
         for (PayloadFile f : payload.files()) {
-            try (RecordFileReader reader = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), f, dimension)) {
+            try (RecordFileReader reader = Artifacts.openRecordFile(new DirectoryArtifactSource(dir), f, dimension,
+                    VectorEncoding.F32)) {
                 for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
                     out.add(((RecordEntry.Upsert) e.get()).record());
                 }

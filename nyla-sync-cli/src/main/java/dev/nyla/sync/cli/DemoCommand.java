@@ -164,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
             Path tampered = workdir.resolve("tampered");
             copyDirectory(site, tampered);
             Path manifestFile = tampered.resolve(Manifest.FILE_NAME);
-            Files.writeString(manifestFile, Files.readString(manifestFile).replace("\"percent\" : 100", "\"percent\" : 99"));
+            Files.writeString(manifestFile, Files.readString(manifestFile).replace("\"percent\":100", "\"percent\":99"));
             try (NylaSync mirror = client(new DirectoryArtifactSource(tampered), store, trusted, embedder)
                     .stateDirectory(workdir.resolve("mirror-client")).build()) {
                 refused("edited manifest", mirror.checkNow());

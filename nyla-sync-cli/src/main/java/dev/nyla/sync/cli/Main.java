@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
                 + " (add &nyla.dialect=pgvector for pgvector), memory:.",
                 "Exit codes: 0 done, 1 failed, 2 usage error, 3 reconcile --check found drift, "
                         + "4 sync found an update that policy kept from installing."},
-        subcommands = {KeygenCommand.class, PublishCommand.class, ImportJsonCommand.class, SyncCommand.class,
-                StatusCommand.class, SearchCommand.class, RollbackCommand.class, VerifyCommand.class,
+        subcommands = {KeygenCommand.class, PublishCommand.class, ImportJsonCommand.class, PruneCommand.class,
+                SyncCommand.class, StatusCommand.class, SearchCommand.class, RollbackCommand.class, VerifyCommand.class,
                 ReconcileCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int OK = 0;

@@ -1,8 +1,11 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.publish.Corpus;
@@ -16,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.LongSummaryStatistics;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +31,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Embed a corpus and write a signed artifact (manifest, signature, payloads) into a directory "
                 + "for any static host. With --previous, only added and changed chunks are embedded, the version "
-                + "number goes up by one, and a delta from the previous version is written.",
+                + "number goes up by one, and deltas from the previous versions (up to --delta-window of them) are "
+                + "written.",
                 "A corpus is a JSONL file ({\"id\", \"tenant\"?, \"text\", \"metadata\"?} a line) or a directory of "
                         + "documents: Markdown, text, reStructuredText, HTML and AsciiDoc (.md .markdown .txt .rst .html "
                         + ".htm .adoc .asciidoc), chunked by heading with stable ids, each chunk starting with its "
@@ -115,6 +120,12 @@ final class PublishCommand implements Callable<Integer> {
                         + "Lucene stores install by copying files (default: ${DEFAULT-VALUE}).")
         String payload;
 
+        @Option(names = "--vector-encoding", paramLabel = "f32|f16", defaultValue = "f32",
+                description = "How the records payload stores vectors: f32, or f16 for half the bytes (every vector "
+                        + "rounded to float16, a component beyond +-65504 refused; clients of releases before float16 "
+                        + "support refuse such a version before downloading) (default: ${DEFAULT-VALUE}).")
+        String vectorEncoding;
+
         @Option(names = "--compact", description = "With --payload lucene: rewrite the Lucene payload into one segment "
                 + "without deleted documents; clients holding the previous version download it in full once "
                 + "(without it, segments merge by themselves within bounds).")
@@ -135,10 +146,22 @@ final class PublishCommand implements Callable<Integer> {
                 description = "How long clients accept the manifest, e.g. 30d (default: 30d); republish before then.")
         Duration expires;
 
+        @Option(names = "--delta-window", paramLabel = "K", defaultValue = "" + Publisher.DEFAULT_DELTA_WINDOW,
+                description = "Write a delta from each of the last K versions the --previous site still holds, so "
+                        + "that clients up to K versions behind download only what changed; 0..100, 0 for no deltas "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int deltaWindow;
+
         void check(picocli.CommandLine cli) throws IOException {
             if (!payload.equals("records") && !payload.equals(LucenePayloadFormat.KIND)) {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--payload: expected records or lucene but was '" + payload + "'");
+            }
+            try {
+                VectorEncoding.fromWireName(vectorEncoding);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(cli,
+                        "--vector-encoding: expected f32 or f16 but was '" + vectorEncoding + "'");
             }
             if (compact && !payload.equals(LucenePayloadFormat.KIND)) {
                 throw new picocli.CommandLine.ParameterException(cli,
@@ -147,6 +170,10 @@ final class PublishCommand implements Callable<Integer> {
             if (rolloutPercent < 0 || rolloutPercent > 100) {
                 throw new picocli.CommandLine.ParameterException(cli,
                         "--rollout-percent: expected 0..100 but was " + rolloutPercent);
+            }
+            if (deltaWindow < 0 || deltaWindow > Publisher.MAX_DELTA_WINDOW) {
+                throw new picocli.CommandLine.ParameterException(cli, "--delta-window: expected 0.."
+                        + Publisher.MAX_DELTA_WINDOW + " but was " + deltaWindow);
             }
             if (expires != null && (expires.isZero() || expires.isNegative())) {
                 throw new picocli.CommandLine.ParameterException(cli, "--expires: expected a positive duration but was "
@@ -170,7 +197,8 @@ final class PublishCommand implements Callable<Integer> {
 
         Publisher.Builder publisher() throws IOException {
             Publisher.Builder b = Publisher.builder().signingKey(SigningKeys.readKeyPair(signingKey))
-                    .rolloutPercent(rolloutPercent);
+                    .rolloutPercent(rolloutPercent).deltaWindow(deltaWindow)
+                    .vectorEncoding(VectorEncoding.fromWireName(vectorEncoding));
             if (channel != null) {
                 b.channel(channel);
             }
@@ -193,18 +221,36 @@ final class PublishCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "records: %d in %d tenant(s); %d added, %d updated, %d unchanged, %d deleted%s%n",
                     m.records(), m.tenants(), r.added(), r.updated(), r.unchanged(), r.deleted(),
                     embedding ? "; " + r.embedded() + " embedded" : "");
-            out.printf(Locale.ROOT, "full payload: %s (%s uncompressed)%n", Format.bytes(r.fullBytes()), Format.bytes(r.fullRawBytes()));
+            out.printf(Locale.ROOT, "full payload: %s (%s uncompressed)%s%n", Format.bytes(r.fullBytes()),
+                    Format.bytes(r.fullRawBytes()), m.vectorEncoding() == VectorEncoding.F32 ? ""
+                            : ", " + m.vectorEncoding().wireName() + " vectors (manifest format " + m.formatVersion() + ")");
             boolean hasDelta = m.deltas().stream().anyMatch(d -> d.fromVersion() == m.version() - 1);
-            out.println(hasDelta
+            out.println((hasDelta
                     ? "delta from version " + (m.version() - 1) + ": " + Format.bytes(r.deltaBytes()) + " ("
                             + Format.percent(r.deltaBytes(), r.fullBytes()) + " of full)"
                     : previous == null ? "delta: none (first version)"
-                    : "delta: none (the previous version cannot be patched, e.g. another model); clients install in full");
+                    : deltaWindow == 0 ? "delta: none (--delta-window 0); clients install in full"
+                    : "delta: none (the previous version cannot be patched: another model or vector encoding); clients "
+                            + "install in full")
+                    + olderDeltas(m, r));
             for (PublishResult.NativeBytes n : r.nativeBytes()) {
                 out.printf(Locale.ROOT, "%s payload: %s full, %s new since the previous version%n", n.kind(), Format.bytes(n.fullBytes()),
                         Format.bytes(n.newBytes()));
             }
             out.printf(Locale.ROOT, "rollout: %d%%, expires %s%n", m.rollout().percent(), m.expiresAt());
         }
+    }
+
+    /** "; 3 more, from versions 1..3: up to 9.1 KB (1.9% of full)", or nothing when there are no older deltas. */
+    static String olderDeltas(Manifest m, PublishResult r) {
+        List<Delta> older = m.deltas().stream().filter(d -> d.fromVersion() != m.version() - 1).toList();
+        if (older.isEmpty()) {
+            return "";
+        }
+        long largest = older.stream().mapToLong(d -> Artifacts.preferredEncoding(d.files()).size()).max().orElseThrow();
+        LongSummaryStatistics from = older.stream().mapToLong(Delta::fromVersion).summaryStatistics();
+        return "; " + older.size() + " more, from version" + (older.size() == 1 ? " " + from.getMin()
+                : "s " + from.getMin() + ".." + from.getMax()) + ": up to " + Format.bytes(largest) + " ("
+                + Format.percent(largest, r.fullBytes()) + " of full)";
     }
 }

@@ -2,6 +2,7 @@ package dev.nyla.sync.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -141,6 +142,32 @@ class MainTest {
     }
 
     @Test
+    void publishWithF16VectorsWritesAFormat2ManifestThatSyncInstalls() throws IOException {
+        Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
+                "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
+                "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}"));
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        String[] publish = {"publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out",
+                dir.resolve("site").toString(), "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing",
+                "--vector-encoding", "f16"};
+        Result p = run(publish);
+        assertEquals(0, p.exit(), p.err());
+        assertTrue(p.out().contains(" uncompressed), f16 vectors (manifest format 2)"), p.out());
+        var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(
+                new dev.nyla.sync.artifact.DirectoryArtifactSource(dir.resolve("site")),
+                java.util.List.of(SigningKeys.readPublicKey(dir.resolve("k.pub"))));
+        assertEquals(dev.nyla.sync.artifact.VectorEncoding.F16, manifest.vectorEncoding());
+        Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", "file:" + dir.resolve("store"),
+                "--public-key", dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
+        assertEquals(0, s.exit(), s.err());
+
+        publish[publish.length - 1] = "f8";
+        Result bad = run(publish);
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--vector-encoding: expected f32 or f16 but was 'f8'"), bad.err());
+    }
+
+    @Test
     void anUnknownStoreSchemeIsAUsageErrorInEveryCommandThatTakesAStore() {
         String[][] commands = {{"status"}, {"verify"}, {"rollback"}, {"search", "a query"},
                 {"sync", "--source", dir.toString(), "--public-key", "k.pub"},
@@ -234,7 +261,8 @@ class MainTest {
         java.util.Map<String, String> published = new java.util.TreeMap<>();
         var source = new dev.nyla.sync.artifact.DirectoryArtifactSource(site);
         try (var reader = dev.nyla.sync.artifact.Artifacts.openRecordFile(source,
-                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension())) {
+                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
+                manifest.vectorEncoding())) {
             for (var e = reader.next(); e.isPresent(); e = reader.next()) {
                 var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
                 published.put(record.id(), record.text());
@@ -250,6 +278,38 @@ class MainTest {
                 "guide/deploy.adoc#deploying/rolling-back", "Deploying > Rolling back\n\nRun the old image.",
                 "guide/install.rst#installing", "Installing\n\nRun the installer.",
                 "guide/install.rst#installing/on-linux", "Installing > On Linux\n\nUse the package."), published);
+    }
+
+    @Test
+    void publishWritesADeltaFromEachVersionOfTheWindow() throws IOException {
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        Path corpus = dir.resolve("corpus.jsonl");
+        String site = dir.resolve("site").toString();
+        String[] last = null;
+        for (int v = 1; v <= 3; v++) {
+            Files.write(corpus, java.util.List.of("{\"id\": \"tea\", \"text\": \"Brewing green tea, edition " + v + "\"}",
+                    "{\"id\": \"cactus\", \"text\": \"Repotting a cactus without gloves\"}"));
+            last = v == 1 ? new String[] {"publish", "--corpus", corpus.toString(), "--out", site, "--signing-key",
+                    dir.resolve("k.key").toString(), "--model", "hashing"}
+                    : new String[] {"publish", "--corpus", corpus.toString(), "--out", site, "--previous", site,
+                    "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing"};
+            Result r = run(last);
+            assertEquals(0, r.exit(), r.err());
+            if (v == 3) {
+                assertTrue(r.out().contains("delta from version 2: "), r.out());
+                assertTrue(r.out().contains("; 1 more, from version 1: up to "), r.out());
+            }
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(last));
+        args.addAll(java.util.List.of("--delta-window", "0"));
+        Result none = run(args.toArray(String[]::new));
+        assertEquals(0, none.exit(), none.err());
+        assertTrue(none.out().contains("delta: none (--delta-window 0); clients install in full"), none.out());
+
+        args.set(args.size() - 1, "101");
+        Result bad = run(args.toArray(String[]::new));
+        assertEquals(2, bad.exit(), bad.out());
+        assertTrue(bad.err().contains("--delta-window: expected 0..100 but was 101"), bad.err());
     }
 
     @Test
@@ -275,6 +335,72 @@ class MainTest {
                 dir.resolve("release.key").toString(), "--model", "hashing");
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("published version 1"), again.out());
+    }
+
+    @Test
+    void pruneKeepsTheNewestVersionsFilesDryRunFirstAndRefusesBadOptionsAndATamperedHistory() throws IOException {
+        assertEquals(0, run("keygen", "--out", dir.resolve("release").toString()).exit());
+        Path site = dir.resolve("site");
+        Path corpus = dir.resolve("corpus.jsonl");
+        for (int v = 1; v <= 3; v++) {
+            Files.writeString(corpus, "{\"id\": \"a\", \"text\": \"Green tea, edition " + v + "\"}\n"
+                    + "{\"id\": \"b\", \"text\": \"Winter tyres\"}\n");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("publish", "--corpus", corpus.toString(),
+                    "--out", site.toString(), "--signing-key", dir.resolve("release.key").toString(), "--model", "hashing"));
+            if (v > 1) {
+                args.addAll(java.util.List.of("--previous", site.toString()));
+            }
+            Result p = run(args.toArray(String[]::new));
+            assertEquals(0, p.exit(), p.err());
+        }
+        Files.writeString(site.resolve("index.html"), "<h1>kb</h1>");
+        var v1 = dev.nyla.sync.artifact.ManifestCodec.read(Files.readAllBytes(site.resolve("history/1.json")), "version 1");
+        java.util.Set<String> before;
+        try (var files = Files.list(site)) {
+            before = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+
+        Result one = run("prune", "--site", site.toString(), "--keep", "1", "--public-key", dir.resolve("release.pub").toString());
+        assertEquals(2, one.exit(), one.err());
+        assertTrue(one.err().startsWith("nyla-sync prune: --keep: expected at least 2 (the current version and the previous "
+                + "one, which clients may still be downloading) but was 1"), one.err());
+        Result keyless = run("prune", "--site", site.toString(), "--keep", "2");
+        assertEquals(2, keyless.exit(), keyless.err());
+        assertTrue(keyless.err().contains("--public-key <file> (repeatable) or --signing-key <file>"), keyless.err());
+
+        Result dry = run("prune", "--site", site.toString(), "--keep", "2", "--dry-run", "--public-key",
+                dir.resolve("release.pub").toString());
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(dry.out().contains("dry run, nothing deleted: " + site + ": keeping the 2 newest versions"), dry.out());
+        assertTrue(dry.out().contains("kept versions: 2, 3 ("), dry.out());
+        assertTrue(dry.out().contains("would remove versions: 1\n"), dry.out());
+        assertTrue(dry.out().contains("would delete: 2 files, "), dry.out());
+        for (var f : v1.payload().files()) {
+            assertTrue(dry.out().contains("  " + f.name() + "\n"), dry.out());
+            assertTrue(Files.exists(site.resolve(f.name())), f.name());
+        }
+
+        Result pruned = run("prune", "--site", site.toString(), "--keep", "2", "--signing-key",
+                dir.resolve("release.key").toString());
+        assertEquals(0, pruned.exit(), pruned.err());
+        assertTrue(pruned.out().contains("removed versions: 1\n"), pruned.out());
+        assertTrue(pruned.out().contains("deleted: 2 files, "), pruned.out());
+        java.util.Set<String> after;
+        try (var files = Files.list(site)) {
+            after = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+        java.util.Set<String> expected = new java.util.HashSet<>(before);
+        v1.payload().files().forEach(f -> expected.remove(f.name()));
+        assertEquals(expected, after);
+        assertFalse(Files.exists(site.resolve("history/1.json")));
+
+        Path entry = site.resolve("history/2.json");
+        ManifestEdits.set(entry, "/counts/records", 3);
+        Result tampered = run("prune", "--site", site.toString(), "--keep", "2", "--public-key",
+                dir.resolve("release.pub").toString());
+        assertEquals(1, tampered.exit(), tampered.err());
+        assertEquals(1, tampered.err().strip().lines().count(), tampered.err());
+        assertTrue(tampered.err().startsWith("nyla-sync prune: " + entry + ": "), tampered.err());
     }
 
     @Test

@@ -12,11 +12,13 @@ import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.SearchHit;
@@ -175,6 +177,31 @@ class LuceneSyncTest {
             publish(v2, false);
             assertEquals(InstallRoute.DELTA, sync.checkNow().route().orElseThrow());
             assertServes(store, v2);
+        }
+    }
+
+    @Test
+    void anF16VersionServesTheSameScoresFromThePrebuiltIndexAsFromTheRecords() throws IOException {
+        List<VectorRecord> v1 = v1();
+        Publisher.builder().signingKey(keys).vectorEncoding(VectorEncoding.F16)
+                .nativePayload(new LucenePayloadFormat(LuceneOptions.DEFAULTS, dir.resolve("publisher-work")))
+                .build().publishRecords(v1, MODEL, host);
+        try (LuceneVectorStore prebuilt = LuceneVectorStore.open(dir.resolve("prebuilt"));
+             LuceneVectorStore rebuilt = LuceneVectorStore.open(dir.resolve("rebuilt"));
+             NylaSync nativeClient = client(prebuilt);
+             // Without the store's native installer, the client installs the records and builds the index itself.
+             NylaSync recordsClient = NylaSync.builder().source(HttpArtifactSource.builder(
+                             URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/")).build())
+                     .store(new ForwardingVectorStore(rebuilt) { }).stateDirectory(dir.resolve("records-state"))
+                     .publicKey(keys.getPublic()).expectedModel(MODEL).build()) {
+            assertEquals(InstallRoute.NATIVE_FULL, nativeClient.checkNow().route().orElseThrow());
+            SyncResult r = recordsClient.checkNow();
+            assertEquals(InstallRoute.FULL_COMPRESSED, r.route().orElseThrow(), r.steps().toString());
+            // Scores are exact (re-scored) over the stored vectors: equal scores mean equal, rounded vectors.
+            for (VectorRecord probe : List.of(v1.get(0), v1.get(1), v1.get(1000))) {
+                SearchRequest q = SearchRequest.of(probe.tenant(), probe.vector(), 5);
+                assertEquals(rebuilt.search(q), prebuilt.search(q), "probe " + probe.id());
+            }
         }
     }
 
