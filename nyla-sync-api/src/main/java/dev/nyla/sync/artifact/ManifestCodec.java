@@ -2,11 +2,7 @@ package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.RecordKeys;
@@ -35,11 +31,7 @@ import java.util.TreeMap;
  * version instead, since earlier clients would ignore a field.
  */
 public final class ManifestCodec {
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(1 << 20).build())
-            .build();
-    private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+    private static final JsonFactory JSON = StrictJson.factory();
     /** Largest file size a manifest may declare (1 PiB): far beyond any artifact, far from overflow. */
     static final long MAX_FILE_BYTES = 1L << 50;
 
@@ -143,25 +135,7 @@ public final class ManifestCodec {
      * @throws UnsafeFileNameException      when a file name could escape its directory
      */
     public static Manifest read(byte[] bytes, String source) throws ArtifactException {
-        // JSON parsers guess UTF-16 and UTF-32 from zero bytes; the format is UTF-8 only, without a BOM.
-        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF
-                || bytes.length >= 2 && (bytes[0] == 0 || bytes[1] == 0)) {
-            throw new MalformedArtifactException(source, "encoding", "UTF-8 without a byte order mark",
-                    "a byte order mark or UTF-16/32");
-        }
-        JsonNode root;
-        try (JsonParser p = JSON.createParser(bytes)) {
-            root = MAPPER.readTree(p);
-            if (p.nextToken() != null) {
-                throw new MalformedArtifactException(source, "content after the JSON object", "end of file",
-                        p.currentToken());
-            }
-        } catch (JsonProcessingException e) {
-            throw new MalformedArtifactException(source + ": not valid JSON: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
-        } catch (IOException e) {
-            throw new MalformedArtifactException(source + ": unreadable: " + e.getMessage(), e);
-        }
+        JsonNode root = StrictJson.read(bytes, source);
         Fields f = new Fields(source, "", root);
         f.requireObject();
         // The format version is checked first: a later format may look different in every other way.

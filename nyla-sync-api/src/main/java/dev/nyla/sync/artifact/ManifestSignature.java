@@ -1,8 +1,6 @@
 package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -23,8 +21,6 @@ import java.util.List;
 public final class ManifestSignature {
     /** The largest signature file accepted. */
     public static final int MAX_BYTES = 4096;
-    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private ManifestSignature() {
     }
@@ -59,12 +55,13 @@ public final class ManifestSignature {
         }
         JsonNode node;
         try {
-            node = MAPPER.readTree(signatureFile);
-        } catch (IOException e) {
-            throw new BadSignatureException(sigSource + ": not valid JSON: " + e.getMessage(), e);
+            // The manifest's reader: the same encoding, duplicate-key, limit and trailing-content rules.
+            node = StrictJson.read(signatureFile, sigSource);
+        } catch (MalformedArtifactException e) {
+            throw new BadSignatureException(e.getMessage(), e);
         }
-        if (node == null || !node.isObject()) {
-            throw new BadSignatureException(sigSource, "content", "a JSON object", node == null ? "nothing" : node.getNodeType());
+        if (!node.isObject()) {
+            throw new BadSignatureException(sigSource, "content", "a JSON object", node.getNodeType());
         }
         String algorithm = node.path("algorithm").isTextual() ? node.get("algorithm").textValue() : "";
         if (!"Ed25519".equals(algorithm)) {
