@@ -476,15 +476,21 @@ public final class Publisher {
     }
 
     private static VectorRecord nextUpsert(RecordFileReader reader) throws IOException {
-        if (reader == null) {
-            return null;
-        }
+        return reader == null ? null : nextUpsert(reader, "previous full payload");
+    }
+
+    /**
+     * The next record of a full payload, null at its end.
+     *
+     * @param subject what the file is, for the message when it holds a deletion
+     */
+    static VectorRecord nextUpsert(RecordFileReader reader, String subject) throws IOException {
         Optional<RecordEntry> e = reader.next();
         if (e.isEmpty()) {
             return null;
         }
         if (!(e.get() instanceof RecordEntry.Upsert upsert)) {
-            throw new ArtifactException("previous full payload", "entry " + e.get().tenant() + "/" + e.get().id(),
+            throw new ArtifactException(subject, "entry " + e.get().tenant() + "/" + e.get().id(),
                     "an upsert", "a deletion (is the manifest pointing at a delta?)");
         }
         return upsert.record();
