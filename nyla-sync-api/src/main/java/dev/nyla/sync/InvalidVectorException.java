@@ -1,8 +1,9 @@
 package dev.nyla.sync;
 
 /**
- * A vector holds a value that cannot be searched (NaN or an infinity) or cannot be stored in the chosen
- * encoding (a component beyond the float16 range).
+ * A vector holds a value that cannot be searched (NaN or an infinity), cannot be stored in the chosen
+ * encoding (a component beyond the float16 range), or cannot be compared by the model's similarity (the zero
+ * vector under cosine, see {@link Similarity#requireDirection}).
  */
 public final class InvalidVectorException extends NylaSyncException {
     private static final long serialVersionUID = 1L;
@@ -17,5 +18,10 @@ public final class InvalidVectorException extends NylaSyncException {
      */
     public InvalidVectorException(String subject, int index, float value, String expected) {
         super(subject, "vector component " + index, expected, value);
+    }
+
+    /** The vector of {@code subject} as a whole fails the check {@code what}: {@code expected} but {@code actual}. */
+    public InvalidVectorException(String subject, String what, Object expected, Object actual) {
+        super(subject, what, expected, actual);
     }
 }

@@ -34,6 +34,28 @@ public enum Similarity {
                 "similarity: expected one of cosine, dot_product, euclidean but was '" + name + "'");
     }
 
+    /**
+     * Refuses a vector that an artifact may not hold under this similarity: under {@link #COSINE} the all-zero
+     * vector, which has no direction (its cosine with anything is undefined, and Lucene refuses it on cosine
+     * fields); the other similarities take every finite vector. One rule for both ends: the publisher refuses
+     * to publish such a vector, and the sync client refuses to install one.
+     *
+     * @param subject what the vector belongs to, for the message
+     * @throws InvalidVectorException naming {@code subject} when this similarity cannot compare {@code vector}
+     */
+    public void requireDirection(float[] vector, String subject) throws InvalidVectorException {
+        if (this != COSINE) {
+            return;
+        }
+        for (float f : vector) {
+            if (f != 0f) {
+                return;
+            }
+        }
+        throw new InvalidVectorException(subject, "vector", "at least one component that is not 0 (cosine needs a "
+                + "direction)", "all " + vector.length + " components 0");
+    }
+
     /** The score of {@code b} for the query {@code a}; higher is more similar. Vectors must have equal length. */
     public float score(float[] a, float[] b) {
         if (a.length != b.length) {

@@ -596,7 +596,7 @@ final class SyncStateMachine {
         try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
             try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension(),
                     m.vectorEncoding())) {
-                copy(reader, writer, file, delta, total);
+                copy(reader, writer, file, m, d, total);
             } catch (IntegrityException e) {
                 // The downloaded copy is damaged (on disk, after it was verified): fetch it again next time.
                 downloads.discard(file);
@@ -667,22 +667,33 @@ final class SyncStateMachine {
                 Map.of("manifestSha256", manifestSha256, "route", route.name()));
     }
 
-    private void copy(RecordFileReader reader, GenerationWriter writer, PayloadFile file, boolean delta, long total)
-            throws IOException {
-        RecordFileKind expected = delta ? RecordFileKind.DELTA : RecordFileKind.FULL;
+    /**
+     * Hands every entry of {@code reader} to {@code writer}, each record once it passed the {@link RecordChecks};
+     * {@code delta} is the manifest's entry for the file when it is a delta, null for a full payload.
+     */
+    private void copy(RecordFileReader reader, GenerationWriter writer, PayloadFile file, Manifest m, Delta delta,
+                      long total) throws IOException {
+        RecordFileKind expected = delta != null ? RecordFileKind.DELTA : RecordFileKind.FULL;
         if (reader.kind() != expected) {
             throw new MalformedArtifactException(file.name(), "record file kind", expected, reader.kind());
         }
+        RecordChecks checks = new RecordChecks(file.name() + " of version " + m.version(), m.model());
         long n = 0;
         for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
             switch (e.get()) {
-                case RecordEntry.Upsert u -> writer.add(u.record());
+                case RecordEntry.Upsert u -> {
+                    checks.check(u.record());
+                    writer.add(u.record());
+                }
                 case RecordEntry.Delete del -> writer.delete(del.tenant(), del.id());
             }
             if (++n % 1000 == 0) {
                 long done = n;
                 emit(l -> l.installProgress(done, total, (int) Math.min(99, done * 100 / Math.max(1, total))));
             }
+        }
+        if (delta != null) {
+            checks.checkCounts(delta, reader.upserts(), reader.deletes());
         }
         long done = n;
         emit(l -> l.installProgress(done, total, 100));

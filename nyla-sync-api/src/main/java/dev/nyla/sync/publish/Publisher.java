@@ -346,14 +346,8 @@ public final class Publisher {
                 // Rounded once, here, before the vector goes anywhere: every payload then holds the same
                 // values, and carrying it over to the next version round-trips exactly.
                 v = vectorEncoding.round(v, subject);
-                boolean zero = true;
-                for (float f : v) {
-                    zero &= f == 0f;
-                }
-                // A zero vector has no direction: cosine is undefined, and Lucene refuses it on cosine fields.
-                if (zero && model.similarity() == dev.nyla.sync.Similarity.COSINE) {
-                    throw new InvalidVectorException(subject + " (all components are 0; cosine needs a direction)", 0, 0f);
-                }
+                // After rounding: a float16 rounding can turn a tiny vector into the zero vector.
+                model.similarity().requireDirection(v, subject);
                 pending.get(i).record = s.toVectorRecord(v, model.fingerprint());
             }
             progress.embedded += sources.size();

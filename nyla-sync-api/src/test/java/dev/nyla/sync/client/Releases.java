@@ -1,12 +1,25 @@
 package dev.nyla.sync.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.ManifestSignature;
+import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.artifact.RecordFileWriter;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.embed.HashingEmbedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +28,10 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * A publisher's host directory for tests: each {@link #publish} writes the next version into it as a CI job
@@ -24,6 +41,7 @@ import java.util.Map;
 final class Releases {
     static final KeyPair KEYS = SigningKeys.generate();
     static final HashingEmbedder EMBEDDER = new HashingEmbedder(32);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     final Path host;
     private final Path manifests;
@@ -54,6 +72,75 @@ final class Releases {
         Files.copy(manifests.resolve(v + ".sig"), host.resolve(Manifest.SIGNATURE_FILE_NAME),
                 StandardCopyOption.REPLACE_EXISTING);
         Files.copy(manifests.resolve(v + ".json"), host.resolve(Manifest.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Rewrites the record files of the served version that {@code which} selects, passing each entry through
+     * {@code edit}, names them by their new SHA-256 and signs the manifest again: the artifact a publisher with
+     * a defect would sign, whose every byte verifies. Files in which {@code edit} changed nothing are left as
+     * they are.
+     *
+     * @return the entries changed in each rewritten file, by its old name
+     */
+    Map<String, Integer> rewriteRecords(Predicate<PayloadFile> which, UnaryOperator<RecordEntry> edit)
+            throws IOException {
+        Path manifestFile = host.resolve(Manifest.FILE_NAME);
+        ObjectNode json = (ObjectNode) JSON.readTree(manifestFile.toFile());
+        Manifest m = ManifestCodec.read(Files.readAllBytes(manifestFile), manifestFile.toString());
+        List<PayloadFile> files = new ArrayList<>(m.payload().files());
+        m.deltas().forEach(d -> files.addAll(d.files()));
+        Map<String, Integer> changed = new java.util.TreeMap<>();
+        for (PayloadFile f : files) {
+            if (!which.test(f)) {
+                continue;
+            }
+            ByteArrayOutputStream content = new ByteArrayOutputStream();
+            int edits = 0;
+            try (RecordFileReader in = Artifacts.openRecordFile(new DirectoryArtifactSource(host), f,
+                    m.model().dimension(), m.vectorEncoding());
+                 RecordFileWriter out = new RecordFileWriter(content, f.name(), in.kind(), in.dimension(),
+                         in.vectorEncoding())) {
+                for (Optional<RecordEntry> e; (e = in.next()).isPresent(); ) {
+                    RecordEntry after = edit.apply(e.get());
+                    edits += after.equals(e.get()) ? 0 : 1;
+                    switch (after) {
+                        case RecordEntry.Upsert u -> out.upsert(u.record());
+                        case RecordEntry.Delete d -> out.delete(d.tenant(), d.id());
+                    }
+                }
+                out.finish();
+            }
+            if (edits == 0) {
+                continue;
+            }
+            byte[] bytes = content.toByteArray();
+            long uncompressed = bytes.length;
+            if (f.compression() == Compression.GZIP) {
+                ByteArrayOutputStream gz = new ByteArrayOutputStream();
+                try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+                    out.write(bytes);
+                }
+                bytes = gz.toByteArray();
+            }
+            String sha = dev.nyla.sync.ContentHash.sha256Hex(bytes);
+            String name = f.name().replace(f.sha256(), sha);
+            Files.write(host.resolve(name), bytes);
+            for (JsonNode entry : json.findParents("sha256")) {
+                if (entry.path("name").asText().equals(f.name())) {
+                    ((ObjectNode) entry).put("name", name).put("size", bytes.length).put("sha256", sha)
+                            .put("uncompressedSize", uncompressed);
+                }
+            }
+            changed.put(f.name(), edits);
+        }
+        signManifest(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+        return changed;
+    }
+
+    /** Replaces the served manifest by {@code manifest}, signed with the publisher's key. */
+    void signManifest(byte[] manifest) throws IOException {
+        Files.write(host.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.sign(manifest, KEYS));
+        Files.write(host.resolve(Manifest.FILE_NAME), manifest);
     }
 
     /**
