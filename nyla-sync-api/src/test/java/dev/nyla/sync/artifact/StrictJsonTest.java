@@ -113,7 +113,7 @@ class StrictJsonTest {
         int typed = 0;
         int accepted = 0;
         for (int i = 0; i < 3_000; i++) {
-            byte[] m = mutate(manifest, random);
+            byte[] m = Mutations.edit(manifest, random, JSON_BYTES);
             try {
                 ManifestCodec.read(m, "fuzz-" + i);
                 accepted++;
@@ -122,7 +122,7 @@ class StrictJsonTest {
             } catch (RuntimeException e) {
                 fail("manifest mutation " + i + " escaped as " + e, e);
             }
-            byte[] s = mutate(signature, random);
+            byte[] s = Mutations.edit(signature, random, JSON_BYTES);
             try {
                 ManifestSignature.verify(manifest, s, List.of(KEYS.getPublic()), "fuzz-" + i);
                 accepted++;
@@ -133,37 +133,5 @@ class StrictJsonTest {
             }
         }
         assertTrue(typed > 3_000, "most mutations are refused, typed: " + typed + ", accepted: " + accepted);
-    }
-
-    private static byte[] mutate(byte[] original, Random random) {
-        byte[] b = original.clone();
-        int edits = 1 + random.nextInt(4);
-        for (int e = 0; e < edits && b.length > 1; e++) {
-            int at = random.nextInt(b.length);
-            switch (random.nextInt(4)) {
-                case 0 -> b[at] = (byte) random.nextInt(256);
-                case 1 -> {
-                    byte[] c = new byte[b.length + 1];
-                    System.arraycopy(b, 0, c, 0, at);
-                    c[at] = (byte) JSON_BYTES.charAt(random.nextInt(JSON_BYTES.length()));
-                    System.arraycopy(b, at, c, at + 1, b.length - at);
-                    b = c;
-                }
-                case 2 -> {
-                    byte[] c = new byte[b.length - 1];
-                    System.arraycopy(b, 0, c, 0, at);
-                    System.arraycopy(b, at + 1, c, at, b.length - at - 1);
-                    b = c;
-                }
-                default -> {
-                    int len = Math.min(b.length - at, 1 + random.nextInt(40));
-                    byte[] c = new byte[b.length + len];
-                    System.arraycopy(b, 0, c, 0, at + len);
-                    System.arraycopy(b, at, c, at + len, b.length - at);
-                    b = c;
-                }
-            }
-        }
-        return b;
     }
 }
