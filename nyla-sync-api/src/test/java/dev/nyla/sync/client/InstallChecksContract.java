@@ -14,6 +14,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +155,7 @@ public abstract class InstallChecksContract {
                 String[] edit = edits.get(v);
                 releases.publish(corpus(v));
                 ManifestEdits.set(manifest, edit[0], Long.parseLong(edit[1]));
-                releases.signManifest(java.nio.file.Files.readAllBytes(manifest));
+                releases.signManifest(Files.readAllBytes(manifest));
                 failures.routes.clear();
                 failures.causes.clear();
 
