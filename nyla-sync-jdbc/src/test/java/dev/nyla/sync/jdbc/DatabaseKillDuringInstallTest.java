@@ -37,9 +37,10 @@ abstract class DatabaseKillDuringInstallTest extends KillDuringInstallContract {
 
     @Override
     protected List<String> leftovers(VectorStore store) throws IOException {
+        Tables names = new Tables("", prefix);
         Set<String> expected = new TreeSet<>(List.of(prefix + "_store", prefix + "_generations"));
         for (Generation g : store.generations()) {
-            expected.add(prefix + "_g" + g.id());
+            expected.add(names.generationName(g.id()));
         }
         List<String> out = new ArrayList<>();
         try {
@@ -47,7 +48,7 @@ abstract class DatabaseKillDuringInstallTest extends KillDuringInstallContract {
             tables.stream().filter(t -> !expected.contains(t)).forEach(t -> out.add("stray table " + t));
             expected.stream().filter(t -> !tables.contains(t)).forEach(t -> out.add("missing table " + t));
             try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT id, state FROM " + prefix + "_generations WHERE state <> 'committed'")) {
+                 ResultSet rs = s.executeQuery("SELECT id, state FROM " + names.generations() + " WHERE state <> 'committed'")) {
                 while (rs.next()) {
                     out.add("generation " + rs.getLong(1) + " in state " + rs.getString(2));
                 }
