@@ -287,6 +287,8 @@ final class SyncStateMachine {
         }
         if (response instanceof ManifestResponse.NotModified) {
             run.step("manifest not modified since the last check");
+            // The saved ETag is the installed version's manifest's: that version is offered.
+            discardDownloads();
             emit(l -> l.checkFinished(0, false));
             move(UP_TO_DATE);
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
@@ -300,6 +302,7 @@ final class SyncStateMachine {
         boolean installed = artifactActive && manifest.version() == local.trustedVersion;
         if (installed && !forced) {
             run.step("version " + manifest.version() + " is installed");
+            discardDownloads();
             emit(l -> l.checkFinished(manifest.version(), false));
             move(UP_TO_DATE);
             local.etag = fetched.etag();
@@ -826,6 +829,19 @@ final class SyncStateMachine {
         } catch (IOException | RuntimeException e) {
             // The install is complete; what is left over is removed after the next one.
             LOG.warn("{}: cleaning up after the install failed: {}", store.location(), e.toString());
+        }
+    }
+
+    /**
+     * Deletes the downloads when the offered version is the installed one: no install needs them. They are
+     * there when a process died after activating a version and before its clean-up; without this they would
+     * stay until the next version is installed.
+     */
+    private void discardDownloads() {
+        try {
+            downloads.clear();
+        } catch (IOException e) {
+            LOG.warn("{}: could not delete the downloads of the installed version: {}", store.location(), e.toString());
         }
     }
 

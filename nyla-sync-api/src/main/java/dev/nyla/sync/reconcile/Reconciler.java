@@ -865,7 +865,11 @@ public final class Reconciler {
             return this;
         }
 
-        /** How long a sync waits for another holder of its tenant's lock; default 5 minutes. */
+        /**
+         * How long a sync waits for another holder of its tenant's lock, default 5 minutes; zero tries once.
+         * A sync that does not get the lock writes nothing and ends {@code FAILED} with a
+         * {@link dev.nyla.sync.store.LockTimeoutException} naming the tenant.
+         */
         public Builder lockTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative()) {

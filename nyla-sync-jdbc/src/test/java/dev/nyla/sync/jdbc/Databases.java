@@ -30,6 +30,33 @@ enum Databases {
         };
     }
 
+    /** The location of the store with {@code prefix}, as an application configures it (SQLite: a file under {@code dir}). */
+    String location(Path dir, String prefix) {
+        return switch (this) {
+            case SQLITE -> "jdbc:sqlite:" + dir.resolve("vectors.db") + "?nyla.prefix=" + prefix;
+            case POSTGRES -> TestDatabases.POSTGRES_URL + "&nyla.prefix=" + prefix + "&nyla.dialect=postgres";
+            case PGVECTOR -> TestDatabases.PGVECTOR_URL + "&nyla.prefix=" + prefix + "&nyla.dialect=pgvector";
+        };
+    }
+
+    /** The tables of the store with {@code prefix}, sorted. */
+    List<String> tables(DataSource ds, String prefix) throws SQLException {
+        if (this != SQLITE) {
+            return TestDatabases.tablesOf(ds, prefix);
+        }
+        List<String> tables = new java.util.ArrayList<>();
+        try (Connection c = ds.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\' ORDER BY name")) {
+            ps.setString(1, prefix + "\\_%");
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
     JdbcOptions options(String prefix) {
         return JdbcOptions.DEFAULTS.withTablePrefix(prefix).withDialect(dialect);
     }

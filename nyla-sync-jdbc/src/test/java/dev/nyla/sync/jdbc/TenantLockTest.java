@@ -7,7 +7,6 @@ import java.io.Closeable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -90,20 +89,8 @@ class TenantLockTest {
             rs.next();
             assertEquals("0", rs.getString(1), "lock_timeout reset on the pooled connection");
         }
-        assertEquals(0, advisoryLocks(pool, TenantLocks.key("public", prefix, "acme")));
+        assertEquals(List.of(), TestDatabases.advisoryLocks(pool, TenantLocks.key("public", prefix, "acme")));
         other.lockTenant("acme", Duration.ZERO).close(); // free although the pooled session lives on
-    }
-
-    private static long advisoryLocks(DataSource ds, long key) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? AND objsubid = 1")) {
-            ps.setLong(1, key >>> 32);
-            ps.setLong(2, key & 0xffffffffL);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 
     // ---- SQLite ----------------------------------------------------------------------------------------------

@@ -114,6 +114,25 @@ final class TestDatabases {
         }
     }
 
+    /**
+     * The sessions holding ({@code true}) or waiting for ({@code false}) the session-level advisory lock
+     * {@code key}, as {@code pg_locks} shows them (PostgreSQL).
+     */
+    static List<Boolean> advisoryLocks(DataSource ds, long key) throws SQLException {
+        List<Boolean> granted = new ArrayList<>();
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT granted FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? AND objsubid = 1")) {
+            ps.setLong(1, key >>> 32);
+            ps.setLong(2, key & 0xffffffffL);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    granted.add(rs.getBoolean(1));
+                }
+            }
+        }
+        return granted;
+    }
+
     /** The tables of the store with {@code prefix}, sorted (PostgreSQL). */
     static List<String> tablesOf(DataSource ds, String prefix) throws SQLException {
         List<String> tables = new ArrayList<>();
