@@ -17,7 +17,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -70,6 +72,14 @@ import org.slf4j.LoggerFactory;
  * {@link VerifyingInputStream}), which also catches a file replaced by another of the same size between
  * two requests of a host that gives no validator.
  *
+ * <p><b>Redirects</b> are followed by the source itself, not by the {@link HttpClient}, so that the rules
+ * hold on every JDK: {@code 301}, {@code 302}, {@code 303}, {@code 307} and {@code 308}, at most five in a
+ * row, to a {@code Location} resolved against the URL that answered, never from https down to http. The
+ * headers set with {@link Builder#header(String, String)} go to the base URL's origin (scheme, host and
+ * port) only: once a redirect leaves that origin, the rest of the chain carries none of them, so a CDN or
+ * storage host the files are redirected to never sees the credentials. A redirect that may not be followed
+ * fails with {@link SourceUnavailableException} without retrying.
+ *
  * <p><b>Retry budget.</b> Each {@code fetchManifest} file and each opened stream has a budget of
  * {@linkplain Builder#maxAttempts(int) maxAttempts} attempts in a row, spent across all the reconnections
  * of the stream, with exponential back-off and full jitter in between: before attempt <i>n</i>+1 it sleeps
@@ -112,6 +122,7 @@ public final class HttpArtifactSource implements ArtifactSource {
     private final long initialBackoffNanos;
     private final long maxBackoffNanos;
     private final List<Header> headers;
+    private final Redirects redirects;
     private final long maxResponseBytes;
     private final Set<ResumingStream> openStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -126,6 +137,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         this.initialBackoffNanos = nanos(b.initialBackoff);
         this.maxBackoffNanos = nanos(b.maxBackoff);
         this.headers = List.copyOf(b.headers);
+        this.redirects = new Redirects(base);
         this.maxResponseBytes = b.maxResponseBytes;
     }
 
@@ -249,11 +261,8 @@ public final class HttpArtifactSource implements ArtifactSource {
     }
 
     private Optional<SmallFile> fetchSmallOnce(URI uri, long max, String ifNoneMatch) throws IOException {
-        HttpRequest.Builder request = request(uri);
-        if (!ifNoneMatch.isEmpty()) {
-            request.header("If-None-Match", ifNoneMatch);
-        }
-        HttpResponse<BodyStream> response = send(request.build());
+        HttpResponse<BodyStream> response = get(uri, ifNoneMatch.isEmpty() ? Map.of()
+                : Map.of("If-None-Match", ifNoneMatch));
         BodyStream body = response.body();
         try {
             int status = response.statusCode();
@@ -291,14 +300,33 @@ public final class HttpArtifactSource implements ArtifactSource {
 
     // ---- requests ----------------------------------------------------------------------------------------
 
-    private HttpRequest.Builder request(URI uri) {
-        // No HttpRequest.timeout: send() times the wait for the headers itself, so that the body is governed
-        // by the stall watchdog alone, whatever a JDK version makes the request timeout cover.
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().header("Accept-Encoding", "identity");
-        for (Header h : headers) {
-            b.header(h.name(), h.value());
+    /**
+     * Sends a GET for {@code uri} with the headers the source manages for it, following redirects as
+     * {@link Redirects} allows; the configured headers go along only while the chain stays in the base's
+     * origin. Returns the first response that is not a redirect.
+     */
+    private HttpResponse<BodyStream> get(URI uri, Map<String, String> managed) throws IOException {
+        URI target = uri;
+        boolean withHeaders = true;
+        for (int followed = 0; ; followed++) {
+            withHeaders &= redirects.sameOriginAsBase(target);
+            // No HttpRequest.timeout: send() times the wait for the headers itself, so that the body is
+            // governed by the stall watchdog alone, whatever a JDK version makes the request timeout cover.
+            HttpRequest.Builder b = HttpRequest.newBuilder(target).GET().header("Accept-Encoding", "identity");
+            managed.forEach(b::header);
+            if (withHeaders) {
+                for (Header h : headers) {
+                    b.header(h.name(), h.value());
+                }
+            }
+            HttpResponse<BodyStream> response = send(b.build());
+            if (!Redirects.isRedirect(response.statusCode())) {
+                return response;
+            }
+            response.body().cancel();
+            target = redirects.next(target, response.statusCode(), response.headers().firstValue("Location"),
+                    followed);
         }
-        return b;
     }
 
     /** Sends {@code request} and waits up to the request timeout for the response headers. */
@@ -582,14 +610,14 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
 
         private void connectOnce() throws IOException {
-            HttpRequest.Builder request = request(uri);
+            Map<String, String> conditions = new LinkedHashMap<>();
             if (position > 0) {
-                request.header("Range", "bytes=" + position + "-");
+                conditions.put("Range", "bytes=" + position + "-");
                 if (validator != null) {
-                    request.header("If-Range", validator);
+                    conditions.put("If-Range", validator);
                 }
             }
-            HttpResponse<BodyStream> response = send(request.build());
+            HttpResponse<BodyStream> response = get(uri, conditions);
             BodyStream stream = response.body();
             boolean attached = false;
             try {
@@ -922,9 +950,10 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
 
         /**
-         * The client to send requests with; it stays the caller's and is not closed by the source. By
-         * default the source creates one with the {@linkplain #connectTimeout(Duration) connect timeout},
-         * HTTP/2 with fallback to HTTP/1.1, and redirects followed except from HTTPS to HTTP.
+         * The client to send requests with; it stays the caller's and is not closed by the source. It must
+         * not follow redirects ({@link HttpClient.Redirect#NEVER}, the JDK's default): the source follows
+         * them itself, as the class description says. By default the source creates one with the
+         * {@linkplain #connectTimeout(Duration) connect timeout} and HTTP/2 with fallback to HTTP/1.1.
          */
         public Builder httpClient(HttpClient client) {
             this.httpClient = Objects.requireNonNull(client, "client");
@@ -975,8 +1004,9 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
 
         /**
-         * A header sent with every request, such as {@code Authorization}; may be called again to add more.
-         * The headers the source manages ({@code Range}, {@code If-Range}, {@code If-None-Match},
+         * A header sent with every request to the base URL's origin, such as {@code Authorization}; may be
+         * called again to add more. A redirect to another origin carries none of these headers. The headers
+         * the source manages ({@code Range}, {@code If-Range}, {@code If-None-Match},
          * {@code Accept-Encoding}) and those the HTTP client forbids are refused by {@link #build()}.
          */
         public Builder header(String name, String value) {
@@ -1017,6 +1047,11 @@ public final class HttpArtifactSource implements ArtifactSource {
             if (maxResponseBytes < 1) {
                 throw new IllegalArgumentException("maxResponseBytes: expected >= 1 but was " + maxResponseBytes);
             }
+            if (httpClient != null && httpClient.followRedirects() != HttpClient.Redirect.NEVER) {
+                throw new IllegalArgumentException("httpClient: expected followRedirects(HttpClient.Redirect.NEVER)"
+                        + " (the source follows redirects itself, so that its headers never go to another origin)"
+                        + " but was " + httpClient.followRedirects());
+            }
             if (httpClient != null && connectTimeoutSet) {
                 throw new IllegalArgumentException("connectTimeout: expected to be set on the supplied HttpClient"
                         + " but was set on the builder (it applies only to a client the source creates)");
@@ -1030,7 +1065,7 @@ public final class HttpArtifactSource implements ArtifactSource {
             HttpClient created = HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .version(HttpClient.Version.HTTP_2)
-                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .followRedirects(HttpClient.Redirect.NEVER) // followed by get(), see Redirects
                     .build();
             return new HttpArtifactSource(this, base, created, true);
         }
