@@ -90,6 +90,16 @@ import org.slf4j.LoggerFactory;
  * file no larger than {@linkplain Builder#maxResponseBytes(long) maxResponseBytes}, the download still
  * ends. Every retry is logged at WARN with the URL, the attempt and the reason.
  *
+ * <p><b>Throttling.</b> A {@code 429 Too Many Requests}, or a {@code 503} with {@code Retry-After}, asks the
+ * source to slow down. The next attempt waits the {@code Retry-After} (delta-seconds, or an HTTP-date taken
+ * relative to the response's {@code Date}) when it is longer than the back-off, and the wait holds back
+ * every request of the source, not only the one answered; throttling answers count in a row across the
+ * source. A wait longer than {@linkplain Builder#maxBackoff(Duration) maxBackoff} is not waited for: the
+ * source gives up at once with {@link SourceUnavailableException} naming the status, the
+ * {@code Retry-After} and when to try again, and so it does at {@code maxAttempts} throttling answers in a
+ * row. It then sends no request before that time (each fails at once with the same exception), so a
+ * rate-limiting CDN gets at most {@code maxAttempts} requests per wait however many files are open.
+ *
  * <p>The source is safe for use by several threads; each stream it returns is for one reading thread
  * (closing it from another thread is allowed). {@link #close()} closes the streams still open and, when the
  * source created its own {@link HttpClient}, that client too.
@@ -123,6 +133,8 @@ public final class HttpArtifactSource implements ArtifactSource {
     private final long maxBackoffNanos;
     private final List<Header> headers;
     private final Redirects redirects;
+    private final SourceClock clock;
+    private final Throttle throttle;
     private final long maxResponseBytes;
     private final Set<ResumingStream> openStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -138,6 +150,8 @@ public final class HttpArtifactSource implements ArtifactSource {
         this.maxBackoffNanos = nanos(b.maxBackoff);
         this.headers = List.copyOf(b.headers);
         this.redirects = new Redirects(base);
+        this.clock = b.clock;
+        this.throttle = new Throttle(b.clock, b.maxAttempts, b.maxBackoff);
         this.maxResponseBytes = b.maxResponseBytes;
     }
 
@@ -270,7 +284,7 @@ public final class HttpArtifactSource implements ArtifactSource {
                 return Optional.empty();
             }
             if (status != 200) {
-                throw statusFailure(uri, status);
+                throw statusFailure(uri, response);
             }
             requireIdentityEncoding(uri, response);
             long declared = contentLength(response);
@@ -309,6 +323,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         URI target = uri;
         boolean withHeaders = true;
         for (int followed = 0; ; followed++) {
+            throttle.awaitTurn(target);
             withHeaders &= redirects.sameOriginAsBase(target);
             // No HttpRequest.timeout: send() times the wait for the headers itself, so that the body is
             // governed by the stall watchdog alone, whatever a JDK version makes the request timeout cover.
@@ -320,6 +335,9 @@ public final class HttpArtifactSource implements ArtifactSource {
                 }
             }
             HttpResponse<BodyStream> response = send(b.build());
+            if (!isThrottling(response)) {
+                throttle.passed();
+            }
             if (!Redirects.isRedirect(response.statusCode())) {
                 return response;
             }
@@ -374,12 +392,25 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
     }
 
+    /** Whether the host asks the source to slow down: 429, or 503 with the time to come back. */
+    private static boolean isThrottling(HttpResponse<?> response) {
+        int status = response.statusCode();
+        return status == 429 || status == 503 && response.headers().firstValue("Retry-After").isPresent();
+    }
+
     /** The exception for a status that is neither success nor handled by the caller. */
-    private static IOException statusFailure(URI uri, int status) {
+    private IOException statusFailure(URI uri, HttpResponse<?> response) {
+        int status = response.statusCode();
         if (status == 404 || status == 410) {
             return new FileNotFoundException(uri + ": not found (HTTP " + status + ")");
         }
-        if (status == 408 || status == 429 || status >= 500) {
+        if (isThrottling(response)) {
+            Optional<String> header = response.headers().firstValue("Retry-After");
+            Optional<Duration> wait = header.flatMap(h -> RetryAfter.parse(h, response.headers().firstValue("Date"),
+                    clock.now()));
+            return new ThrottledException(status, header.orElse(null), wait.orElse(null));
+        }
+        if (status == 408 || status >= 500) {
             return new IOException("HTTP " + status);
         }
         return new SourceUnavailableException(uri + ": HTTP " + status
@@ -455,16 +486,24 @@ public final class HttpArtifactSource implements ArtifactSource {
             positionAtLastFailure = position;
             failuresInARow++;
             String at = position > 0 ? " at byte " + position : "";
+            long pause = Backoff.fullJitter(failuresInARow, initialBackoffNanos, maxBackoffNanos);
+            if (cause instanceof ThrottledException throttled) {
+                // The wait is the source's, not this request's: the next request of any stream waits it out.
+                Duration wait = throttle.throttled(uri, throttled, Duration.ofNanos(pause),
+                        failuresInARow >= maxAttempts);
+                LOG.warn("{}: attempt {} of {}{}: {}; retrying in {} ms as the host asked", uri, failuresInARow,
+                        maxAttempts, at, throttled.answer(), wait.toMillis());
+                return;
+            }
             if (failuresInARow >= maxAttempts) {
                 throw new SourceUnavailableException(uri + ": gave up after " + failuresInARow
                         + (failuresInARow == 1 ? " attempt" : " attempts") + " in a row without progress" + at
                         + "; last failure: " + reason(cause), cause);
             }
-            long pause = Backoff.fullJitter(failuresInARow, initialBackoffNanos, maxBackoffNanos);
             LOG.warn("{}: attempt {} of {} failed{} ({}); retrying in {} ms", uri, failuresInARow, maxAttempts, at,
                     reason(cause), TimeUnit.NANOSECONDS.toMillis(pause));
             try {
-                TimeUnit.NANOSECONDS.sleep(pause);
+                clock.sleep(Duration.ofNanos(pause));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(uri + ": interrupted while waiting to retry");
@@ -637,7 +676,7 @@ public final class HttpArtifactSource implements ArtifactSource {
                         attached = true;
                     }
                     case 416 -> rangeNotSatisfiable(response);
-                    default -> throw statusFailure(uri, status);
+                    default -> throw statusFailure(uri, response);
                 }
             } finally {
                 if (!attached) {
@@ -944,6 +983,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private final List<Header> headers = new ArrayList<>();
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private SourceClock clock = SourceClock.SYSTEM;
 
         private Builder(URI baseUri) {
             this.baseUri = baseUri;
@@ -1021,6 +1061,12 @@ public final class HttpArtifactSource implements ArtifactSource {
          */
         public Builder maxResponseBytes(long bytes) {
             this.maxResponseBytes = bytes;
+            return this;
+        }
+
+        /** The clock the source reads and waits on; for tests, which observe waits instead of sleeping them. */
+        Builder clock(SourceClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
