@@ -89,8 +89,7 @@ final class Throttle {
         }
         if (lastAttempt || inARow >= maxAttempts) {
             refuse(until, "the host answered " + answer.answer() + " " + inARow + " times in a row");
-            throw new SourceUnavailableException(uri + ": gave up: " + refusal + "; the host is limiting the rate:"
-                    + " check less often", answer);
+            throw new SourceUnavailableException(uri + ": gave up: " + refusal, answer);
         }
         if (until.isAfter(notBefore)) {
             notBefore = until;
