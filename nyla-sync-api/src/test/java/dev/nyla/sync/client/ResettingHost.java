@@ -34,14 +34,15 @@ import java.util.regex.Pattern;
  */
 final class ResettingHost implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
-    private static final int CHUNK = 16 << 10;
+    private static final int CHUNK = 4 << 10;
     /**
-     * The socket send buffer asked for (Linux doubles it). Left to autotuning, a loopback socket's buffer
-     * grows to megabytes, and a reset discards what it holds: bytes written but never transmitted, which
-     * no client can receive. A fixed, small buffer makes "written" mean "transmitted", within this slack.
+     * The socket send buffer asked for. Left to autotuning, a loopback socket's buffer grows to megabytes,
+     * and a reset discards what it holds unsent: bytes written that TCP never transmitted, which no client
+     * can receive. A small fixed buffer makes "written" mean "transmitted" within a slack of what the
+     * kernel still holds at the reset, which measures up to about 64 KiB (one loopback segment).
      * {@code -Dnyla.test.sendBuffer=0} leaves the buffer to the kernel, to see the difference.
      */
-    static final int SEND_BUFFER = Integer.getInteger("nyla.test.sendBuffer", 32 << 10);
+    static final int SEND_BUFFER = Integer.getInteger("nyla.test.sendBuffer", 8 << 10);
 
     /** One response as sent: the file, its first body byte's offset, the bytes written, whether it was cut. */
     record Response(String file, long start, long written, boolean reset) {

@@ -91,8 +91,8 @@ class ResumeUnderResetsTest {
     @Test
     void aSyncThroughResetsInstallsThePublishedRecordsFromAboutOneCleanTransfer() throws IOException {
         Releases releases = new Releases(dir);
-        // Enough records for a payload of a few megabytes, so that every response can be cut mid-body.
-        List<SourceRecord> records = Releases.corpus(60_000, 1, 100, false);
+        // A payload of about 7 MB: large against what a reset may discard unsent on the host (see ResettingHost).
+        List<SourceRecord> records = Releases.corpus(120_000, 1, 100, false);
         releases.publish(records);
         ResettingHost host = closer.later(new ResettingHost(releases.host, RESET_SHARE, 11));
         FileVectorStore store = closer.later(FileVectorStore.open(dir.resolve("store")));
@@ -111,7 +111,7 @@ class ResumeUnderResetsTest {
                 }
             }
         }
-        assertTrue(r.fullPayloadBytes() > 2 << 20, "payload of " + r.fullPayloadBytes() + " bytes");
+        assertTrue(r.fullPayloadBytes() > 6 << 20, "payload of " + r.fullPayloadBytes() + " bytes");
         assertTrue(host.resets() >= 1, "no response was cut: " + host.responses);
         double ratio = sent / (double) r.fullPayloadBytes();
         LOG.info("sync: {} payload bytes sent for a payload of {} bytes, {} x, {} of {} responses reset", sent,
