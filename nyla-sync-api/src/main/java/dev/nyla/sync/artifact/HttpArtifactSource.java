@@ -17,7 +17,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -70,6 +72,14 @@ import org.slf4j.LoggerFactory;
  * {@link VerifyingInputStream}), which also catches a file replaced by another of the same size between
  * two requests of a host that gives no validator.
  *
+ * <p><b>Redirects</b> are followed by the source itself, not by the {@link HttpClient}, so that the rules
+ * hold on every JDK: {@code 301}, {@code 302}, {@code 303}, {@code 307} and {@code 308}, at most five in a
+ * row, to a {@code Location} resolved against the URL that answered, never from https down to http. The
+ * headers set with {@link Builder#header(String, String)} go to the base URL's origin (scheme, host and
+ * port) only: once a redirect leaves that origin, the rest of the chain carries none of them, so a CDN or
+ * storage host the files are redirected to never sees the credentials. A redirect that may not be followed
+ * fails with {@link SourceUnavailableException} without retrying.
+ *
  * <p><b>Retry budget.</b> Each {@code fetchManifest} file and each opened stream has a budget of
  * {@linkplain Builder#maxAttempts(int) maxAttempts} attempts in a row, spent across all the reconnections
  * of the stream, with exponential back-off and full jitter in between: before attempt <i>n</i>+1 it sleeps
@@ -79,6 +89,16 @@ import org.slf4j.LoggerFactory;
  * {@link SourceUnavailableException}. Since every counted restart delivered at least one new byte of a
  * file no larger than {@linkplain Builder#maxResponseBytes(long) maxResponseBytes}, the download still
  * ends. Every retry is logged at WARN with the URL, the attempt and the reason.
+ *
+ * <p><b>Throttling.</b> A {@code 429 Too Many Requests}, or a {@code 503} with {@code Retry-After}, asks the
+ * source to slow down. The next attempt waits the {@code Retry-After} (delta-seconds, or an HTTP-date taken
+ * relative to the response's {@code Date}) when it is longer than the back-off, and the wait holds back
+ * every request of the source, not only the one answered; throttling answers count in a row across the
+ * source. A wait longer than {@linkplain Builder#maxBackoff(Duration) maxBackoff} is not waited for: the
+ * source gives up at once with {@link SourceUnavailableException} naming the status, the
+ * {@code Retry-After} and when to try again, and so it does at {@code maxAttempts} throttling answers in a
+ * row. It then sends no request before that time (each fails at once with the same exception), so a
+ * rate-limiting CDN gets at most {@code maxAttempts} requests per wait however many files are open.
  *
  * <p>The source is safe for use by several threads; each stream it returns is for one reading thread
  * (closing it from another thread is allowed). {@link #close()} closes the streams still open and, when the
@@ -112,6 +132,9 @@ public final class HttpArtifactSource implements ArtifactSource {
     private final long initialBackoffNanos;
     private final long maxBackoffNanos;
     private final List<Header> headers;
+    private final Redirects redirects;
+    private final SourceClock clock;
+    private final Throttle throttle;
     private final long maxResponseBytes;
     private final Set<ResumingStream> openStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -126,6 +149,9 @@ public final class HttpArtifactSource implements ArtifactSource {
         this.initialBackoffNanos = nanos(b.initialBackoff);
         this.maxBackoffNanos = nanos(b.maxBackoff);
         this.headers = List.copyOf(b.headers);
+        this.redirects = new Redirects(base);
+        this.clock = b.clock;
+        this.throttle = new Throttle(b.clock, b.maxAttempts, b.maxBackoff);
         this.maxResponseBytes = b.maxResponseBytes;
     }
 
@@ -249,11 +275,8 @@ public final class HttpArtifactSource implements ArtifactSource {
     }
 
     private Optional<SmallFile> fetchSmallOnce(URI uri, long max, String ifNoneMatch) throws IOException {
-        HttpRequest.Builder request = request(uri);
-        if (!ifNoneMatch.isEmpty()) {
-            request.header("If-None-Match", ifNoneMatch);
-        }
-        HttpResponse<BodyStream> response = send(request.build());
+        HttpResponse<BodyStream> response = get(uri, ifNoneMatch.isEmpty() ? Map.of()
+                : Map.of("If-None-Match", ifNoneMatch));
         BodyStream body = response.body();
         try {
             int status = response.statusCode();
@@ -261,7 +284,7 @@ public final class HttpArtifactSource implements ArtifactSource {
                 return Optional.empty();
             }
             if (status != 200) {
-                throw statusFailure(uri, status);
+                throw statusFailure(uri, response);
             }
             requireIdentityEncoding(uri, response);
             long declared = contentLength(response);
@@ -291,14 +314,37 @@ public final class HttpArtifactSource implements ArtifactSource {
 
     // ---- requests ----------------------------------------------------------------------------------------
 
-    private HttpRequest.Builder request(URI uri) {
-        // No HttpRequest.timeout: send() times the wait for the headers itself, so that the body is governed
-        // by the stall watchdog alone, whatever a JDK version makes the request timeout cover.
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().header("Accept-Encoding", "identity");
-        for (Header h : headers) {
-            b.header(h.name(), h.value());
+    /**
+     * Sends a GET for {@code uri} with the headers the source manages for it, following redirects as
+     * {@link Redirects} allows; the configured headers go along only while the chain stays in the base's
+     * origin. Returns the first response that is not a redirect.
+     */
+    private HttpResponse<BodyStream> get(URI uri, Map<String, String> managed) throws IOException {
+        URI target = uri;
+        boolean withHeaders = true;
+        for (int followed = 0; ; followed++) {
+            throttle.awaitTurn(target);
+            withHeaders &= redirects.sameOriginAsBase(target);
+            // No HttpRequest.timeout: send() times the wait for the headers itself, so that the body is
+            // governed by the stall watchdog alone, whatever a JDK version makes the request timeout cover.
+            HttpRequest.Builder b = HttpRequest.newBuilder(target).GET().header("Accept-Encoding", "identity");
+            managed.forEach(b::header);
+            if (withHeaders) {
+                for (Header h : headers) {
+                    b.header(h.name(), h.value());
+                }
+            }
+            HttpResponse<BodyStream> response = send(b.build());
+            if (!isThrottling(response)) {
+                throttle.passed();
+            }
+            if (!Redirects.isRedirect(response.statusCode())) {
+                return response;
+            }
+            response.body().cancel();
+            target = redirects.next(target, response.statusCode(), response.headers().firstValue("Location"),
+                    followed);
         }
-        return b;
     }
 
     /** Sends {@code request} and waits up to the request timeout for the response headers. */
@@ -346,12 +392,25 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
     }
 
+    /** Whether the host asks the source to slow down: 429, or 503 with the time to come back. */
+    private static boolean isThrottling(HttpResponse<?> response) {
+        int status = response.statusCode();
+        return status == 429 || status == 503 && response.headers().firstValue("Retry-After").isPresent();
+    }
+
     /** The exception for a status that is neither success nor handled by the caller. */
-    private static IOException statusFailure(URI uri, int status) {
+    private IOException statusFailure(URI uri, HttpResponse<?> response) {
+        int status = response.statusCode();
         if (status == 404 || status == 410) {
             return new FileNotFoundException(uri + ": not found (HTTP " + status + ")");
         }
-        if (status == 408 || status == 429 || status >= 500) {
+        if (isThrottling(response)) {
+            Optional<String> header = response.headers().firstValue("Retry-After");
+            Optional<Duration> wait = header.flatMap(h -> RetryAfter.parse(h, response.headers().firstValue("Date"),
+                    clock.now()));
+            return new ThrottledException(status, header.orElse(null), wait.orElse(null));
+        }
+        if (status == 408 || status >= 500) {
             return new IOException("HTTP " + status);
         }
         return new SourceUnavailableException(uri + ": HTTP " + status
@@ -427,16 +486,24 @@ public final class HttpArtifactSource implements ArtifactSource {
             positionAtLastFailure = position;
             failuresInARow++;
             String at = position > 0 ? " at byte " + position : "";
+            long pause = Backoff.fullJitter(failuresInARow, initialBackoffNanos, maxBackoffNanos);
+            if (cause instanceof ThrottledException throttled) {
+                // The wait is the source's, not this request's: the next request of any stream waits it out.
+                Duration wait = throttle.throttled(uri, throttled, Duration.ofNanos(pause),
+                        failuresInARow >= maxAttempts);
+                LOG.warn("{}: attempt {} of {}{}: {}; retrying in {} ms as the host asked", uri, failuresInARow,
+                        maxAttempts, at, throttled.answer(), wait.toMillis());
+                return;
+            }
             if (failuresInARow >= maxAttempts) {
                 throw new SourceUnavailableException(uri + ": gave up after " + failuresInARow
                         + (failuresInARow == 1 ? " attempt" : " attempts") + " in a row without progress" + at
                         + "; last failure: " + reason(cause), cause);
             }
-            long pause = Backoff.fullJitter(failuresInARow, initialBackoffNanos, maxBackoffNanos);
             LOG.warn("{}: attempt {} of {} failed{} ({}); retrying in {} ms", uri, failuresInARow, maxAttempts, at,
                     reason(cause), TimeUnit.NANOSECONDS.toMillis(pause));
             try {
-                TimeUnit.NANOSECONDS.sleep(pause);
+                clock.sleep(Duration.ofNanos(pause));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(uri + ": interrupted while waiting to retry");
@@ -582,14 +649,14 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
 
         private void connectOnce() throws IOException {
-            HttpRequest.Builder request = request(uri);
+            Map<String, String> conditions = new LinkedHashMap<>();
             if (position > 0) {
-                request.header("Range", "bytes=" + position + "-");
+                conditions.put("Range", "bytes=" + position + "-");
                 if (validator != null) {
-                    request.header("If-Range", validator);
+                    conditions.put("If-Range", validator);
                 }
             }
-            HttpResponse<BodyStream> response = send(request.build());
+            HttpResponse<BodyStream> response = get(uri, conditions);
             BodyStream stream = response.body();
             boolean attached = false;
             try {
@@ -609,7 +676,7 @@ public final class HttpArtifactSource implements ArtifactSource {
                         attached = true;
                     }
                     case 416 -> rangeNotSatisfiable(response);
-                    default -> throw statusFailure(uri, status);
+                    default -> throw statusFailure(uri, response);
                 }
             } finally {
                 if (!attached) {
@@ -916,15 +983,17 @@ public final class HttpArtifactSource implements ArtifactSource {
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private final List<Header> headers = new ArrayList<>();
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private SourceClock clock = SourceClock.SYSTEM;
 
         private Builder(URI baseUri) {
             this.baseUri = baseUri;
         }
 
         /**
-         * The client to send requests with; it stays the caller's and is not closed by the source. By
-         * default the source creates one with the {@linkplain #connectTimeout(Duration) connect timeout},
-         * HTTP/2 with fallback to HTTP/1.1, and redirects followed except from HTTPS to HTTP.
+         * The client to send requests with; it stays the caller's and is not closed by the source. It must
+         * not follow redirects ({@link HttpClient.Redirect#NEVER}, the JDK's default): the source follows
+         * them itself, as the class description says. By default the source creates one with the
+         * {@linkplain #connectTimeout(Duration) connect timeout} and HTTP/2 with fallback to HTTP/1.1.
          */
         public Builder httpClient(HttpClient client) {
             this.httpClient = Objects.requireNonNull(client, "client");
@@ -975,8 +1044,9 @@ public final class HttpArtifactSource implements ArtifactSource {
         }
 
         /**
-         * A header sent with every request, such as {@code Authorization}; may be called again to add more.
-         * The headers the source manages ({@code Range}, {@code If-Range}, {@code If-None-Match},
+         * A header sent with every request to the base URL's origin, such as {@code Authorization}; may be
+         * called again to add more. A redirect to another origin carries none of these headers. The headers
+         * the source manages ({@code Range}, {@code If-Range}, {@code If-None-Match},
          * {@code Accept-Encoding}) and those the HTTP client forbids are refused by {@link #build()}.
          */
         public Builder header(String name, String value) {
@@ -991,6 +1061,12 @@ public final class HttpArtifactSource implements ArtifactSource {
          */
         public Builder maxResponseBytes(long bytes) {
             this.maxResponseBytes = bytes;
+            return this;
+        }
+
+        /** The clock the source reads and waits on; for tests, which observe waits instead of sleeping them. */
+        Builder clock(SourceClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
@@ -1017,6 +1093,11 @@ public final class HttpArtifactSource implements ArtifactSource {
             if (maxResponseBytes < 1) {
                 throw new IllegalArgumentException("maxResponseBytes: expected >= 1 but was " + maxResponseBytes);
             }
+            if (httpClient != null && httpClient.followRedirects() != HttpClient.Redirect.NEVER) {
+                throw new IllegalArgumentException("httpClient: expected followRedirects(HttpClient.Redirect.NEVER)"
+                        + " (the source follows redirects itself, so that its headers never go to another origin)"
+                        + " but was " + httpClient.followRedirects());
+            }
             if (httpClient != null && connectTimeoutSet) {
                 throw new IllegalArgumentException("connectTimeout: expected to be set on the supplied HttpClient"
                         + " but was set on the builder (it applies only to a client the source creates)");
@@ -1030,7 +1111,7 @@ public final class HttpArtifactSource implements ArtifactSource {
             HttpClient created = HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .version(HttpClient.Version.HTTP_2)
-                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .followRedirects(HttpClient.Redirect.NEVER) // followed by get(), see Redirects
                     .build();
             return new HttpArtifactSource(this, base, created, true);
         }

@@ -75,13 +75,16 @@ final class Downloads {
             return done;
         }
         Path part = dir.resolve(file.name() + ".part");
-        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        boolean started = Files.isRegularFile(part);
+        long have = started ? Files.size(part) : 0;
         if (have > file.size()) {
             Files.delete(part);
+            started = false;
             have = 0;
         }
         try {
-            if (have == file.size()) {
+            // A part file must exist to count as complete: a file declared empty is fetched like any other.
+            if (started && have == file.size()) {
                 // Complete but not renamed (a crash in between): check it here, nothing left to ask the source.
                 checkLocally(part, file);
             } else {

@@ -31,6 +31,8 @@ final class FaultyHost implements AutoCloseable {
     enum Fault {
         /** Answer 503. */
         SERVER_ERROR,
+        /** Answer 429 with Retry-After: 3600, as a rate-limiting CDN does. */
+        TOO_MANY_REQUESTS,
         /** Announce the whole length, send half, then drop the connection. */
         RESET_HALFWAY,
         /** Send headers and a few bytes, then nothing until the test ends. */
@@ -106,6 +108,13 @@ final class FaultyHost implements AutoCloseable {
         if (fault == Fault.SERVER_ERROR) {
             log(name, range, ifRange, ifNoneMatch, encoding, 503);
             ex.sendResponseHeaders(503, -1);
+            ex.close();
+            return;
+        }
+        if (fault == Fault.TOO_MANY_REQUESTS) {
+            log(name, range, ifRange, ifNoneMatch, encoding, 429);
+            ex.getResponseHeaders().set("Retry-After", "3600");
+            ex.sendResponseHeaders(429, -1);
             ex.close();
             return;
         }

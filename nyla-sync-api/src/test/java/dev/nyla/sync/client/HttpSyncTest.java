@@ -133,6 +133,32 @@ class HttpSyncTest {
     }
 
     @Test
+    void aHostAskingToWaitPastTheBudgetGetsOneRequestAndNoneUntilThenWhileTheOldVersionServes() throws IOException {
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        releases.publish(V2);
+        for (int i = 0; i < 12; i++) {
+            host.inject(Fault.TOO_MANY_REQUESTS);
+        }
+        int before = host.requests.size();
+
+        SyncResult r = sync.checkNow();
+
+        assertEquals(SyncResult.Outcome.FAILED, r.outcome(), r.steps().toString());
+        SourceUnavailableException e = assertInstanceOf(SourceUnavailableException.class, r.failure().orElseThrow());
+        assertTrue(e.getMessage().contains("HTTP 429 with Retry-After: 3600"), e.getMessage());
+        // One 429, not one per attempt of every route: the fallback routes ask the same host, which said when.
+        assertEquals(1, host.payloadRequests().stream().filter(q -> q.status() == 429).count(), host.requests.toString());
+        assertEquals(Releases.expected(V1), Releases.contents(store));
+
+        int afterFirst = host.requests.size();
+        SyncResult next = sync.checkNow();
+        assertEquals(SyncResult.Outcome.FAILED, next.outcome(), next.steps().toString());
+        assertEquals(afterFirst, host.requests.size(), "no request at all, the manifest's included, within the hour");
+        assertTrue(afterFirst - before <= 3, "the manifest, its signature and one payload request: "
+                + host.requests.subList(before, afterFirst));
+    }
+
+    @Test
     void aDeltaPrunedFromTheHostIsA404AndTheFullPayloadInstalls() throws IOException {
         assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
         Manifest m2 = releases.publish(V2).manifest();
