@@ -135,7 +135,7 @@ class StrictJsonTest {
         assertTrue(typed > 3_000, "most mutations are refused, typed: " + typed + ", accepted: " + accepted);
     }
 
-    private static byte[] mutate(byte[] original, Random random) {
+    static byte[] mutate(byte[] original, Random random) {
         byte[] b = original.clone();
         int edits = 1 + random.nextInt(4);
         for (int e = 0; e < edits && b.length > 1; e++) {
