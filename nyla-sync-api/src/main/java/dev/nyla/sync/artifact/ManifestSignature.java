@@ -57,7 +57,7 @@ public final class ManifestSignature {
     static PublicKey verify(byte[] manifestBytes, byte[] signatureFile, TrustRoot trust, String source)
             throws BadSignatureException {
         return verify(manifestBytes, signatureFile, trust.keys(), trust.revoked(),
-                "one of " + (trust.version() == 0 ? "the pinned keys" : "the keys of key document " + trust.version()),
+                "one of the trusted keys" + (trust.version() == 0 ? "" : " of key document " + trust.version()),
                 source);
     }
 
