@@ -76,6 +76,13 @@ public final class KeyRotation {
         TrustRoot current = keys.latest().orElse(TrustRoot.pinned(signing, signing.size()));
         long n = current.version() + 1;
         String name = KeyDocument.fileName(n);
+        for (PublicKey k : signing) {
+            Long revokedIn = current.revoked().get(SigningKeys.keyId(k));
+            if (revokedIn != null) {
+                throw new IllegalArgumentException("signingKey: key " + SigningKeys.keyId(k) + " was revoked in key "
+                        + "document " + revokedIn + "; sign with keys of " + current.describe());
+            }
+        }
         if (keys.latest().isPresent() && keys.signersOfLatest(signing).isEmpty()) {
             // The site's documents were written by someone else, or the wrong keys were given.
             throw new ArtifactException(site.resolve(KeyDocument.fileName(current.version())).toString(),

@@ -79,7 +79,8 @@ class MainTest {
         // The revoked key signs nothing more, not even a key document.
         Result again = run("rotate-key", "--site", site, "--signing-key", dir.resolve("k.key").toString(), "--new-key",
                 dir.resolve("k.key").toString());
-        assertNotEquals(0, again.exit(), again.out());
+        assertEquals(2, again.exit(), again.out());
+        assertTrue(again.err().contains("key " + oldId + " was revoked in key document 1"), again.err());
         assertFalse(Files.exists(dir.resolve("site/keys-2.json")));
 
         String[] publish = {"publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", site, "--previous",
