@@ -99,7 +99,7 @@ public final class ManifestSignature {
         if (key == null && revoked.containsKey(keyId)) {
             throw new BadSignatureException(sigSource, "signing key", trustedKeysName + " " + trustedIds,
                     "key '" + keyId + "', revoked in key document " + revoked.get(keyId) + " (the publisher must sign "
-                            + "with a current key; the installed version keeps serving)");
+                            + "with a current key)");
         }
         if (key == null) {
             throw new BadSignatureException(sigSource, "signing key", trustedKeysName + " " + trustedIds,

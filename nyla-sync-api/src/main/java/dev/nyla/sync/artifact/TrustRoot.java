@@ -96,7 +96,7 @@ public record TrustRoot(long version, int threshold, List<PublicKey> keys, Map<S
         if (current.valid().size() < threshold) {
             throw new BadSignatureException(source, "signatures by " + describe(), "at least " + threshold
                     + " distinct keys", current + " (forged or altered: the host must serve the document the key "
-                    + "holders signed; the installed version keeps serving)");
+                    + "holders signed)");
         }
         KeyDocument next = KeyDocumentCodec.read(document, source);
         if (next.version() < expected) {

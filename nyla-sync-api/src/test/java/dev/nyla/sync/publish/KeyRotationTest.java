@@ -33,6 +33,8 @@ class KeyRotationTest {
 
     @TempDir
     Path site;
+    @TempDir
+    Path elsewhere;
 
     private static String id(KeyPair k) {
         return SigningKeys.keyId(k.getPublic());
@@ -117,7 +119,7 @@ class KeyRotationTest {
         assertEquals(2, r.manifest().version());
         assertTrue(r.deltaBytes() > 0, "a delta from version 1, whose manifest K1 signed");
         // A new --out gets the site's key documents, before the manifest that needs them.
-        Path out = site.resolveSibling("out");
+        Path out = elsewhere.resolve("out");
         publish(K2, out, site);
         assertArrayEquals(Files.readAllBytes(site.resolve("keys-1.json")), Files.readAllBytes(out.resolve("keys-1.json")));
         assertArrayEquals(Files.readAllBytes(site.resolve("keys-1.json.sig")),
