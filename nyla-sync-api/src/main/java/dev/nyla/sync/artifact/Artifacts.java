@@ -1,10 +1,13 @@
 package dev.nyla.sync.artifact;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.security.PublicKey;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -28,6 +31,20 @@ public final class Artifacts {
         return ManifestCodec.read(manifest, source);
     }
 
+    /**
+     * Verifies the signature over the exact manifest bytes with the keys of {@code trust}, and only then parses
+     * them. A signature by a key that a key document revoked is refused as such.
+     *
+     * @param source what the manifest is, for messages
+     * @throws BadSignatureException when no key of {@code trust} signed these bytes
+     * @throws ArtifactException     when the signed manifest is malformed or of an unknown format
+     */
+    public static Manifest verifyManifest(byte[] manifest, byte[] signature, TrustRoot trust, String source)
+            throws ArtifactException {
+        ManifestSignature.verify(manifest, signature, trust, source);
+        return ManifestCodec.read(manifest, source);
+    }
+
     /** Fetches the manifest from {@code source} unconditionally and verifies it. */
     public static Manifest fetchVerifiedManifest(ArtifactSource source, Collection<PublicKey> trustedKeys)
             throws IOException {
@@ -38,6 +55,33 @@ public final class Artifacts {
         }
         return verifyManifest(fetched.manifest(), fetched.signature(), trustedKeys,
                 source.describe(Manifest.FILE_NAME));
+    }
+
+    /**
+     * Fetches key document {@code version} ({@code keys-<version>.json}) and its signature file, each capped at
+     * {@link KeyDocument#MAX_BYTES}, unverified (see {@link TrustRoot#next}). Empty when the source has no such
+     * document, or has it without its signature file yet: a site is written signature first, but a host being
+     * uploaded to may show the document first, and that is a rotation not yet complete, not an attack.
+     *
+     * @throws LimitExceededException when a file is over the cap
+     */
+    public static Optional<KeyDocumentFiles> fetchKeyDocument(ArtifactSource source, long version) throws IOException {
+        Optional<byte[]> document = fetchIfPresent(source, KeyDocument.fileName(version));
+        if (document.isEmpty()) {
+            return Optional.empty();
+        }
+        return fetchIfPresent(source, KeyDocument.signatureFileName(version))
+                .map(signatures -> new KeyDocumentFiles(document.get(), signatures));
+    }
+
+    private static Optional<byte[]> fetchIfPresent(ArtifactSource source, String name) throws IOException {
+        InputStream in;
+        try {
+            in = source.open(name, 0);
+        } catch (FileNotFoundException | NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(LocalManifests.readCapped(in, KeyDocument.MAX_BYTES, source.describe(name)));
     }
 
     /**

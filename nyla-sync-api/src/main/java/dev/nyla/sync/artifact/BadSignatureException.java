@@ -1,6 +1,9 @@
 package dev.nyla.sync.artifact;
 
-/** A manifest's signature does not verify with any trusted public key, or the signature file is unusable. */
+/**
+ * A manifest's signature does not verify with any trusted public key (or was made by a revoked one), a key
+ * document is not signed by a threshold of the keys it must be signed by, or a signature file is unusable.
+ */
 public final class BadSignatureException extends ArtifactException {
     private static final long serialVersionUID = 1L;
 

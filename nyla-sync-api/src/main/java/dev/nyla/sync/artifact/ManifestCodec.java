@@ -136,7 +136,7 @@ public final class ManifestCodec {
      */
     public static Manifest read(byte[] bytes, String source) throws ArtifactException {
         JsonNode root = StrictJson.read(bytes, source);
-        Fields f = new Fields(source, "", root);
+        JsonFields f = new JsonFields(source, "", root);
         f.requireObject();
         // The format version is checked first: a later format may look different in every other way.
         long format = f.integer("formatVersion");
@@ -144,20 +144,20 @@ public final class ManifestCodec {
             throw new UnsupportedFormatException(source, "formatVersion", "1.." + Manifest.NEWEST_FORMAT_VERSION
                     + " (this client is too old for a newer format)", format);
         }
-        VectorEncoding vectorEncoding = f.vectorEncoding("vectorEncoding", format);
-        Fields model = f.object("model");
-        Fields payload = f.object("payload");
-        Fields counts = f.object("counts");
-        Fields rollout = f.object("rollout");
+        VectorEncoding vectorEncoding = vectorEncoding(f, format);
+        JsonFields model = f.object("model");
+        JsonFields payload = f.object("payload");
+        JsonFields counts = f.object("counts");
+        JsonFields rollout = f.object("rollout");
         try {
             List<Delta> deltas = new ArrayList<>();
-            for (Fields d : f.array("deltas")) {
+            for (JsonFields d : f.array("deltas")) {
                 deltas.add(new Delta(d.integer("fromVersion"), d.integer("upserts"), d.integer("deletes"), files(d)));
             }
             EmbeddingModel embeddingModel = new EmbeddingModel(model.text("id"), (int) model.intIn("dimension", 1, 65_536),
-                    model.similarity("similarity"), model.bool("normalized"), model.text("fingerprint"));
+                    similarity(model), model.bool("normalized"), model.text("fingerprint"));
             List<Payload> nativePayloads = new ArrayList<>();
-            for (Fields n : f.optionalArray("nativePayloads")) {
+            for (JsonFields n : f.optionalArray("nativePayloads")) {
                 nativePayloads.add(payload(n));
             }
             return new Manifest((int) format, f.text("channel"), f.integer("version"), f.text("label"),
@@ -172,18 +172,18 @@ public final class ManifestCodec {
         }
     }
 
-    private static Payload payload(Fields p) throws ArtifactException {
+    private static Payload payload(JsonFields p) throws ArtifactException {
         return new Payload(p.text("kind"), p.stringMap("attributes"), files(p));
     }
 
-    private static List<PayloadFile> files(Fields parent) throws ArtifactException {
+    private static List<PayloadFile> files(JsonFields parent) throws ArtifactException {
         List<PayloadFile> out = new ArrayList<>();
-        List<Fields> files = parent.array("files");
+        List<JsonFields> files = parent.array("files");
         if (files.isEmpty()) {
             throw new MalformedArtifactException(parent.source, "field " + parent.path("files"), "at least one file",
                     "an empty array");
         }
-        for (Fields file : files) {
+        for (JsonFields file : files) {
             String name = FileNames.requireSafe(file.text("name"), file.source + ": " + file.path("name"));
             String compressionName = file.text("compression");
             Compression compression = Compression.fromWireName(compressionName);
@@ -207,166 +207,30 @@ public final class ManifestCodec {
         return out;
     }
 
-    /** A JSON object being read, with its path for messages. */
-    private static final class Fields {
-        final String source;
-        final String prefix;
-        final JsonNode node;
-
-        Fields(String source, String prefix, JsonNode node) {
-            this.source = source;
-            this.prefix = prefix;
-            this.node = node;
+    private static Similarity similarity(JsonFields model) throws ArtifactException {
+        String s = model.text("similarity");
+        try {
+            return Similarity.fromWireName(s);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedFormatException(model.source, "field " + model.path("similarity"),
+                    "one of cosine, dot_product, euclidean", "'" + s + "'");
         }
+    }
 
-        String path(String field) {
-            return prefix + field;
+    /**
+     * Absent means float32 in format 1; format 2 requires the field. A format 1 manifest that names
+     * another encoding is refused by the {@link Manifest} itself: earlier clients would ignore the field.
+     */
+    private static VectorEncoding vectorEncoding(JsonFields f, long format) throws ArtifactException {
+        if (format < 2 && !f.node.has("vectorEncoding")) {
+            return VectorEncoding.F32;
         }
-
-        void requireObject() throws MalformedArtifactException {
-            if (node == null || !node.isObject()) {
-                throw new MalformedArtifactException(source, prefix.isEmpty() ? "top level" : prefix, "a JSON object",
-                        describe(node));
-            }
-        }
-
-        JsonNode field(String name, String expected) throws MalformedArtifactException {
-            JsonNode v = node.get(name);
-            if (v == null || v.isNull()) {
-                throw new MalformedArtifactException(source, "field " + path(name), expected, "missing");
-            }
-            return v;
-        }
-
-        String text(String name) throws MalformedArtifactException {
-            JsonNode v = field(name, "a string");
-            if (!v.isTextual()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "a string", describe(v));
-            }
-            return v.textValue();
-        }
-
-        long integer(String name) throws MalformedArtifactException {
-            JsonNode v = field(name, "an integer");
-            if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "an integer", describe(v));
-            }
-            return v.longValue();
-        }
-
-        long intIn(String name, long min, long max) throws MalformedArtifactException {
-            long v = integer(name);
-            if (v < min || v > max) {
-                throw new MalformedArtifactException(source, "field " + path(name),
-                        "an integer in " + min + ".." + max, v);
-            }
-            return v;
-        }
-
-        boolean bool(String name) throws MalformedArtifactException {
-            JsonNode v = field(name, "true or false");
-            if (!v.isBoolean()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "true or false", describe(v));
-            }
-            return v.booleanValue();
-        }
-
-        Instant instant(String name) throws MalformedArtifactException {
-            String s = text(name);
-            try {
-                if (!s.endsWith("Z")) {
-                    throw new DateTimeParseException("not UTC", s, s.length());
-                }
-                return Instant.parse(s);
-            } catch (DateTimeParseException e) {
-                throw new MalformedArtifactException(source, "field " + path(name),
-                        "an ISO-8601 UTC instant like 2026-01-31T12:00:00Z", "'" + s + "'");
-            }
-        }
-
-        Similarity similarity(String name) throws ArtifactException {
-            String s = text(name);
-            try {
-                return Similarity.fromWireName(s);
-            } catch (IllegalArgumentException e) {
-                throw new UnsupportedFormatException(source, "field " + path(name), "one of cosine, dot_product, euclidean",
-                        "'" + s + "'");
-            }
-        }
-
-        /**
-         * Absent means float32 in format 1; format 2 requires the field. A format 1 manifest that names
-         * another encoding is refused by the {@link Manifest} itself: earlier clients would ignore the field.
-         */
-        VectorEncoding vectorEncoding(String name, long format) throws ArtifactException {
-            if (format < 2 && !node.has(name)) {
-                return VectorEncoding.F32;
-            }
-            String s = text(name);
-            try {
-                return VectorEncoding.fromWireName(s);
-            } catch (IllegalArgumentException e) {
-                throw new UnsupportedFormatException(source, "field " + path(name),
-                        "one of f32, f16 (this client is too old for another encoding)", "'" + s + "'");
-            }
-        }
-
-        Fields object(String name) throws MalformedArtifactException {
-            Fields child = new Fields(source, path(name) + ".", field(name, "a JSON object"));
-            if (!child.node.isObject()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "a JSON object", describe(child.node));
-            }
-            return child;
-        }
-
-        List<Fields> array(String name) throws MalformedArtifactException {
-            JsonNode v = field(name, "an array");
-            if (!v.isArray()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "an array", describe(v));
-            }
-            List<Fields> out = new ArrayList<>();
-            for (int i = 0; i < v.size(); i++) {
-                Fields item = new Fields(source, path(name) + "[" + i + "].", v.get(i));
-                if (!item.node.isObject()) {
-                    throw new MalformedArtifactException(source, "field " + path(name) + "[" + i + "]", "a JSON object",
-                            describe(item.node));
-                }
-                out.add(item);
-            }
-            return out;
-        }
-
-        /** An optional array: empty when the field is absent; when present it must be an array (not null). */
-        List<Fields> optionalArray(String name) throws MalformedArtifactException {
-            if (!node.has(name)) {
-                return List.of();
-            }
-            if (node.get(name).isNull()) {
-                throw new MalformedArtifactException(source, "field " + path(name), "an array (or no field)", "null");
-            }
-            return array(name);
-        }
-
-        Map<String, String> stringMap(String name) throws MalformedArtifactException {
-            Fields obj = object(name);
-            Map<String, String> out = new TreeMap<>();
-            for (Map.Entry<String, JsonNode> e : obj.node.properties()) {
-                if (!e.getValue().isTextual()) {
-                    throw new MalformedArtifactException(source, "field " + obj.path(e.getKey()), "a string",
-                            describe(e.getValue()));
-                }
-                out.put(e.getKey(), e.getValue().textValue());
-            }
-            return out;
-        }
-
-        private static String describe(JsonNode v) {
-            if (v == null) {
-                return "missing";
-            }
-            String text = v.toString();
-            String shown = text.length() > 60 ? text.substring(0, 57) + "..." : text;
-            return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " " + shown;
+        String s = f.text("vectorEncoding");
+        try {
+            return VectorEncoding.fromWireName(s);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedFormatException(f.source, "field " + f.path("vectorEncoding"),
+                    "one of f32, f16 (this client is too old for another encoding)", "'" + s + "'");
         }
     }
 }

@@ -5,11 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The detached Ed25519 signature of a manifest, stored as {@code manifest.json.sig}:
@@ -28,11 +28,9 @@ public final class ManifestSignature {
     /** The signature file for {@code manifestBytes}, signed with {@code keys}. */
     public static byte[] sign(byte[] manifestBytes, KeyPair keys) {
         try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(keys.getPrivate());
-            s.update(manifestBytes);
+            byte[] signature = SigningKeys.sign(keys.getPrivate(), manifestBytes);
             String json = "{\"algorithm\":\"Ed25519\",\"keyId\":\"" + SigningKeys.keyId(keys.getPublic())
-                    + "\",\"signature\":\"" + Base64.getEncoder().encodeToString(s.sign()) + "\"}\n";
+                    + "\",\"signature\":\"" + Base64.getEncoder().encodeToString(signature) + "\"}\n";
             return json.getBytes(StandardCharsets.US_ASCII);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot sign with this key: " + e.getMessage(), e);
@@ -49,6 +47,23 @@ public final class ManifestSignature {
      */
     public static PublicKey verify(byte[] manifestBytes, byte[] signatureFile, Collection<PublicKey> trustedKeys,
                                    String source) throws BadSignatureException {
+        return verify(manifestBytes, signatureFile, trustedKeys, Map.of(), "one of the trusted keys", source);
+    }
+
+    /**
+     * As {@link #verify(byte[], byte[], Collection, String)} with the keys of {@code trust}: a signature by a
+     * revoked key is refused as such, naming the key document that revoked it.
+     */
+    static PublicKey verify(byte[] manifestBytes, byte[] signatureFile, TrustRoot trust, String source)
+            throws BadSignatureException {
+        return verify(manifestBytes, signatureFile, trust.keys(), trust.revoked(),
+                "one of the trusted keys" + (trust.version() == 0 ? "" : " of key document " + trust.version()),
+                source);
+    }
+
+    private static PublicKey verify(byte[] manifestBytes, byte[] signatureFile, Collection<PublicKey> trustedKeys,
+                                    Map<String, Long> revoked, String trustedKeysName, String source)
+            throws BadSignatureException {
         String sigSource = source + ".sig";
         if (signatureFile.length > MAX_BYTES) {
             throw new BadSignatureException(sigSource, "size", "at most " + MAX_BYTES + " bytes", signatureFile.length);
@@ -81,8 +96,13 @@ public final class ManifestSignature {
                 key = k;
             }
         }
+        if (key == null && revoked.containsKey(keyId)) {
+            throw new BadSignatureException(sigSource, "signing key", trustedKeysName + " " + trustedIds,
+                    "key '" + keyId + "', revoked in key document " + revoked.get(keyId) + " (the publisher must sign "
+                            + "with a current key)");
+        }
         if (key == null) {
-            throw new BadSignatureException(sigSource, "signing key", "one of the trusted keys " + trustedIds,
+            throw new BadSignatureException(sigSource, "signing key", trustedKeysName + " " + trustedIds,
                     "key '" + keyId + "'");
         }
         byte[] signature;
@@ -96,10 +116,7 @@ public final class ManifestSignature {
         }
         boolean ok;
         try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initVerify(key);
-            s.update(manifestBytes);
-            ok = s.verify(signature);
+            ok = SigningKeys.verifies(key, manifestBytes, signature);
         } catch (GeneralSecurityException e) {
             throw new BadSignatureException(sigSource + ": cannot verify: " + e.getMessage(), e);
         }

@@ -4,6 +4,8 @@ import dev.nyla.sync.Backoff;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.store.DurableFiles;
@@ -18,7 +20,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -165,6 +169,18 @@ public final class NylaSync implements Closeable {
     }
 
     /**
+     * The keys a sync client pinning {@code pinned} trusts after the site key documents it kept in
+     * {@code stateDirectory} (see {@link Builder#keyThreshold}), read without creating or changing anything: for
+     * a tool that verifies a kept manifest again after the site rotated its keys. {@code pinned} itself when
+     * nothing was kept there, or the kept documents were verified from other pins.
+     */
+    public static TrustRoot savedTrustRoot(Path stateDirectory, TrustRoot pinned) throws IOException {
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(pinned, "pinned");
+        return KeyChain.saved(pinned, stateDirectory);
+    }
+
+    /**
      * Starts background checks: one at once (the start-up check), then every check interval with jitter, and
      * after failures sooner, with exponential backoff and full jitter (never later than the interval).
      *
@@ -266,7 +282,9 @@ public final class NylaSync implements Closeable {
     public static final class Builder {
         private ArtifactSource source;
         private VectorStore store;
-        private final List<PublicKey> keys = new ArrayList<>();
+        private final Map<String, PublicKey> keys = new LinkedHashMap<>();
+        private int keyThreshold = 1;
+        private long pinnedKeysVersion;
         private EmbeddingModel expectedModel;
         private boolean anyModel;
         private Predicate<UpdateOffer> approver;
@@ -302,15 +320,41 @@ public final class NylaSync implements Closeable {
             return this;
         }
 
-        /** A publisher key the manifest signature must verify with (at least one; repeat to rotate keys). */
+        /**
+         * A publisher key to pin: manifests must be signed by a pinned key, or by a key the site's key documents
+         * moved trust to from the pinned keys (at least one; repeat for several, the same key counts once).
+         */
         public Builder publicKey(PublicKey key) {
-            keys.add(Objects.requireNonNull(key, "key"));
+            keys.putIfAbsent(SigningKeys.keyId(Objects.requireNonNull(key, "key")), key);
             return this;
         }
 
         /** Several publisher keys, as {@link #publicKey(PublicKey)} each. */
         public Builder publicKeys(Collection<PublicKey> keys) {
             keys.forEach(this::publicKey);
+            return this;
+        }
+
+        /**
+         * How many distinct pinned keys must sign the site's first key document for the client to follow it
+         * (default 1). Key documents let a site move to new keys, or revoke one, without an app update; see
+         * {@code docs/security.md}. A manifest needs one signature by a trusted key whatever the threshold, so
+         * pinning several offline keys plus the online key that signs manifests, with a threshold of 2 or more,
+         * keeps a thief of the online key from rotating the keys.
+         */
+        public Builder keyThreshold(int threshold) {
+            this.keyThreshold = threshold;
+            return this;
+        }
+
+        /**
+         * The site key document whose keys the pinned keys are (default 0: the keys the site had before any
+         * rotation). An app released after the site rotated its keys, pinning the keys of key document
+         * {@code n}, sets {@code n}: the client then follows the site's documents from {@code n + 1} on (document
+         * {@code n} itself is signed by earlier keys the app no longer pins).
+         */
+        public Builder pinnedKeysVersion(long version) {
+            this.pinnedKeysVersion = version;
             return this;
         }
 
@@ -467,6 +511,13 @@ public final class NylaSync implements Closeable {
             if (expectedModel != null && anyModel) {
                 problems.add("acceptAnyModel() contradicts queryEmbedder/expectedModel; choose one");
             }
+            if (keyThreshold < 1 || keyThreshold > Math.max(1, keys.size())) {
+                problems.add("keyThreshold: expected 1.." + Math.max(1, keys.size()) + " (the number of pinned keys) but was "
+                        + keyThreshold);
+            }
+            if (pinnedKeysVersion < 0) {
+                problems.add("pinnedKeysVersion: expected 0 or more but was " + pinnedKeysVersion);
+            }
             if (maxManifestBytes < 1024) {
                 problems.add("maxManifestBytes: expected at least 1024 but was " + maxManifestBytes);
             }
@@ -492,7 +543,8 @@ public final class NylaSync implements Closeable {
             }
             Optional<Path> state = stateDirectory != null ? Optional.of(stateDirectory)
                     : store.directory().map(d -> d.resolve("sync"));
-            SyncConfig config = new SyncConfig(source, store, List.copyOf(keys), Optional.ofNullable(expectedModel),
+            TrustRoot pins = new TrustRoot(pinnedKeysVersion, keyThreshold, List.copyOf(keys.values()), Map.of());
+            SyncConfig config = new SyncConfig(source, store, pins, Optional.ofNullable(expectedModel),
                     approver != null, approver == null ? offer -> true : approver, condition, metered, allowDowngrade,
                     clientId, state, listener, clock, maxManifestBytes, keepGenerations,
                     Optional.ofNullable(rebuildCorpus), Optional.ofNullable(rebuildEmbedder), Optional.ofNullable(baseline));

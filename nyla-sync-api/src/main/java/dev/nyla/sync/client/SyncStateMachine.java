@@ -72,9 +72,10 @@ import org.slf4j.LoggerFactory;
  * then downloading all), then the records (delta, full gzip, full plain; a delta no smaller than the full
  * payload after them), then a local rebuild.
  *
- * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → Ed25519 signature with the
- * pinned keys → version not below the trusted one (equal: nothing to do) → not expired → model guard → each
- * file's size cap and SHA-256 while streaming. The model guard runs before any download: the model is named
+ * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → the site's new key
+ * documents, if any ({@link KeyChain}) → Ed25519 signature with the trusted keys → version not below the
+ * trusted one (equal: nothing to do) → not expired → model guard → each file's size cap and SHA-256 while
+ * streaming. The model guard runs before any download: the model is named
  * in the signed manifest, so refusing early saves the download and changes nothing else.
  *
  * <p>The old generation serves until {@link VectorStore#activate} switches to the new one; every failure
@@ -105,6 +106,8 @@ final class SyncStateMachine {
     private final SyncConfig config;
     private final VectorStore store;
     private final LocalState local;
+    /** The keys manifests must be signed with, kept current from the site's key documents. */
+    private final KeyChain keys;
     private final Downloads downloads;
     private final Optional<Path> manifestsDir;
     /** Installed manifests when there is no state directory. */
@@ -117,6 +120,7 @@ final class SyncStateMachine {
         this.config = config;
         this.store = config.store();
         this.local = LocalState.load(config.stateDirectory(), config.clientId());
+        this.keys = KeyChain.open(config.pinnedKeys(), config.stateDirectory());
         this.downloads = new Downloads(downloadDir);
         this.manifestsDir = config.stateDirectory().map(d -> d.resolve("manifests"));
         if (manifestsDir.isPresent()) {
@@ -296,7 +300,7 @@ final class SyncStateMachine {
         ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
         String name = run.source.describe(Manifest.FILE_NAME);
         // A baseline bundled in the application is as old as the application: its expiry is not held against it.
-        Manifest manifest = verify(fetched, name, now, run.source == config.source());
+        Manifest manifest = verify(run.source, fetched, name, now, run.source == config.source());
         run.offered = manifest;
         run.fullBytes = smallestEncoding(manifest);
         boolean installed = artifactActive && manifest.version() == local.trustedVersion;
@@ -335,12 +339,14 @@ final class SyncStateMachine {
     }
 
     /**
-     * TUF order after the size cap: signature, version, expiry, then the model guard. (The payload is records
-     * in every manifest; whether the store can read a native payload is asked when planning the routes.)
+     * TUF order after the size cap: the site's key documents, signature, version, expiry, then the model guard.
+     * (The payload is records in every manifest; whether the store can read a native payload is asked when
+     * planning the routes.)
      */
-    private Manifest verify(ManifestResponse.Fetched fetched, String name, Instant now, boolean checkExpiry)
-            throws IOException {
-        Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), config.trustedKeys(), name);
+    private Manifest verify(ArtifactSource source, ManifestResponse.Fetched fetched, String name, Instant now,
+                            boolean checkExpiry) throws IOException {
+        // The source's key documents first (TUF: the root before anything it signs).
+        Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), keys.update(source), name);
         if (m.version() < local.trustedVersion && !config.allowDowngrade()) {
             throw new DowngradeException(name, "version", "at least the trusted version " + local.trustedVersion
                     + " (a downgrade needs allowDowngrade)", m.version());

@@ -9,9 +9,11 @@ import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Compression;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestCodec;
 import dev.nyla.sync.artifact.ManifestSignature;
@@ -21,6 +23,8 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.Rollout;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.embed.Embedder;
@@ -40,10 +44,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.zip.Deflater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,7 +218,10 @@ public final class Publisher {
     private PublishResult run(List<SourceRecord> records, EmbeddingModel model, VectorSupplier supplier, Path out,
                               Path previousDir) throws IOException {
         Files.createDirectories(out);
-        Manifest previous = previousDir == null ? null : readPrevious(previousDir);
+        SiteKeys siteKeys = SiteKeys.read(previousDir == null ? out : previousDir);
+        requireCurrentKey(siteKeys, previousDir == null ? out : previousDir);
+        List<PublicKey> trustedKeys = trustedKeys(siteKeys);
+        Manifest previous = previousDir == null ? null : readPrevious(previousDir, trustedKeys);
         long version = previous == null ? 1 : previous.version() + 1;
         boolean sameModel = previous != null && previous.model().fingerprint().equals(model.fingerprint())
                 && previous.model().dimension() == model.dimension();
@@ -298,12 +307,17 @@ public final class Publisher {
             nativePayloads = natives.finish(out);
             nativeBytes = natives.sizes(nativePayloads);
         }
-        List<Delta> deltas = previous == null ? List.of() : writeDeltas(previous, previousDir, model, out, fullFiles);
+        List<Delta> deltas = previous == null ? List.of()
+                : writeDeltas(previous, previousDir, model, out, fullFiles, trustedKeys);
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Manifest manifest = new Manifest(Manifest.formatVersionFor(vectorEncoding), channel, version,
                 label.isEmpty() ? "v" + version : label, created, created.plus(expiresAfter), model, vectorEncoding,
                 new Payload(Payload.RECORDS, Map.of(), fullFiles), nativePayloads, records.size(), tenants, deltas,
                 new Rollout(rolloutPercent, salt(channel, version)));
+        if (previousDir != null && !Files.isSameFile(previousDir, out)) {
+            // Before the manifest: clients need the documents that trust its key.
+            siteKeys.copyTo(out);
+        }
         byte[] manifestBytes = ManifestCodec.write(manifest);
         byte[] signature = ManifestSignature.sign(manifestBytes, signingKey);
         writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), signature);
@@ -424,7 +438,8 @@ public final class Publisher {
      * computed from the files, after the new full payload is written.
      */
     private List<Delta> writeDeltas(Manifest previous, Path previousDir, EmbeddingModel model, Path out,
-                                    List<PayloadFile> fullFiles) throws IOException {
+                                    List<PayloadFile> fullFiles,
+                                    List<PublicKey> trustedKeys) throws IOException {
         if (deltaWindow == 0) {
             return List.of();
         }
@@ -432,20 +447,40 @@ public final class Publisher {
         PayloadFile current = plainFirst(fullFiles);
         List<Delta> deltas = new ArrayList<>();
         for (DeltaWindow.Base base : DeltaWindow.bases(previous, previousDir, deltaWindow, model, vectorEncoding,
-                trustedKeys())) {
+                trustedKeys)) {
             writer.write(base, current).ifPresent(deltas::add);
         }
         return deltas;
     }
 
-    private List<PublicKey> trustedKeys() {
-        List<PublicKey> trusted = new ArrayList<>(previousKeys);
+    /**
+     * The keys accepted on the site's earlier manifests: the signing key, the keys given to
+     * {@link Builder#trustPreviousKey}, and the keys of the site's newest key document when the signing key
+     * signed it (a key it rotated from, unless revoked).
+     */
+    private List<PublicKey> trustedKeys(SiteKeys siteKeys) throws IOException {
+        Set<PublicKey> trusted = new LinkedHashSet<>(previousKeys);
         trusted.add(signingKey.getPublic());
-        return trusted;
+        trusted.addAll(siteKeys.endorsedBy(signingKey.getPublic()));
+        return List.copyOf(trusted);
     }
 
-    private Manifest readPrevious(Path previousDir) throws IOException {
-        Manifest previous = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(previousDir), trustedKeys());
+    /** Refuses a signing key that clients following the site's key documents would refuse. */
+    private void requireCurrentKey(SiteKeys siteKeys, Path site) throws BadSignatureException {
+        Optional<TrustRoot> latest = siteKeys.latest();
+        PublicKey key = signingKey.getPublic();
+        if (latest.isPresent() && !latest.get().keys().contains(key)) {
+            String id = SigningKeys.keyId(key);
+            Long revokedIn = latest.get().revoked().get(id);
+            throw new BadSignatureException(site.resolve(KeyDocument.fileName(latest.get().version())).toString(),
+                    "signing key", "one of " + latest.get().describe() + " (clients that follow the site's key "
+                    + "documents refuse manifests signed by any other)", "key " + id + (revokedIn == null
+                    ? " (add it with rotate-key first)" : ", revoked in key document " + revokedIn));
+        }
+    }
+
+    private Manifest readPrevious(Path previousDir, List<PublicKey> trustedKeys) throws IOException {
+        Manifest previous = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(previousDir), trustedKeys);
         if (!previous.channel().equals(channel)) {
             throw new ArtifactException(previousDir + "/" + Manifest.FILE_NAME, "channel of the previous version", channel,
                     previous.channel());

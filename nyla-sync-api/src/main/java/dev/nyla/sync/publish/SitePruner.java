@@ -4,6 +4,7 @@ import dev.nyla.sync.artifact.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.FileNames;
+import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only a file that an older recorded manifest names, and no kept manifest names, is ever deleted: files no
  * manifest names (an {@code index.html}, a publisher's {@code .tmp} leftover, anything put there by hand) are
- * never touched, and a file shared by an old and a kept version (an unchanged full payload, an unchanged
- * store-native part) stays. The kept versions are the N newest of the history together with the live
+ * never touched, nor are key documents ({@code keys-<n>.json} and their signatures) whatever names them,
+ * and a file shared by an old and a kept version (an unchanged full payload, an unchanged store-native part)
+ * stays. The kept versions are the N newest of the history together with the live
  * {@code manifest.json}'s version, which counts as the newest even when its history entry is missing. Every
  * manifest is verified with the trusted keys before anything is deleted, so a tampered history entry cannot
  * make the pruner delete a file a client needs: the prune stops with the entry's
@@ -99,6 +101,9 @@ public final class SitePruner {
         Set<String> candidates = new TreeSet<>();
         removed.forEach(v -> candidates.addAll(names(manifests.get(v))));
         candidates.removeAll(keptNames);
+        // Key documents are needed as long as any client may be behind them, which is forever: even a manifest
+        // naming one as a payload file never gets it deleted.
+        candidates.removeIf(name -> KeyDocument.versionOf(name).isPresent());
 
         List<String> deleted = new ArrayList<>();
         long deletedBytes = 0;

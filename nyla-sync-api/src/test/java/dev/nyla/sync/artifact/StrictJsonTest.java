@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StrictJsonTest {
     private static final KeyPair KEYS = SigningKeys.generate();
     /** Bytes that matter to a JSON parser, inserted by the fuzzer. */
-    private static final String JSON_BYTES = "{}[]\",:0\\e-\u0000";
+    static final String JSON_BYTES = "{}[]\",:0\\e-\u0000";
     private static byte[] manifest;
     private static byte[] signature;
 

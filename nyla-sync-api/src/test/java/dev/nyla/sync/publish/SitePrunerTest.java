@@ -9,6 +9,7 @@ import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.ManifestSignature;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.embed.HashingEmbedder;
@@ -263,6 +264,26 @@ class SitePrunerTest {
         PruneResult r = SitePruner.prune(site, 2, List.of(next.getPublic(), KEYS.getPublic()), false);
         assertEquals(List.of(6L, 7L), r.keptVersions());
         assertEveryFileOfVersionsVerifies(List.of(6L, 7L));
+    }
+
+    @Test
+    void keyDocumentsAreNeverDeletedEvenWhenAnOldManifestNamesThem() throws IOException {
+        KeyRotation.builder(site).signingKey(KEYS).newKey(SigningKeys.generate()).rotate();
+        // Old entries that name the key document and its signatures as payload files, validly signed.
+        SiteHistory history = new SiteHistory(site);
+        for (long v : new long[] {1, 2}) {
+            Path entry = history.manifestFile(v);
+            ManifestEdits.set(entry, "/payload/files/0/name", v == 1 ? "keys-1.json" : "keys-1.json.sig");
+            Files.write(history.signatureFile(v), ManifestSignature.sign(Files.readAllBytes(entry), KEYS));
+        }
+        byte[] document = Files.readAllBytes(site.resolve("keys-1.json"));
+        byte[] signatures = Files.readAllBytes(site.resolve("keys-1.json.sig"));
+        PruneResult r = SitePruner.prune(site, 2, TRUSTED, false);
+        assertEquals(List.of(1L, 2L, 3L, 4L), r.removedVersions());
+        assertFalse(r.deletedFiles().contains("keys-1.json") || r.deletedFiles().contains("keys-1.json.sig"),
+                r.deletedFiles().toString());
+        assertArrayEquals(document, Files.readAllBytes(site.resolve("keys-1.json")));
+        assertArrayEquals(signatures, Files.readAllBytes(site.resolve("keys-1.json.sig")));
     }
 
     @Test

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
                 "Exit codes: 0 done, 1 failed, 2 usage error, 3 reconcile --check found drift, "
                         + "4 sync found an update that policy kept from installing."},
         subcommands = {KeygenCommand.class, PublishCommand.class, ImportJsonCommand.class, PruneCommand.class,
+                RotateKeyCommand.class,
                 SyncCommand.class, StatusCommand.class, SearchCommand.class, RollbackCommand.class, VerifyCommand.class,
                 ReconcileCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {

@@ -115,6 +115,12 @@ final class PublishCommand implements Callable<Integer> {
                 description = "The Ed25519 private key (<prefix>.key from keygen).")
         Path signingKey;
 
+        @Option(names = "--trust-previous-key", paramLabel = "<file>",
+                description = "A public key (<prefix>.pub) accepted on the previous version's manifest besides "
+                        + "--signing-key and the keys of the site's newest key document; repeatable. Needed after "
+                        + "rotate-key --revoke of the key that signed the previous version: you vouch for it.")
+        List<Path> trustPreviousKeys = new java.util.ArrayList<>();
+
         @Option(names = "--payload", paramLabel = "records|lucene", defaultValue = "records",
                 description = "records: the portable payload only; lucene: also a prebuilt Lucene HNSW index, which "
                         + "Lucene stores install by copying files (default: ${DEFAULT-VALUE}).")
@@ -199,6 +205,9 @@ final class PublishCommand implements Callable<Integer> {
             Publisher.Builder b = Publisher.builder().signingKey(SigningKeys.readKeyPair(signingKey))
                     .rolloutPercent(rolloutPercent).deltaWindow(deltaWindow)
                     .vectorEncoding(VectorEncoding.fromWireName(vectorEncoding));
+            for (Path p : trustPreviousKeys) {
+                b.trustPreviousKey(SigningKeys.readPublicKey(p));
+            }
             if (channel != null) {
                 b.channel(channel);
             }

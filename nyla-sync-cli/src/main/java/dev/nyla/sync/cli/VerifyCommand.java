@@ -7,6 +7,8 @@ import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.VectorStore;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Spec;
         description = {"Re-read the active generation and check it against the store's own checksums (Lucene's file "
                 + "checksums, the file store's SHA-256, content hashes recomputed for JDBC stores), and check the kept "
                 + "manifest of the installed version against the SHA-256 recorded when it was verified and installed, and its "
-                + "signature against the pinned public key.",
+                + "signature against the pinned public key (or the keys the site's key documents, as sync kept them, "
+                + "moved trust to).",
                 "Exit 0 when everything matches, 1 naming the first thing that does not."})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
@@ -70,9 +73,12 @@ final class VerifyCommand implements Callable<Integer> {
             Manifest m;
             String signed;
             if (Files.isRegularFile(signature) && remembered.isPresent()) {
-                m = Artifacts.verifyManifest(bytes, Files.readAllBytes(signature), List.of(remembered.get().key()),
-                        kept.toString());
-                signed = "signature verified again with key " + SigningKeys.keyId(remembered.get().key());
+                // The pinned key, moved on by the site's key documents that sync kept.
+                TrustRoot trust = NylaSync.savedTrustRoot(home.directory(),
+                        TrustRoot.pinned(List.of(remembered.get().key()), 1));
+                m = Artifacts.verifyManifest(bytes, Files.readAllBytes(signature), trust, kept.toString());
+                signed = "signature verified again with " + (trust.version() == 0 ? "key "
+                        + SigningKeys.keyId(remembered.get().key()) : trust.describe());
             } else {
                 m = ManifestCodec.read(bytes, kept.toString());
                 signed = "signature not kept (installed by an older client or outside the command line)";

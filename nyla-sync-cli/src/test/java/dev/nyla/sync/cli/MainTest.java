@@ -62,6 +62,47 @@ class MainTest {
     }
 
     @Test
+    void rotateKeyMovesAClientPinningTheOldKeyToTheNewOneAndRevokesTheOld() throws IOException {
+        String store = storeWithVersionOne();
+        String site = dir.resolve("site").toString();
+        assertEquals(0, run("keygen", "--out", dir.resolve("k2").toString()).exit());
+        String oldId = SigningKeys.keyId(SigningKeys.readPublicKey(dir.resolve("k.pub")));
+        String newId = SigningKeys.keyId(SigningKeys.readPublicKey(dir.resolve("k2.pub")));
+
+        Result nothing = run("rotate-key", "--site", site, "--signing-key", dir.resolve("k.key").toString());
+        assertEquals(2, nothing.exit(), nothing.err());
+        Result rotated = run("rotate-key", "--site", site, "--signing-key", dir.resolve("k.key").toString(), "--new-key",
+                dir.resolve("k2.key").toString(), "--revoke", oldId);
+        assertEquals(0, rotated.exit(), rotated.err());
+        assertTrue(rotated.out().contains("key document 1") && rotated.out().contains("keys:      " + newId + " ")
+                && rotated.out().contains("revoked:   " + oldId), rotated.out());
+        // The revoked key signs nothing more, not even a key document.
+        Result again = run("rotate-key", "--site", site, "--signing-key", dir.resolve("k.key").toString(), "--new-key",
+                dir.resolve("k.key").toString());
+        assertEquals(2, again.exit(), again.out());
+        assertTrue(again.err().contains("key " + oldId + " was revoked in key document 1"), again.err());
+        assertFalse(Files.exists(dir.resolve("site/keys-2.json")));
+
+        String[] publish = {"publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", site, "--previous",
+                site, "--signing-key", dir.resolve("k2.key").toString(), "--model", "hashing"};
+        Result unvouched = run(publish);
+        assertEquals(1, unvouched.exit(), unvouched.out());
+        assertTrue(unvouched.err().contains(oldId), unvouched.err());
+        Result published = run(java.util.stream.Stream.concat(java.util.Arrays.stream(publish),
+                java.util.stream.Stream.of("--trust-previous-key", dir.resolve("k.pub").toString())).toArray(String[]::new));
+        assertEquals(0, published.exit(), published.err());
+
+        // The client still pins only k.pub.
+        Result synced = run("sync", "--source", site, "--store", store, "--public-key", dir.resolve("k.pub").toString(),
+                "--state-dir", dir.resolve("state").toString());
+        assertEquals(0, synced.exit(), synced.err() + synced.out());
+        Result verified = run("verify", "--store", store, "--state-dir", dir.resolve("state").toString());
+        assertEquals(0, verified.exit(), verified.err());
+        assertTrue(verified.out().contains("manifest: version 2") && verified.out().contains(
+                "signature verified again with the keys of key document 1 [" + newId + "]"), verified.out());
+    }
+
+    @Test
     void searchAnswersEveryQueryOfAFileUnderItsOwnHeading() throws IOException {
         String store = storeWithVersionOne();
         Path queries = dir.resolve("queries.txt");
