@@ -24,7 +24,8 @@ import javax.sql.DataSource;
  * ({@link JdbcOptions#parse}); all others go to the driver. The location reported by the store hides the
  * password.
  *
- * <p>The store gets a connection pool (HikariCP, up to 10 connections) that it closes with itself. The JDBC
+ * <p>The store gets a connection pool (HikariCP, up to {@code nyla.maxConnections} connections, 10 by default)
+ * that it closes with itself. The JDBC
  * driver is the application's: {@code org.postgresql:postgresql} or {@code org.xerial:sqlite-jdbc}; a location
  * whose driver is missing is refused with the artifact to add.
  */
@@ -32,6 +33,8 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
     /** A password in the URL's authority: {@code //user:secret@host}. */
     private static final Pattern USER_INFO = Pattern.compile("(//[^/@:?#]*:)[^/@?#]*@");
+    /** The location parameter sizing the store's connection pool. */
+    private static final String MAX_CONNECTIONS = "maxConnections";
 
     @Override
     public String scheme() {
@@ -40,8 +43,8 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     @Override
     public String locationSyntax() {
-        return "jdbc:postgresql://<host>[:port]/<db>?user=..&password=..[&nyla.prefix=nyla&nyla.dialect=postgres|pgvector]"
-                + " or jdbc:sqlite:<file>[?nyla.prefix=nyla]";
+        return "jdbc:postgresql://<host>[:port]/<db>?user=..&password=..[&nyla.prefix=nyla&nyla.dialect=postgres|pgvector"
+                + "&nyla.maxConnections=10] or jdbc:sqlite:<file>[?nyla.prefix=nyla]";
     }
 
     @Override
@@ -50,7 +53,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
         DataSource driver = p.url().startsWith("jdbc:sqlite:") ? SqliteDataSources.of(p.url(), false)
                 : new DriverDataSource(p.url());
         try {
-            return StorePool.open(driver, p.shown(), false,
+            return StorePool.open(driver, p.shown(), false, p.maxConnections(),
                     pool -> JdbcVectorStore.open(pool, p.options(), p.shown(), p.sqliteFile()));
         } catch (StoreException e) {
             if (p.sqliteFile().isEmpty() || !SqliteDataSources.isRefusal(e)) {
@@ -105,12 +108,12 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     private static VectorStore openReadOnly(DataSource driver, Parsed p, boolean readOnlyConnections)
             throws IOException {
-        return StorePool.open(driver, p.shown(), readOnlyConnections,
+        return StorePool.open(driver, p.shown(), readOnlyConnections, p.maxConnections(),
                 pool -> JdbcVectorStore.openReadOnly(pool, p.options(), p.shown()));
     }
 
     /** A location taken apart: the driver's URL, the store's options, the SQLite file if it is one. */
-    private record Parsed(String shown, String url, JdbcOptions options, Optional<Path> sqliteFile) {
+    private record Parsed(String shown, String url, JdbcOptions options, Optional<Path> sqliteFile, int maxConnections) {
     }
 
     private Parsed parse(String location) throws StoreException {
@@ -136,6 +139,20 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
                 }
             }
         }
+        // The pool's size is the location's, not the store's: a store on an application's data source has no pool.
+        int maxConnections = StorePool.DEFAULT_MAX_CONNECTIONS;
+        String max = ours.remove(MAX_CONNECTIONS);
+        if (max != null) {
+            try {
+                maxConnections = Integer.parseInt(max.trim());
+            } catch (NumberFormatException e) {
+                maxConnections = 0;
+            }
+            if (maxConnections < 1 || maxConnections > StorePool.LIMIT) {
+                throw new StoreException(shown, "store option nyla." + MAX_CONNECTIONS,
+                        "a whole number of connections from 1 to " + StorePool.LIMIT, "'" + max + "'");
+            }
+        }
         JdbcOptions options;
         try {
             options = JdbcOptions.parse(ours);
@@ -158,7 +175,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
                 file = Optional.of(Path.of(name).toAbsolutePath());
             }
         }
-        return new Parsed(shown, url, options, file);
+        return new Parsed(shown, url, options, file, maxConnections);
     }
 
     private static Path walOf(Path file) {

@@ -169,7 +169,7 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
         if (missingDriver.isPresent()) {
             throw new StoreException(missingDriver.get());
         }
-        return StorePool.open(SqliteDataSources.of(url, false), url, false,
+        return StorePool.open(SqliteDataSources.of(url, false), url, false, StorePool.DEFAULT_MAX_CONNECTIONS,
                 pool -> open(pool, options, url, Optional.of(file.toAbsolutePath())));
     }
 

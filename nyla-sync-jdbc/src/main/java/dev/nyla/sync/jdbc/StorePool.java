@@ -22,8 +22,13 @@ import javax.sql.DataSource;
  * when a connection comes back.
  */
 final class StorePool extends HikariDataSource {
-    /** HikariCP's default; at most this many operations (and tenant locks, one connection each) run at once. */
-    static final int MAX_CONNECTIONS = 10;
+    /**
+     * HikariCP's default: at most this many operations run at once, a tenant lock counting as one (a repair
+     * holds its lock's connection and borrows another, so a reconciler of concurrency 4 fits).
+     */
+    static final int DEFAULT_MAX_CONNECTIONS = 10;
+    /** The most connections a location may ask for. */
+    static final int LIMIT = 1_000;
 
     private StorePool(HikariConfig config) {
         super(config);
@@ -37,13 +42,15 @@ final class StorePool extends HikariDataSource {
     /**
      * A pool over {@code driver}'s connections, handed to {@code opener}; closed again when the opener fails.
      *
-     * @param readOnly whether {@code driver}'s connections are read-only (HikariCP would otherwise reset them)
+     * @param readOnly       whether {@code driver}'s connections are read-only (HikariCP would otherwise reset them)
+     * @param maxConnections the most connections open at once
      * @throws StoreException when the database cannot be reached, with the driver's message and exception
      */
-    static <T> T open(DataSource driver, String location, boolean readOnly, Opener<T> opener) throws IOException {
+    static <T> T open(DataSource driver, String location, boolean readOnly, int maxConnections, Opener<T> opener)
+            throws IOException {
         StorePool pool;
         try {
-            pool = over(driver, location, readOnly);
+            pool = over(driver, location, readOnly, maxConnections);
         } catch (SQLException e) {
             throw new StoreException(location + ": cannot open the store: " + e.getMessage(), e);
         }
@@ -55,7 +62,8 @@ final class StorePool extends HikariDataSource {
         }
     }
 
-    private static StorePool over(DataSource driver, String location, boolean readOnly) throws SQLException {
+    private static StorePool over(DataSource driver, String location, boolean readOnly, int maxConnections)
+            throws SQLException {
         // One connection of our own first: when it fails, HikariCP's start-up check would wait a second and
         // log an error before throwing; the driver's own failure is immediate and says what is wrong.
         try (Connection probe = driver.getConnection()) {
@@ -64,7 +72,7 @@ final class StorePool extends HikariDataSource {
         HikariConfig config = new HikariConfig();
         config.setDataSource(driver);
         config.setPoolName("nyla-sync " + location);
-        config.setMaximumPoolSize(MAX_CONNECTIONS);
+        config.setMaximumPoolSize(maxConnections);
         // One connection stays open between operations; the others close after a minute unused.
         config.setMinimumIdle(1);
         config.setIdleTimeout(60_000);

@@ -14,6 +14,7 @@ import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class StorePoolTest {
         Path file = dir.resolve("vectors.db");
         String url = "jdbc:sqlite:" + file;
         Databases.Recording driver = new Databases.Recording(SqliteDataSources.of(url, false));
-        JdbcVectorStore store = StorePool.open(driver, url, false,
+        JdbcVectorStore store = StorePool.open(driver, url, false, 10,
                 pool -> JdbcVectorStore.open(pool, JdbcOptions.DEFAULTS, url, Optional.of(file)));
         int operations = 0;
         try {
@@ -86,7 +87,7 @@ class StorePoolTest {
         }
         // What the pool hands out comes from the driver's data source: WAL, synchronous=FULL (2), busy timeout.
         Databases.Recording driver = new Databases.Recording(SqliteDataSources.of("jdbc:sqlite:" + file, false));
-        DataSource seen = StorePool.open(driver, "jdbc:sqlite:" + file, false, pool -> pool);
+        DataSource seen = StorePool.open(driver, "jdbc:sqlite:" + file, false, 10, pool -> pool);
         try (Connection c = seen.getConnection(); Statement s = c.createStatement()) {
             assertEquals("wal", query(s, "PRAGMA journal_mode"));
             assertEquals("2", query(s, "PRAGMA synchronous"));
@@ -103,7 +104,7 @@ class StorePoolTest {
             install(store, TestData.records(MODEL, "t", 3, 1, Map.of()));
         }
         DataSource pool = StorePool.open(SqliteDataSources.of("jdbc:sqlite:" + file, true), "jdbc:sqlite:" + file, true,
-                p -> p);
+                1, p -> p);
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             assertTrue(c.isReadOnly());
             SQLException e = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE x (y INTEGER)"));
@@ -120,6 +121,21 @@ class StorePoolTest {
         assertTrue(e.getMessage().contains("cannot open the store"), e.getMessage());
         assertInstanceOf(SQLException.class, e.getCause());
         assertFalse(Files.exists(missingDir.getParent()));
+    }
+
+    @Test
+    void aLocationSizesItsPoolAndABadSizeIsRefusedByName() throws IOException {
+        Path file = dir.resolve("sized.db");
+        try (VectorStore store = VectorStores.open("jdbc:sqlite:" + file + "?nyla.maxConnections=2")) {
+            install(store, TestData.records(MODEL, "t", 3, 1, Map.of()));
+            assertEquals(3, store.stats().records());
+        }
+        for (String bad : List.of("0", "1001", "many")) {
+            StoreException e = assertThrows(StoreException.class,
+                    () -> VectorStores.open("jdbc:sqlite:" + file + "?nyla.maxConnections=" + bad));
+            assertTrue(e.getMessage().contains("nyla.maxConnections") && e.getMessage().contains("'" + bad + "'")
+                    && e.getMessage().contains("from 1 to 1000"), e.getMessage());
+        }
     }
 
     private static String query(Statement s, String sql) throws SQLException {
