@@ -1,26 +1,15 @@
 package dev.nyla.sync.benchmarks;
 
-import dev.nyla.sync.jdbc.JdbcOptions;
 import dev.nyla.sync.jdbc.JdbcStoreProvider;
-import dev.nyla.sync.jdbc.JdbcVectorStore;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 /**
  * The PostgreSQL servers of the JDBC benchmarks: the same ones the tests use ({@code ./nyla servers start}),
@@ -56,99 +45,12 @@ final class Postgres {
         }
     }
 
-    /** Opens a JDBC store at {@code url} with extra {@code nyla.*} options such as {@code nyla.prefix=bench}. */
+    /**
+     * Opens a JDBC store at {@code url} with extra {@code nyla.*} options such as {@code nyla.prefix=bench}, as
+     * applications and the command line do: on the adapter's own connection pool.
+     */
     static VectorStore open(String url, String options) throws IOException {
         return new JdbcStoreProvider().open(url + (url.contains("?") ? "&" : "?") + options);
-    }
-
-    /**
-     * A store at {@code url} over a small connection pool. The store takes a connection per operation; through
-     * {@link JdbcStoreProvider} that is a new PostgreSQL connection each time (connect, backend start,
-     * authentication), which would dominate a search. Applications hand the store a pooled data source; so
-     * does this.
-     */
-    static VectorStore openPooled(String url, Map<String, String> options) throws IOException {
-        return JdbcVectorStore.open(new Pool(url), JdbcOptions.parse(options));
-    }
-
-    /** The least pool that works: idle connections are reused; closing a borrowed one rolls back and returns it. */
-    private static final class Pool implements DataSource {
-        private final String url;
-        private final Deque<Connection> idle = new ArrayDeque<>();
-
-        Pool(String url) {
-            this.url = url;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            Connection real;
-            synchronized (idle) {
-                real = idle.poll();
-            }
-            if (real == null || real.isClosed()) {
-                real = DriverManager.getConnection(url);
-            }
-            Connection borrowed = real;
-            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-                    (proxy, method, args) -> {
-                        if (method.getName().equals("close") && method.getParameterCount() == 0) {
-                            if (!borrowed.isClosed()) {
-                                if (!borrowed.getAutoCommit()) {
-                                    borrowed.rollback();
-                                    borrowed.setAutoCommit(true);
-                                }
-                                synchronized (idle) {
-                                    idle.push(borrowed);
-                                }
-                            }
-                            return null;
-                        }
-                        try {
-                            return method.invoke(borrowed, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            throw new SQLFeatureNotSupportedException("the benchmark pool connects with the URL's credentials");
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("no parent logger");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
-        }
     }
 
     /** Drops every table whose name starts with {@code prefix_}: what a benchmark's stores left behind. */

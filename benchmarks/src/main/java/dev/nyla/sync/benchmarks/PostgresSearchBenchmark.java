@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code perTenant} clustered vectors × 384 each; queries go to the tenants in turn. Each trial reports
  * {@code recall@10} against the exact top 10 of the tenant, computed here.
  *
+ * <p>Both open their store by {@code jdbc:} location, so searches borrow connections from the JDBC adapter's
+ * pool, as an application's and the command line's do.
+ *
  * <p>pgvector runs in PGlite here (PostgreSQL compiled to WebAssembly, in Node, one connection), plain
  * PostgreSQL is the native server: the two absolute rates are not comparable engines, the recall is.
  */
@@ -63,7 +66,7 @@ public class PostgresSearchBenchmark {
     private String url;
     private int next;
 
-    private void load(String serverUrl, String what, Map<String, String> options) throws IOException {
+    private void load(String serverUrl, String what, String options) throws IOException {
         Machine.print();
         url = serverUrl;
         Postgres.require(url, what);
@@ -73,9 +76,7 @@ public class PostgresSearchBenchmark {
         vectors = new float[tenants][perTenant][];
         queries = Vectors.queries(QUERIES, model.dimension(), 42);
         exact = new int[QUERIES][];
-        Map<String, String> all = new java.util.HashMap<>(options);
-        all.put("prefix", PREFIX);
-        store = Postgres.openPooled(url, all);
+        store = Postgres.open(url, "nyla.prefix=" + PREFIX + "&" + options);
         long started = System.nanoTime();
         Generation g;
         try (GenerationWriter w = store.newGeneration(GenerationSpec.of(1, "search", model))) {
@@ -115,9 +116,9 @@ public class PostgresSearchBenchmark {
     @Setup(Level.Trial)
     public void setUp(org.openjdk.jmh.infra.BenchmarkParams params) throws IOException {
         if (params.getBenchmark().endsWith("pgvectorHnsw")) {
-            load(Postgres.PGVECTOR, "pgvector (PGlite)", Map.of("dialect", "pgvector", "exactSearchThreshold", "0"));
+            load(Postgres.PGVECTOR, "pgvector (PGlite)", "nyla.dialect=pgvector&nyla.exactSearchThreshold=0");
         } else {
-            load(Postgres.PLAIN, "PostgreSQL", Map.of("dialect", "postgres", "bulkLoad", "copy"));
+            load(Postgres.PLAIN, "PostgreSQL", "nyla.dialect=postgres&nyla.bulkLoad=copy");
         }
     }
 

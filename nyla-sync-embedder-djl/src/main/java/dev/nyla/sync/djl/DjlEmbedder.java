@@ -257,7 +257,10 @@ public final class DjlEmbedder implements Embedder {
             return this;
         }
 
-        /** Forces an engine ({@code OnnxRuntime}, {@code PyTorch}) instead of choosing by the model format. */
+        /**
+         * Forces an engine ({@code OnnxRuntime}, {@code PyTorch}) instead of choosing by the model format.
+         * PyTorch needs the artifact {@code dev.nyla:nyla-sync-embedder-djl-pytorch} on the class path.
+         */
         public Builder engine(String engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
             return this;
@@ -268,7 +271,8 @@ public final class DjlEmbedder implements Embedder {
          *
          * @throws IllegalStateException when the settings contradict each other
          * @throws EmbeddingException    when the model or tokenizer is missing, corrupt or of an unknown format,
-         *                               naming the file
+         *                               naming the file; or when the model needs an engine that is not on the
+         *                               class path (PyTorch is opt-in), naming the artifact to add
          */
         public DjlEmbedder build() throws IOException {
             if (directory != null && url != null) {
@@ -289,7 +293,9 @@ public final class DjlEmbedder implements Embedder {
             } else {
                 files = ModelFiles.bundledMiniLm(DjlRuntime.cacheDirectory());
             }
-            String chosenEngine = engine != null ? engine : files == null ? null : files.engine();
+            String chosenEngine = engine != null ? engine : files == null ? Engines.forUrl(url) : files.engine();
+            // Before the tokenizer or any native library loads: a missing engine is a missing dependency.
+            Engines.require(chosenEngine, files != null ? files.modelFile() : url);
             Map<String, String> tokenizerArguments = Map.of("padding", "true", "truncation", String.valueOf(truncation),
                     "maxLength", String.valueOf(maxLength));
             Criteria.Builder<String, float[]> criteria = Criteria.builder().setTypes(String.class, float[].class);

@@ -11,14 +11,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The PyTorch path end to end, with natives from Maven only: a DJL-format model is built and saved on the
  * PyTorch engine, then loaded back from its directory by {@link DjlEmbedder} (which picks PyTorch for the
- * format) with the MiniLM tokenizer, and embeds.
+ * format) with the MiniLM tokenizer, and embeds. Tagged: it runs in a surefire execution of its own, with the
+ * opt-in PyTorch engine on the class path (the module's other tests run without it).
  */
+@Tag("pytorch")
 class PyTorchEngineTest {
 
     @TempDir

@@ -513,8 +513,10 @@ public final class JdbcSource implements SourceOfTruth {
                 throw new IllegalArgumentException("JDBC URL: expected jdbc:<driver>:… but was '"
                         + JdbcStoreProvider.redact(jdbcUrl) + "'");
             }
-            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? readOnlySqlite(jdbcUrl)
-                    : new JdbcStoreProvider.DriverDataSource(jdbcUrl);
+            JdbcDrivers.missing(jdbcUrl, JdbcStoreProvider.redact(jdbcUrl)).ifPresent(message -> {
+                throw new IllegalStateException(message);
+            });
+            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? readOnlySqlite(jdbcUrl) : new DriverDataSource(jdbcUrl);
             return this;
         }
 
@@ -529,12 +531,7 @@ public final class JdbcSource implements SourceOfTruth {
                 throw new IllegalArgumentException("JDBC URL '" + url + "': expected an existing SQLite database, but "
                         + java.nio.file.Path.of(file).toAbsolutePath() + " does not exist");
             }
-            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
-            config.setReadOnly(true);
-            config.setBusyTimeout(30_000);
-            org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource(config);
-            ds.setUrl(url);
-            return ds;
+            return SqliteDataSources.of(url, true);
         }
 
         /**

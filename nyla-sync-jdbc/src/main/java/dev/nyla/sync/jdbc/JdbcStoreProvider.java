@@ -5,25 +5,17 @@ import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStoreProvider;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * Opens {@link JdbcVectorStore}s from {@code jdbc:} locations, such as
@@ -31,11 +23,18 @@ import org.sqlite.SQLiteDataSource;
  * {@code jdbc:sqlite:/var/lib/app/vectors.db}. Parameters named {@code nyla.*} are the store's
  * ({@link JdbcOptions#parse}); all others go to the driver. The location reported by the store hides the
  * password.
+ *
+ * <p>The store gets a connection pool (HikariCP, up to {@code nyla.maxConnections} connections, 10 by default)
+ * that it closes with itself. The JDBC
+ * driver is the application's: {@code org.postgresql:postgresql} or {@code org.xerial:sqlite-jdbc}; a location
+ * whose driver is missing is refused with the artifact to add.
  */
 public final class JdbcStoreProvider implements VectorStoreProvider {
     private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
     /** A password in the URL's authority: {@code //user:secret@host}. */
     private static final Pattern USER_INFO = Pattern.compile("(//[^/@:?#]*:)[^/@?#]*@");
+    /** The location parameter sizing the store's connection pool. */
+    private static final String MAX_CONNECTIONS = "maxConnections";
 
     @Override
     public String scheme() {
@@ -44,18 +43,20 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     @Override
     public String locationSyntax() {
-        return "jdbc:postgresql://<host>[:port]/<db>?user=..&password=..[&nyla.prefix=nyla&nyla.dialect=postgres|pgvector]"
-                + " or jdbc:sqlite:<file>[?nyla.prefix=nyla]";
+        return "jdbc:postgresql://<host>[:port]/<db>?user=..&password=..[&nyla.prefix=nyla&nyla.dialect=postgres|pgvector"
+                + "&nyla.maxConnections=10] or jdbc:sqlite:<file>[?nyla.prefix=nyla]";
     }
 
     @Override
     public VectorStore open(String location) throws IOException {
         Parsed p = parse(location);
-        DataSource dataSource = p.url().startsWith("jdbc:sqlite:") ? sqliteDataSource(p.url()) : new DriverDataSource(p.url());
+        DataSource driver = p.url().startsWith("jdbc:sqlite:") ? SqliteDataSources.of(p.url(), false)
+                : new DriverDataSource(p.url());
         try {
-            return JdbcVectorStore.open(dataSource, p.options(), p.shown(), p.sqliteFile());
+            return StorePool.open(driver, p.shown(), false, p.maxConnections(),
+                    pool -> JdbcVectorStore.open(pool, p.options(), p.shown(), p.sqliteFile()));
         } catch (StoreException e) {
-            if (p.sqliteFile().isEmpty() || !isSqliteRefusal(e)) {
+            if (p.sqliteFile().isEmpty() || !SqliteDataSources.isRefusal(e)) {
                 throw e;
             }
             // SQLite writes the file and creates its -wal and -shm files beside it.
@@ -83,31 +84,36 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
                 throw new StoreException(p.shown(), "SQLite database file", "an existing file", "missing");
             }
             try {
-                return JdbcVectorStore.openReadOnly(sqliteDataSource(p.url(), true), p.options(), p.shown());
+                return openReadOnly(SqliteDataSources.of(p.url(), true), p, true);
             } catch (StoreException e) {
                 if (p.sqliteFile().isEmpty()) {
                     throw e;
                 }
                 Path file = p.sqliteFile().get();
-                if (!isSqliteRefusal(e) || !Files.isReadable(file) || Files.exists(walOf(file))) {
+                if (!SqliteDataSources.isRefusal(e) || !Files.isReadable(file) || Files.exists(walOf(file))) {
                     throw accessDenied(p.shown(), file, e);
                 }
                 // SQLite reads a WAL database through its -shm index, which a user who may not write the
                 // directory cannot create. Without a -wal file no writer has the database open and every
                 // committed change is in the file itself, so it can be read as immutable.
                 try {
-                    return JdbcVectorStore.openReadOnly(sqliteDataSource(immutableUrl(file, p.url()), true),
-                            p.options(), p.shown());
+                    return openReadOnly(SqliteDataSources.of(immutableUrl(file, p.url()), true), p, true);
                 } catch (StoreException again) {
                     throw accessDenied(p.shown(), file, again);
                 }
             }
         }
-        return JdbcVectorStore.openReadOnly(new DriverDataSource(p.url()), p.options(), p.shown());
+        return openReadOnly(new DriverDataSource(p.url()), p, false);
+    }
+
+    private static VectorStore openReadOnly(DataSource driver, Parsed p, boolean readOnlyConnections)
+            throws IOException {
+        return StorePool.open(driver, p.shown(), readOnlyConnections, p.maxConnections(),
+                pool -> JdbcVectorStore.openReadOnly(pool, p.options(), p.shown()));
     }
 
     /** A location taken apart: the driver's URL, the store's options, the SQLite file if it is one. */
-    private record Parsed(String shown, String url, JdbcOptions options, Optional<Path> sqliteFile) {
+    private record Parsed(String shown, String url, JdbcOptions options, Optional<Path> sqliteFile, int maxConnections) {
     }
 
     private Parsed parse(String location) throws StoreException {
@@ -133,6 +139,20 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
                 }
             }
         }
+        // The pool's size is the location's, not the store's: a store on an application's data source has no pool.
+        int maxConnections = StorePool.DEFAULT_MAX_CONNECTIONS;
+        String max = ours.remove(MAX_CONNECTIONS);
+        if (max != null) {
+            try {
+                maxConnections = Integer.parseInt(max.trim());
+            } catch (NumberFormatException e) {
+                maxConnections = 0;
+            }
+            if (maxConnections < 1 || maxConnections > StorePool.LIMIT) {
+                throw new StoreException(shown, "store option nyla." + MAX_CONNECTIONS,
+                        "a whole number of connections from 1 to " + StorePool.LIMIT, "'" + max + "'");
+            }
+        }
         JdbcOptions options;
         try {
             options = JdbcOptions.parse(ours);
@@ -140,6 +160,10 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
             throw new StoreException(shown + ": " + e.getMessage());
         }
         String url = driverParams.isEmpty() ? base : base + "?" + String.join("&", driverParams);
+        Optional<String> missingDriver = JdbcDrivers.missing(url, shown);
+        if (missingDriver.isPresent()) {
+            throw new StoreException(missingDriver.get());
+        }
         Optional<Path> file = Optional.empty();
         if (base.startsWith("jdbc:sqlite:")) {
             String name = base.substring("jdbc:sqlite:".length());
@@ -151,16 +175,11 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
                 file = Optional.of(Path.of(name).toAbsolutePath());
             }
         }
-        return new Parsed(shown, url, options, file);
+        return new Parsed(shown, url, options, file, maxConnections);
     }
 
     private static Path walOf(Path file) {
         return file.resolveSibling(file.getFileName() + "-wal");
-    }
-
-    private static boolean isSqliteRefusal(StoreException e) {
-        return e.getCause() instanceof org.sqlite.SQLiteException s && (s.getResultCode().name().startsWith("SQLITE_READONLY")
-                || s.getResultCode().name().startsWith("SQLITE_CANTOPEN"));
     }
 
     /** {@code file} as a SQLite URI with {@code immutable=1}, keeping the driver parameters of {@code url}. */
@@ -176,7 +195,7 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     private static StoreException accessDenied(String location, Path file, StoreException e) {
         Path refused = !Files.isReadable(file) ? file
                 : !Files.isReadable(file.toAbsolutePath().getParent()) ? file.toAbsolutePath().getParent() : null;
-        if (refused == null && isSqliteRefusal(e)) {
+        if (refused == null && SqliteDataSources.isRefusal(e)) {
             // WAL databases need their -shm index: readers may have to create it beside the file.
             refused = file.resolveSibling(file.getFileName() + "-shm");
         }
@@ -195,92 +214,5 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
     /** The location with any password replaced by {@code ***}, for messages and logs. */
     static String redact(String location) {
         return USER_INFO.matcher(SECRET.matcher(location).replaceAll("$1***")).replaceAll("$1***@");
-    }
-
-    /**
-     * A SQLite data source for {@code url}: WAL journal (readers keep a snapshot while a writer works),
-     * {@code synchronous=FULL} (a committed generation survives power loss), and a 30 s busy timeout so that
-     * writers from several connections wait for one another instead of failing.
-     */
-    static DataSource sqliteDataSource(String url) {
-        return sqliteDataSource(url, false);
-    }
-
-    /** As {@link #sqliteDataSource(String)}; {@code readOnly} opens the file read-only and changes no setting of it. */
-    static DataSource sqliteDataSource(String url, boolean readOnly) {
-        SQLiteConfig config = new SQLiteConfig();
-        if (readOnly) {
-            config.setReadOnly(true);
-        } else {
-            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        }
-        config.setBusyTimeout(30_000);
-        SQLiteDataSource ds = new SQLiteDataSource(config);
-        ds.setUrl(url);
-        return ds;
-    }
-
-    /**
-     * A data source that asks the driver for a new connection every time: no pooling, which is the
-     * application's choice to make (it passes its own pool to {@link JdbcVectorStore#open}).
-     */
-    static final class DriverDataSource implements DataSource {
-        private final String url;
-
-        DriverDataSource(String url) {
-            this.url = url;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            return DriverManager.getConnection(url);
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return DriverManager.getConnection(url, user, password);
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("no parent logger");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            if (iface.isInstance(this)) {
-                return iface.cast(this);
-            }
-            throw new SQLException("not a wrapper of " + iface.getName());
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return iface.isInstance(this);
-        }
-
-        @Override
-        public String toString() {
-            return redact(url);
-        }
     }
 }

@@ -80,9 +80,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Connections</h2>
  * Connections come from a {@link DataSource} the application supplies (its own pool: HikariCP, the
- * container's, ...); each operation borrows one and returns it. Locations opened through
- * {@link dev.nyla.sync.store.VectorStores} ({@code jdbc:postgresql://...}, {@code jdbc:sqlite:...}) connect
- * through the driver directly, a new connection per operation, which suits command-line use.
+ * container's, ...); each operation borrows one and returns it, and closing the store leaves the data
+ * source open. Locations opened through {@link dev.nyla.sync.store.VectorStores}
+ * ({@code jdbc:postgresql://...}, {@code jdbc:sqlite:...}) and {@link #openEmbedded} get a HikariCP pool of
+ * up to 10 connections over the driver, which the store closes with itself. The JDBC driver
+ * ({@code org.postgresql:postgresql}, {@code org.xerial:sqlite-jdbc}) is the application's dependency.
  *
  * <h2>Tenant locks</h2>
  * {@link #lockTenant} is the repair lock the {@link dev.nyla.sync.reconcile.Reconciler} takes so that two
@@ -151,9 +153,10 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     }
 
     /**
-     * Opens (creating on demand) a store in the SQLite database file {@code file}: the zero-setup default.
+     * Opens (creating on demand) a store in the SQLite database file {@code file}: the zero-setup default, on a
+     * connection pool the store closes with itself. Needs {@code org.xerial:sqlite-jdbc} on the class path.
      *
-     * @throws StoreException as {@link #open(DataSource, JdbcOptions)}
+     * @throws StoreException as {@link #open(DataSource, JdbcOptions)}, or when the SQLite driver is missing
      */
     public static JdbcVectorStore openEmbedded(Path file) throws IOException {
         return openEmbedded(file, JdbcOptions.DEFAULTS);
@@ -162,7 +165,12 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     /** As {@link #openEmbedded(Path)}, with options. */
     public static JdbcVectorStore openEmbedded(Path file, JdbcOptions options) throws IOException {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        return open(JdbcStoreProvider.sqliteDataSource(url), options, url, Optional.of(file.toAbsolutePath()));
+        Optional<String> missingDriver = JdbcDrivers.missing(url, url);
+        if (missingDriver.isPresent()) {
+            throw new StoreException(missingDriver.get());
+        }
+        return StorePool.open(SqliteDataSources.of(url, false), url, false, StorePool.DEFAULT_MAX_CONNECTIONS,
+                pool -> open(pool, options, url, Optional.of(file.toAbsolutePath())));
     }
 
     static JdbcVectorStore open(DataSource dataSource, JdbcOptions options, String location) throws IOException {
@@ -1186,6 +1194,10 @@ public final class JdbcVectorStore implements VectorStore, TenantLocking {
     @Override
     public void close() {
         closed = true;
+        // The pool of a jdbc: location or openEmbedded is the store's; an application's data source is its own.
+        if (dataSource instanceof StorePool pool) {
+            pool.close();
+        }
     }
 
     private void ensureOpen() throws StoreException {

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -263,6 +264,14 @@ final class PostgresDialect extends Dialect {
 
     @Override
     Loader loader(Connection c, long id, EmbeddingModel model) throws SQLException {
+        if (copy) {
+            // COPY goes through the PostgreSQL driver's own API: an application's data source of another driver
+            // (the driver is an optional dependency) gets a message instead of a NoClassDefFoundError.
+            Optional<String> missing = JdbcDrivers.missing("jdbc:postgresql:", "COPY into " + tables.generation(id));
+            if (missing.isPresent()) {
+                throw new SQLException(missing.get() + ", or load with INSERT instead (store option bulkLoad=insert, nyla.bulkLoad=insert in a location)");
+            }
+        }
         return copy ? new CopyLoader(c, id) : new InsertLoader(this, c, id);
     }
 

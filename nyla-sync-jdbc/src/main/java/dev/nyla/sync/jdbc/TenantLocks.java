@@ -177,6 +177,8 @@ final class TenantLocks {
                 // keep the tenant locked for as long as the pool keeps the connection.
                 try {
                     connection.abort(Runnable::run);
+                    // A pool evicts an aborted connection when it comes back (a driver's own close does nothing more).
+                    connection.close();
                 } catch (SQLException | RuntimeException e) {
                     failure.addSuppressed(e);
                 }

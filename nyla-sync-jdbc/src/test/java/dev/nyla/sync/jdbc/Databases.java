@@ -24,7 +24,7 @@ enum Databases {
     /** The database (a file under {@code dir} for SQLite); skips or fails the test when the server is absent. */
     DataSource dataSource(Path dir) {
         return switch (this) {
-            case SQLITE -> JdbcStoreProvider.sqliteDataSource("jdbc:sqlite:" + dir.resolve("vectors.db"));
+            case SQLITE -> SqliteDataSources.of("jdbc:sqlite:" + dir.resolve("vectors.db"), false);
             case POSTGRES -> TestDatabases.postgres();
             case PGVECTOR -> TestDatabases.pgvector();
         };
@@ -173,7 +173,8 @@ enum Databases {
     }
 
     /**
-     * A small blocking pool for the tests (the library never pools; applications bring theirs): at most
+     * A small blocking pool for the tests that hand the store a data source, as applications do (the library
+     * pools only what it opens itself: locations and openEmbedded): at most
      * {@code max} connections, reused, so that tests stay under a server's connection limit (the PGlite
      * socket server refuses a ninth connection outright) instead of opening one per operation.
      */

@@ -164,7 +164,7 @@ class PostgresTest {
             assertEquals(JdbcDialect.SQLITE, ((JdbcVectorStore) store).dialect());
             install(store, TestData.records(MODEL, "t", 5, 1, Map.of()));
         }
-        try (Connection c = JdbcStoreProvider.sqliteDataSource("jdbc:sqlite:" + file).getConnection();
+        try (Connection c = SqliteDataSources.of("jdbc:sqlite:" + file, false).getConnection();
              Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
                 rs.next();

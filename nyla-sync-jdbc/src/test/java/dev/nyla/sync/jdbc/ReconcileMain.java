@@ -38,7 +38,7 @@ public final class ReconcileMain {
         Path dir = Path.of(args[2]);
         String me = args[3];
         int instances = Integer.parseInt(args[4]);
-        DataSource ds = new JdbcStoreProvider.DriverDataSource(TestDatabases.POSTGRES_URL);
+        DataSource ds = new DriverDataSource(TestDatabases.POSTGRES_URL);
         try (JdbcVectorStore store = JdbcVectorStore.open(ds, Databases.POSTGRES.options(prefix))) {
             Reconciler reconciler = Reconciler.builder().store(store).source(profiles(ds, table))
                     .embedder(new CountingEmbedder(new HashingEmbedder(16)))

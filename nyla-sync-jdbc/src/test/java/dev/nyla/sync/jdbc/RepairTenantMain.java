@@ -36,7 +36,7 @@ public final class RepairTenantMain {
         String tenant = args[2];
         Duration lockTimeout = Duration.ofMillis(Long.parseLong(args[3]));
         int holdAfter = Integer.parseInt(args[5]);
-        DataSource ds = new JdbcStoreProvider.DriverDataSource(TestDatabases.POSTGRES_URL);
+        DataSource ds = new DriverDataSource(TestDatabases.POSTGRES_URL);
         try (JdbcVectorStore store = JdbcVectorStore.open(ds, Databases.POSTGRES.options(prefix))) {
             Reconciler reconciler = Reconciler.builder().store(store).source(ReconcileMain.profiles(ds, table))
                     .embedder(new Holding(new HashingEmbedder(16), holdAfter))

@@ -107,7 +107,7 @@ class SqliteReadOnlyTest {
             installAndActivate(writer, 1, TestData.records(MODEL, "t", 2, 1, Map.of()));
         }
         // What the provider hands the store: a write through it fails in SQLite itself, whatever the store does.
-        javax.sql.DataSource ds = JdbcStoreProvider.sqliteDataSource("jdbc:sqlite:" + file, true);
+        javax.sql.DataSource ds = SqliteDataSources.of("jdbc:sqlite:" + file, true);
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE x (y INTEGER)"));
             assertTrue(e.getMessage().contains("READONLY"), e.getMessage());

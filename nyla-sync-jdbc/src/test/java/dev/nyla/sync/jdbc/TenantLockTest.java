@@ -136,7 +136,7 @@ class TenantLockTest {
 
     @Test
     void aSqliteStoreOfUnknownFileLocksNothingAcrossProcesses() throws Exception {
-        DataSource ds = JdbcStoreProvider.sqliteDataSource("jdbc:sqlite:" + dir.resolve("vectors.db"));
+        DataSource ds = SqliteDataSources.of("jdbc:sqlite:" + dir.resolve("vectors.db"), false);
         try (JdbcVectorStore a = JdbcVectorStore.open(ds); JdbcVectorStore b = JdbcVectorStore.open(ds);
              Closeable held = a.lockTenant("acme", LONG); Closeable also = b.lockTenant("acme", Duration.ZERO)) {
             assertFalse(Files.exists(dir.resolve("vectors.db.nyla-locks")));

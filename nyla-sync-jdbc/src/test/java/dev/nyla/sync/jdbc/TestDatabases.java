@@ -85,7 +85,7 @@ final class TestDatabases {
             }
             Assumptions.abort(message);
         }
-        return new JdbcStoreProvider.DriverDataSource(url);
+        return new DriverDataSource(url);
     }
 
     /** A table prefix no other test uses, so tests share one database without seeing each other. */
