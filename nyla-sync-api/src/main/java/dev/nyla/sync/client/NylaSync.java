@@ -1,6 +1,5 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.Backoff;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
@@ -25,16 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The sync client: keeps a local {@link VectorStore} on the newest signed artifact an {@link ArtifactSource}
@@ -59,27 +51,13 @@ import org.slf4j.LoggerFactory;
  * caller and stay open.
  */
 public final class NylaSync implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(NylaSync.class);
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private final SyncConfig config;
     private final SyncStateMachine machine;
-    private final Duration checkInterval;
-    private final double jitter;
-    private final Duration failureBackoff;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownScheduler;
+    private final CheckSchedule schedule;
     private final Path temporaryDownloads;
-    private final Object scheduleLock = new Object();
-    private ScheduledFuture<?> next;
-    private boolean started;
-    private volatile boolean closed;
 
     private NylaSync(Builder b, SyncConfig config) throws IOException {
         this.config = config;
-        this.checkInterval = b.checkInterval;
-        this.jitter = b.jitter;
-        this.failureBackoff = b.failureBackoff;
         Path downloads;
         if (config.stateDirectory().isPresent()) {
             downloads = config.stateDirectory().get().resolve("downloads");
@@ -89,12 +67,8 @@ public final class NylaSync implements Closeable {
             downloads = temporaryDownloads;
         }
         this.machine = new SyncStateMachine(config, downloads);
-        this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nyla-sync-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.schedule = new CheckSchedule(machine, config.store().location(), b.checkInterval, b.jitter,
+                b.failureBackoff, b.scheduler);
     }
 
     /** A builder; {@code source}, {@code store}, a public key and the query model are required. */
@@ -187,90 +161,26 @@ public final class NylaSync implements Closeable {
      * @return this client
      */
     public NylaSync start() {
-        synchronized (scheduleLock) {
-            if (closed) {
-                throw new IllegalStateException("this NylaSync is closed");
-            }
-            if (!started) {
-                started = true;
-                schedule(Duration.ZERO);
-            }
-        }
+        schedule.start();
         return this;
-    }
-
-    private void schedule(Duration delay) {
-        synchronized (scheduleLock) {
-            if (!closed) {
-                next = scheduler.schedule(this::scheduledRun, delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    private void scheduledRun() {
-        if (closed) {
-            return;
-        }
-        try {
-            SyncResult r = machine.run(false);
-            LOG.debug("{}: scheduled check: {}", config.store().location(), r.outcome());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: scheduled check failed: {}", config.store().location(), e.toString());
-        } finally {
-            // Whatever happened, the schedule goes on.
-            schedule(nextDelay(machine.consecutiveFailures()));
-        }
     }
 
     /** The delay before the next scheduled check. */
     Duration nextDelay(int consecutiveFailures) {
-        long interval = checkInterval.toMillis();
-        if (consecutiveFailures > 0) {
-            return Duration.ofMillis(Math.max(1000,
-                    Backoff.fullJitter(consecutiveFailures, failureBackoff.toMillis(), interval)));
-        }
-        long spread = (long) (interval * jitter);
-        return Duration.ofMillis(Math.max(1000, interval + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1))));
+        return schedule.nextDelay(consecutiveFailures);
     }
 
     /** Stops background checks (waiting for a run in progress to finish); leaves the store and source open. */
     @Override
     public void close() throws IOException {
-        synchronized (scheduleLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (next != null) {
-                next.cancel(false);
-            }
-        }
-        boolean idle = true;
-        if (ownScheduler) {
-            scheduler.shutdown();
-            try {
-                if (!scheduler.awaitTermination(60, TimeUnit.SECONDS)) {
-                    LOG.warn("{}: a sync run did not finish within 60 s of close; interrupting it",
-                            config.store().location());
-                    scheduler.shutdownNow();
-                    idle = scheduler.awaitTermination(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                scheduler.shutdownNow();
-                idle = false;
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            // The app's scheduler is not ours to stop; a run already started finishes first.
-            machine.awaitIdle();
-        }
+        boolean idle = schedule.close();
         if (temporaryDownloads != null && idle) {
             DurableFiles.deleteRecursively(temporaryDownloads);
         }
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (schedule.isClosed()) {
             throw new IllegalStateException("this NylaSync is closed");
         }
     }
