@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.internal.BuilderOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -278,9 +279,11 @@ public final class HttpArtifactSource implements ArtifactSource {
 
     /**
      * Configures an {@link HttpArtifactSource}; every setting has a default, and {@link #build()} checks
-     * them all.
+     * them all. Each is set once: calling a setter a second time throws an {@link IllegalStateException}
+     * naming the setting and its value, except {@link #header}, which adds a header.
      */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("HttpArtifactSource.Builder");
         private final URI baseUri;
         private HttpClient httpClient;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -305,7 +308,7 @@ public final class HttpArtifactSource implements ArtifactSource {
          * {@linkplain #connectTimeout(Duration) connect timeout} and HTTP/2 with fallback to HTTP/1.1.
          */
         public Builder httpClient(HttpClient client) {
-            this.httpClient = Objects.requireNonNull(client, "client");
+            this.httpClient = options.once("httpClient", client);
             return this;
         }
 
@@ -314,14 +317,14 @@ public final class HttpArtifactSource implements ArtifactSource {
          * {@link #httpClient(HttpClient)}: set it on that client.
          */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+            this.connectTimeout = options.once("connectTimeout", timeout);
             this.connectTimeoutSet = true;
             return this;
         }
 
         /** How long to wait for the response headers of each request (default 30 s). */
         public Builder requestTimeout(Duration timeout) {
-            this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+            this.requestTimeout = options.once("requestTimeout", timeout);
             return this;
         }
 
@@ -330,25 +333,25 @@ public final class HttpArtifactSource implements ArtifactSource {
          * (default 30 s). Time the consumer spends not reading does not count.
          */
         public Builder stallTimeout(Duration timeout) {
-            this.stallTimeout = Objects.requireNonNull(timeout, "timeout");
+            this.stallTimeout = options.once("stallTimeout", timeout);
             return this;
         }
 
         /** Attempts in a row without progress before giving up, the first included (default 6; 1 = no retries). */
         public Builder maxAttempts(int attempts) {
-            this.maxAttempts = attempts;
+            this.maxAttempts = options.once("maxAttempts", attempts);
             return this;
         }
 
         /** The back-off ceiling after the first failed attempt, doubled after each further one (default 250 ms). */
         public Builder initialBackoff(Duration backoff) {
-            this.initialBackoff = Objects.requireNonNull(backoff, "backoff");
+            this.initialBackoff = options.once("initialBackoff", backoff);
             return this;
         }
 
         /** The largest back-off ceiling (default 30 s). */
         public Builder maxBackoff(Duration backoff) {
-            this.maxBackoff = Objects.requireNonNull(backoff, "backoff");
+            this.maxBackoff = options.once("maxBackoff", backoff);
             return this;
         }
 
@@ -369,13 +372,13 @@ public final class HttpArtifactSource implements ArtifactSource {
          * {@link ManifestRequest}.
          */
         public Builder maxResponseBytes(long bytes) {
-            this.maxResponseBytes = bytes;
+            this.maxResponseBytes = options.once("maxResponseBytes", bytes);
             return this;
         }
 
         /** The clock the source reads and waits on; for tests, which observe waits instead of sleeping them. */
         Builder clock(SourceClock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = options.once("clock", clock);
             return this;
         }
 

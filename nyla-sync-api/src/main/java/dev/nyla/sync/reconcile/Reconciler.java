@@ -2,6 +2,7 @@ package dev.nyla.sync.reconcile;
 
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.reconcile.ReconcileListener.Phase;
 import dev.nyla.sync.reconcile.SyncReport.Outcome;
 import dev.nyla.sync.store.TenantLocking;
@@ -173,8 +174,14 @@ public final class Reconciler {
         RecordKeys.requireValid(tenant, "x");
     }
 
-    /** Builds a {@link Reconciler}. */
+    /**
+     * Builds a {@link Reconciler}. Each option is set once: calling a setter a second time throws an
+     * {@link IllegalStateException} naming the option and its value, rather than silently replacing it; a
+     * value out of range throws an {@link IllegalArgumentException} naming the option. To hear events in
+     * several places, pass one {@link ReconcileListener} that forwards them.
+     */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("Reconciler.Builder");
         private VectorStore store;
         private SourceOfTruth source;
         private Embedder embedder;
@@ -195,13 +202,13 @@ public final class Reconciler {
 
         /** The store to check and repair (required). */
         public Builder store(VectorStore store) {
-            this.store = Objects.requireNonNull(store, "store");
+            this.store = options.once("store", store);
             return this;
         }
 
         /** The source of truth (required). */
         public Builder source(SourceOfTruth source) {
-            this.source = Objects.requireNonNull(source, "source");
+            this.source = options.once("source", source);
             return this;
         }
 
@@ -210,46 +217,46 @@ public final class Reconciler {
          * active generation's model; a check without an embedder compares with that model.
          */
         public Builder embedder(Embedder embedder) {
-            this.embedder = Objects.requireNonNull(embedder, "embedder");
+            this.embedder = options.once("embedder", embedder);
             return this;
         }
 
         /** Texts per embedder call; default the embedder's {@link Embedder#preferredBatchSize()}. */
         public Builder embedBatchSize(int n) {
-            this.embedBatchSize = positive("embed batch size", n);
+            this.embedBatchSize = options.once("embedBatchSize", positive("embedBatchSize", n));
             return this;
         }
 
         /** Records per upsert (one store transaction); default 500. */
         public Builder writeBatchSize(int n) {
-            this.writeBatchSize = positive("write batch size", n);
+            this.writeBatchSize = options.once("writeBatchSize", positive("writeBatchSize", n));
             return this;
         }
 
         /** Ids per delete (one store transaction); default 500. */
         public Builder deleteBatchSize(int n) {
-            this.deleteBatchSize = positive("delete batch size", n);
+            this.deleteBatchSize = options.once("deleteBatchSize", positive("deleteBatchSize", n));
             return this;
         }
 
         /** Tenants reconciled at once by {@link #checkAll()} and {@link #syncAll(boolean)}; default 2. */
         public Builder concurrency(int n) {
-            this.concurrency = positive("concurrency", n);
+            this.concurrency = options.once("concurrency", positive("concurrency", n));
             return this;
         }
 
         /** Ids of each drift kind kept in a {@link Drift}, and failures kept in a summary; default 100. */
         public Builder idLimit(int n) {
             if (n < 0) {
-                throw new IllegalArgumentException("id limit: expected >= 0 but was " + n);
+                throw new IllegalArgumentException("idLimit: expected >= 0 but was " + n);
             }
-            this.idLimit = n;
+            this.idLimit = options.once("idLimit", n);
             return this;
         }
 
         /** Repair rounds before a sync whose verifying check keeps finding drift gives up; default 3. */
         public Builder maxRounds(int n) {
-            this.maxRounds = positive("max rounds", n);
+            this.maxRounds = options.once("maxRounds", positive("maxRounds", n));
             return this;
         }
 
@@ -259,17 +266,17 @@ public final class Reconciler {
          * {@link dev.nyla.sync.store.LockTimeoutException} naming the tenant.
          */
         public Builder lockTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(timeout, "lockTimeout");
             if (timeout.isNegative()) {
-                throw new IllegalArgumentException("lock timeout: expected >= 0 but was " + timeout);
+                throw new IllegalArgumentException("lockTimeout: expected >= 0 but was " + timeout);
             }
-            this.lockTimeout = timeout;
+            this.lockTimeout = options.once("lockTimeout", timeout);
             return this;
         }
 
         /** Where lists too long for memory are spilled; default {@code java.io.tmpdir}. */
         public Builder tempDirectory(Path directory) {
-            this.tempDirectory = Objects.requireNonNull(directory, "directory");
+            this.tempDirectory = options.once("tempDirectory", directory);
             return this;
         }
 
@@ -278,13 +285,13 @@ public final class Reconciler {
          * spills to a temporary file; default 10,000 (and never more than 8 MiB of them).
          */
         public Builder spillThreshold(int n) {
-            this.spillThreshold = positive("spill threshold", n);
+            this.spillThreshold = options.once("spillThreshold", positive("spillThreshold", n));
             return this;
         }
 
         /** Hears checks, progress and sync reports. */
         public Builder listener(ReconcileListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.listener("listener", listener);
             return this;
         }
 
