@@ -7,7 +7,6 @@ import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;
-import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,46 +19,35 @@ import java.util.List;
  * it commits. Nothing is built on the client.
  */
 final class NativePayloadInstall implements RouteInstall {
-    private final SyncRun run;
-    private final VectorStore store;
-    private final Downloads downloads;
-    private final SyncEvents events;
+    private final Context context;
     private final Manifest m;
-    private final String manifestSha256;
-    private final InstallRoute route;
     private final NativeInstaller installer;
     private final Payload payload;
     private NativeInstall install;
     private List<PayloadFile> files = List.of();
     private final List<Path> downloaded = new ArrayList<>();
 
-    NativePayloadInstall(SyncRun run, VectorStore store, Downloads downloads, SyncEvents events, Manifest m,
-                         String manifestSha256, InstallRoute route, NativeInstaller installer, Payload payload) {
-        this.run = run;
-        this.store = store;
-        this.downloads = downloads;
-        this.events = events;
-        this.m = m;
-        this.manifestSha256 = manifestSha256;
-        this.route = route;
+    NativePayloadInstall(Context context, NativeInstaller installer, Payload payload) {
+        this.context = context;
+        this.m = context.manifest();
         this.installer = installer;
         this.payload = payload;
     }
 
     @Override
     public void download() throws IOException {
-        install = installer.begin(RouteInstall.spec(m, manifestSha256, route), payload,
-                route == InstallRoute.NATIVE_DELTA);
+        InstallRoute route = context.route();
+        install = installer.begin(context.spec(), payload, route == InstallRoute.NATIVE_DELTA);
         files = install.filesToFetch();
         long total = RoutePlan.totalSize(files);
-        run.step(route + ": downloading " + files.size() + " of the " + payload.files().size() + " "
+        context.run().step(route + ": downloading " + files.size() + " of the " + payload.files().size() + " "
                 + payload.kind() + " files (" + total + " bytes)");
-        events.emit(l -> l.routeStarted(route, total));
+        context.events().emit(l -> l.routeStarted(route, total));
         long before = 0;
         for (PayloadFile f : files) {
             long earlier = before;
-            downloaded.add(downloads.fetchVerified(run.source, f, bytes -> events.emit(l -> l.downloadProgress(
-                    f.name(), bytes, f.size(), SyncEvents.percent(earlier + bytes, total)))));
+            downloaded.add(context.downloads().fetchVerified(context.run().source, f, bytes -> context.events().emit(
+                    l -> l.downloadProgress(f.name(), bytes, f.size(), SyncEvents.percent(earlier + bytes, total)))));
             before += f.size();
         }
     }
@@ -68,7 +56,7 @@ final class NativePayloadInstall implements RouteInstall {
     public void verified() throws IOException {
         for (int i = 0; i < files.size(); i++) {
             PayloadFile f = files.get(i);
-            events.emit(l -> l.verified(f.name(), f.size()));
+            context.events().emit(l -> l.verified(f.name(), f.size()));
             install.put(f, downloaded.get(i));
         }
     }
@@ -81,16 +69,16 @@ final class NativePayloadInstall implements RouteInstall {
         } catch (IntegrityException e) {
             // A file damaged on disk after it was verified fails the store's own checks: fetch it again next time.
             for (PayloadFile f : files) {
-                downloads.discard(f);
+                context.downloads().discard(f);
             }
             throw e;
         }
         if (built.recordCount() != m.records()) {
-            GenerationSwitch.discard(store, built);
+            GenerationSwitch.discard(context.store(), built);
             throw new IntegrityException(payload.kind() + " payload of version " + m.version(),
                     "record count after installing", m.records() + " (manifest)", built.recordCount());
         }
-        events.emit(l -> l.installProgress(built.recordCount(), m.records(), 100));
+        context.events().emit(l -> l.installProgress(built.recordCount(), m.records(), 100));
         return built;
     }
 

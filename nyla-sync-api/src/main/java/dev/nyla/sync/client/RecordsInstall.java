@@ -13,7 +13,6 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -24,28 +23,23 @@ import java.util.Optional;
  * active generation).
  */
 final class RecordsInstall implements RouteInstall {
-    private final SyncRun run;
-    private final VectorStore store;
+    private final Context context;
     private final Downloads downloads;
     private final SyncEvents events;
     private final Manifest m;
-    private final String manifestSha256;
     private final InstallRoute route;
     private final Optional<Generation> active;
     /** The manifest's entry for the delta file; null for a full payload. */
     private final Delta delta;
     private final PayloadFile file;
 
-    RecordsInstall(SyncRun run, VectorStore store, Downloads downloads, SyncEvents events, Manifest m,
-                   String manifestSha256, InstallRoute route) throws IOException {
-        this.run = run;
-        this.store = store;
-        this.downloads = downloads;
-        this.events = events;
-        this.m = m;
-        this.manifestSha256 = manifestSha256;
-        this.route = route;
-        this.active = store.activeGeneration();
+    RecordsInstall(Context context) throws IOException {
+        this.context = context;
+        this.downloads = context.downloads();
+        this.events = context.events();
+        this.m = context.manifest();
+        this.route = context.route();
+        this.active = context.store().activeGeneration();
         boolean isDelta = route == InstallRoute.DELTA;
         this.delta = isDelta ? m.deltaFrom(active.orElseThrow().version()).orElseThrow() : null;
         this.file = isDelta ? Artifacts.preferredEncoding(delta.files()) : RoutePlan.fileFor(m.payload().files(),
@@ -54,9 +48,9 @@ final class RecordsInstall implements RouteInstall {
 
     @Override
     public void download() throws IOException {
-        run.step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
+        context.run().step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
         events.emit(l -> l.routeStarted(route, file.size()));
-        downloads.fetch(run.source, file, bytes -> events.emit(l -> l.downloadProgress(file.name(), bytes,
+        downloads.fetch(context.run().source, file, bytes -> events.emit(l -> l.downloadProgress(file.name(), bytes,
                 file.size(), SyncEvents.percent(bytes, file.size()))));
     }
 
@@ -67,10 +61,10 @@ final class RecordsInstall implements RouteInstall {
 
     @Override
     public Generation install() throws IOException {
-        GenerationSpec spec = RouteInstall.spec(m, manifestSha256, route);
+        GenerationSpec spec = context.spec();
         long total = delta != null ? delta.upserts() + delta.deletes() : m.records();
-        try (GenerationWriter writer = delta != null ? store.newGeneration(spec, active.get().id())
-                : store.newGeneration(spec)) {
+        try (GenerationWriter writer = delta != null ? context.store().newGeneration(spec, active.get().id())
+                : context.store().newGeneration(spec)) {
             try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension(),
                     m.vectorEncoding())) {
                 copy(reader, writer, total);

@@ -3,6 +3,7 @@ package dev.nyla.sync.client;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.VectorStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;
@@ -29,9 +30,17 @@ interface RouteInstall extends Closeable {
     default void close() throws IOException {
     }
 
-    /** The new generation's description: the manifest's version, label and model, and where it came from. */
-    static GenerationSpec spec(Manifest m, String manifestSha256, InstallRoute route) {
-        return new GenerationSpec(m.version(), m.label(), m.model(),
-                Map.of("manifestSha256", manifestSha256, "route", route.name()));
+    /**
+     * What one pass works with: its run, the store, the downloads, the events, and the verified manifest it
+     * installs by {@code route}.
+     */
+    record Context(SyncRun run, VectorStore store, Downloads downloads, SyncEvents events, Manifest manifest,
+                String manifestSha256, InstallRoute route) {
+
+        /** The new generation's description: the manifest's version, label and model, and where it came from. */
+        GenerationSpec spec() {
+            return new GenerationSpec(manifest.version(), manifest.label(), manifest.model(),
+                    Map.of("manifestSha256", manifestSha256, "route", route.name()));
+        }
     }
 }

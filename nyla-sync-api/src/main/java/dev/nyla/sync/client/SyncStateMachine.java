@@ -351,10 +351,11 @@ final class SyncStateMachine {
             move(INSTALLING);
             return rebuild.orElseThrow().build(run);
         }
+        RouteInstall.Context context = new RouteInstall.Context(run, store, downloads, events, m, manifestSha256,
+                route);
         try (RouteInstall pass = route.isNative()
-                ? new NativePayloadInstall(run, store, downloads, events, m, manifestSha256, route, plan.installer(),
-                plan.nativePayload())
-                : new RecordsInstall(run, store, downloads, events, m, manifestSha256, route)) {
+                ? new NativePayloadInstall(context, plan.installer(), plan.nativePayload())
+                : new RecordsInstall(context)) {
             move(DOWNLOADING);
             pass.download();
             run.bytes += downloads.takeFetchedBytes();
