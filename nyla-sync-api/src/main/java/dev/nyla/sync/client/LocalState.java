@@ -108,6 +108,22 @@ final class LocalState {
         }
     }
 
+    /** What the client trusts: a version, with its manifest's ETag and SHA-256; {@code cleared} after clearVersion. */
+    record Trust(long version, String etag, String manifestSha256, boolean cleared) {
+    }
+
+    /** The trust now, to put back with {@link #trust(Trust)} when an install that changed it rolls back. */
+    Trust trusted() {
+        return new Trust(trustedVersion, etag, manifestSha256, versionCleared);
+    }
+
+    void trust(Trust t) {
+        trustedVersion = t.version();
+        etag = t.etag();
+        manifestSha256 = t.manifestSha256();
+        versionCleared = t.cleared();
+    }
+
     void record(Instant at, String kind, long version, String detail) {
         history.add(new SyncHistoryEntry(at, kind, version, detail));
         while (history.size() > HISTORY_LIMIT) {

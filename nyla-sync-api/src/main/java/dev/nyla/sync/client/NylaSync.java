@@ -1,12 +1,12 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.Backoff;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
@@ -25,16 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The sync client: keeps a local {@link VectorStore} on the newest signed artifact an {@link ArtifactSource}
@@ -59,27 +52,13 @@ import org.slf4j.LoggerFactory;
  * caller and stay open.
  */
 public final class NylaSync implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(NylaSync.class);
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private final SyncConfig config;
     private final SyncStateMachine machine;
-    private final Duration checkInterval;
-    private final double jitter;
-    private final Duration failureBackoff;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownScheduler;
+    private final CheckSchedule schedule;
     private final Path temporaryDownloads;
-    private final Object scheduleLock = new Object();
-    private ScheduledFuture<?> next;
-    private boolean started;
-    private volatile boolean closed;
 
     private NylaSync(Builder b, SyncConfig config) throws IOException {
         this.config = config;
-        this.checkInterval = b.checkInterval;
-        this.jitter = b.jitter;
-        this.failureBackoff = b.failureBackoff;
         Path downloads;
         if (config.stateDirectory().isPresent()) {
             downloads = config.stateDirectory().get().resolve("downloads");
@@ -89,12 +68,8 @@ public final class NylaSync implements Closeable {
             downloads = temporaryDownloads;
         }
         this.machine = new SyncStateMachine(config, downloads);
-        this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nyla-sync-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.schedule = new CheckSchedule(machine, config.store().location(), b.checkInterval, b.jitter,
+                b.failureBackoff, b.scheduler);
     }
 
     /** A builder; {@code source}, {@code store}, a public key and the query model are required. */
@@ -187,90 +162,26 @@ public final class NylaSync implements Closeable {
      * @return this client
      */
     public NylaSync start() {
-        synchronized (scheduleLock) {
-            if (closed) {
-                throw new IllegalStateException("this NylaSync is closed");
-            }
-            if (!started) {
-                started = true;
-                schedule(Duration.ZERO);
-            }
-        }
+        schedule.start();
         return this;
-    }
-
-    private void schedule(Duration delay) {
-        synchronized (scheduleLock) {
-            if (!closed) {
-                next = scheduler.schedule(this::scheduledRun, delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    private void scheduledRun() {
-        if (closed) {
-            return;
-        }
-        try {
-            SyncResult r = machine.run(false);
-            LOG.debug("{}: scheduled check: {}", config.store().location(), r.outcome());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: scheduled check failed: {}", config.store().location(), e.toString());
-        } finally {
-            // Whatever happened, the schedule goes on.
-            schedule(nextDelay(machine.consecutiveFailures()));
-        }
     }
 
     /** The delay before the next scheduled check. */
     Duration nextDelay(int consecutiveFailures) {
-        long interval = checkInterval.toMillis();
-        if (consecutiveFailures > 0) {
-            return Duration.ofMillis(Math.max(1000,
-                    Backoff.fullJitter(consecutiveFailures, failureBackoff.toMillis(), interval)));
-        }
-        long spread = (long) (interval * jitter);
-        return Duration.ofMillis(Math.max(1000, interval + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1))));
+        return schedule.nextDelay(consecutiveFailures);
     }
 
     /** Stops background checks (waiting for a run in progress to finish); leaves the store and source open. */
     @Override
     public void close() throws IOException {
-        synchronized (scheduleLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (next != null) {
-                next.cancel(false);
-            }
-        }
-        boolean idle = true;
-        if (ownScheduler) {
-            scheduler.shutdown();
-            try {
-                if (!scheduler.awaitTermination(60, TimeUnit.SECONDS)) {
-                    LOG.warn("{}: a sync run did not finish within 60 s of close; interrupting it",
-                            config.store().location());
-                    scheduler.shutdownNow();
-                    idle = scheduler.awaitTermination(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                scheduler.shutdownNow();
-                idle = false;
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            // The app's scheduler is not ours to stop; a run already started finishes first.
-            machine.awaitIdle();
-        }
+        boolean idle = schedule.close();
         if (temporaryDownloads != null && idle) {
             DurableFiles.deleteRecursively(temporaryDownloads);
         }
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (schedule.isClosed()) {
             throw new IllegalStateException("this NylaSync is closed");
         }
     }
@@ -278,8 +189,17 @@ public final class NylaSync implements Closeable {
     /**
      * Configures a {@link NylaSync}. Everything is checked in {@link #build()}, which names every missing or
      * inconsistent setting at once.
+     *
+     * <p>Each option is set once: calling a setter a second time throws an {@link IllegalStateException} naming
+     * the option and the value it has, rather than silently replacing it ({@code queryEmbedder} and
+     * {@code expectedModel} are one option). The exceptions are {@link #publicKey} and {@link #publicKeys},
+     * which add keys. To hear events in several places, pass one {@link SyncListener} that forwards them.
      */
     public static final class Builder {
+        /** The one option {@code queryEmbedder} and {@code expectedModel} both set. */
+        private static final String MODEL = "queryEmbedder or expectedModel";
+
+        private final BuilderOptions options = new BuilderOptions("NylaSync.Builder");
         private ArtifactSource source;
         private VectorStore store;
         private final Map<String, PublicKey> keys = new LinkedHashMap<>();
@@ -310,13 +230,13 @@ public final class NylaSync implements Closeable {
 
         /** Where artifacts come from (required). */
         public Builder source(ArtifactSource source) {
-            this.source = Objects.requireNonNull(source, "source");
+            this.source = options.once("source", source);
             return this;
         }
 
         /** The store to keep in sync (required). The client does not close it. */
         public Builder store(VectorStore store) {
-            this.store = Objects.requireNonNull(store, "store");
+            this.store = options.once("store", store);
             return this;
         }
 
@@ -343,7 +263,7 @@ public final class NylaSync implements Closeable {
          * keeps a thief of the online key from rotating the keys.
          */
         public Builder keyThreshold(int threshold) {
-            this.keyThreshold = threshold;
+            this.keyThreshold = options.once("keyThreshold", threshold);
             return this;
         }
 
@@ -354,24 +274,25 @@ public final class NylaSync implements Closeable {
          * {@code n} itself is signed by earlier keys the app no longer pins).
          */
         public Builder pinnedKeysVersion(long version) {
-            this.pinnedKeysVersion = version;
+            this.pinnedKeysVersion = options.once("pinnedKeysVersion", version);
             return this;
         }
 
         /** The embedder the app embeds queries with: artifacts of any other model are refused (model guard). */
         public Builder queryEmbedder(Embedder embedder) {
-            return expectedModel(embedder.model());
+            this.expectedModel = options.once(MODEL, Objects.requireNonNull(embedder, "queryEmbedder").model());
+            return this;
         }
 
         /** The model the app embeds queries with, when the embedder is not at hand. */
         public Builder expectedModel(EmbeddingModel model) {
-            this.expectedModel = Objects.requireNonNull(model, "model");
+            this.expectedModel = options.once(MODEL, Objects.requireNonNull(model, "expectedModel"));
             return this;
         }
 
         /** Turns the model guard off: for tools that only copy artifacts and never search them. */
         public Builder acceptAnyModel() {
-            this.anyModel = true;
+            this.anyModel = options.once("acceptAnyModel", true);
             return this;
         }
 
@@ -380,31 +301,31 @@ public final class NylaSync implements Closeable {
          * sync thread after {@link SyncListener#approvalNeeded}, and may block (for a user's answer, say).
          */
         public Builder manualApproval(Predicate<UpdateOffer> approver) {
-            this.approver = Objects.requireNonNull(approver, "approver");
+            this.approver = options.once("manualApproval", approver);
             return this;
         }
 
         /** A condition an offered update must meet, such as "only when the label changes the major version". */
         public Builder updateCondition(Predicate<UpdateOffer> condition) {
-            this.condition = Objects.requireNonNull(condition, "condition");
+            this.condition = options.once("updateCondition", condition);
             return this;
         }
 
         /** Tells whether the connection is metered now; updates wait for an unmetered one. */
         public Builder meteredConnection(BooleanSupplier isMetered) {
-            this.metered = Objects.requireNonNull(isMetered, "isMetered");
+            this.metered = options.once("meteredConnection", isMetered);
             return this;
         }
 
         /** Accepts a manifest with a lower version than the trusted one (off by default: replay protection). */
         public Builder allowDowngrade(boolean allow) {
-            this.allowDowngrade = allow;
+            this.allowDowngrade = options.once("allowDowngrade", allow);
             return this;
         }
 
         /** This installation's id for staged rollouts; by default a random id kept in the state directory. */
         public Builder clientId(String clientId) {
-            this.clientId = Objects.requireNonNull(clientId, "clientId");
+            this.clientId = options.once("clientId", clientId);
             return this;
         }
 
@@ -414,31 +335,31 @@ public final class NylaSync implements Closeable {
          * in memory only.
          */
         public Builder stateDirectory(Path directory) {
-            this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            this.stateDirectory = options.once("stateDirectory", directory);
             return this;
         }
 
         /** Receives every event; see {@link SyncListener}. */
         public Builder listener(SyncListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.listener("listener", listener);
             return this;
         }
 
         /** The clock for expiry checks and history (tests). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = options.once("clock", clock);
             return this;
         }
 
         /** The largest manifest accepted, in bytes (default 4 MiB). */
         public Builder maxManifestBytes(long bytes) {
-            this.maxManifestBytes = bytes;
+            this.maxManifestBytes = options.once("maxManifestBytes", bytes);
             return this;
         }
 
         /** How many generations to keep, the active one included (default 2: one to roll back to). */
         public Builder keepGenerations(int count) {
-            this.keepGenerations = count;
+            this.keepGenerations = options.once("keepGenerations", count);
             return this;
         }
 
@@ -447,8 +368,10 @@ public final class NylaSync implements Closeable {
          * with the app) locally with {@code embedder}, so search works offline from the first start.
          */
         public Builder localRebuild(Corpus corpus, Embedder embedder) {
-            this.rebuildCorpus = Objects.requireNonNull(corpus, "corpus");
-            this.rebuildEmbedder = Objects.requireNonNull(embedder, "embedder");
+            Objects.requireNonNull(corpus, "localRebuild corpus");
+            this.rebuildEmbedder = options.once("localRebuild", Objects.requireNonNull(embedder, "localRebuild embedder"),
+                    "a corpus and an embedder of " + embedder.model().id());
+            this.rebuildCorpus = corpus;
             return this;
         }
 
@@ -458,31 +381,31 @@ public final class NylaSync implements Closeable {
          * reached. The next check that reaches the source moves on from it as from any installed version.
          */
         public Builder baseline(ArtifactSource baseline) {
-            this.baseline = Objects.requireNonNull(baseline, "baseline");
+            this.baseline = options.once("baseline", baseline);
             return this;
         }
 
         /** How often background checks run (default 1 hour). */
         public Builder checkInterval(Duration interval) {
-            this.checkInterval = Objects.requireNonNull(interval, "interval");
+            this.checkInterval = options.once("checkInterval", interval);
             return this;
         }
 
         /** The random spread of the check interval, as a fraction 0..1 of it (default 0.1). */
         public Builder jitter(double fraction) {
-            this.jitter = fraction;
+            this.jitter = options.once("jitter", fraction);
             return this;
         }
 
         /** The first delay after a failed check; it doubles with every further failure (default 30 s). */
         public Builder failureBackoff(Duration delay) {
-            this.failureBackoff = Objects.requireNonNull(delay, "delay");
+            this.failureBackoff = options.once("failureBackoff", delay);
             return this;
         }
 
         /** Runs background checks on the app's scheduler instead of a daemon thread of the client's own. */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            this.scheduler = options.once("scheduler", scheduler);
             return this;
         }
 

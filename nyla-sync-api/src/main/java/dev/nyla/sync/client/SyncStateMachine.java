@@ -3,55 +3,26 @@ package dev.nyla.sync.client;
 import static dev.nyla.sync.client.SyncState.*;
 
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.Compression;
-import dev.nyla.sync.artifact.Delta;
-import dev.nyla.sync.artifact.DowngradeException;
-import dev.nyla.sync.artifact.ExpiredManifestException;
-import dev.nyla.sync.artifact.IntegrityException;
 import dev.nyla.sync.artifact.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestCodec;
 import dev.nyla.sync.artifact.ManifestRequest;
 import dev.nyla.sync.artifact.ManifestResponse;
-import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordEntry;
-import dev.nyla.sync.artifact.RecordFileKind;
-import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.UnsupportedFormatException;
-import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.publish.Corpus;
-import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.GenerationSpec;
-import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.NativeInstall;
-import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.store.VectorStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,18 +39,19 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Routes, each a pass through DOWNLOADING → VERIFYING → INSTALLING (a local rebuild: INSTALLING only), in
- * the order they are tried: the store-native payload when the store installs its kind (reusing local files,
- * then downloading all), then the records (delta, full gzip, full plain; a delta no smaller than the full
- * payload after them), then a local rebuild.
+ * the order they are tried ({@link RoutePlan}): the store-native payload when the store installs its kind
+ * (reusing local files, then downloading all; {@link NativePayloadInstall}), then the records (delta, full
+ * gzip, full plain; a delta no smaller than the full payload after them; {@link RecordsInstall}), then a
+ * {@link LocalRebuild}.
  *
- * <p>Verification follows TUF's order: manifest size cap (the source enforces it) → the site's new key
- * documents, if any ({@link KeyChain}) → Ed25519 signature with the trusted keys → version not below the
- * trusted one (equal: nothing to do) → not expired → model guard → each file's size cap and SHA-256 while
- * streaming. The model guard runs before any download: the model is named
- * in the signed manifest, so refusing early saves the download and changes nothing else.
+ * <p>Verification follows TUF's order ({@link ManifestVerifier}): manifest size cap (the source enforces it)
+ * → the site's new key documents, if any ({@link KeyChain}) → Ed25519 signature with the trusted keys →
+ * version not below the trusted one (equal: nothing to do) → not expired → model guard → each file's size
+ * cap and SHA-256 while streaming ({@link Downloads}). The gates an offer passes are {@link UpdateGates}.
  *
- * <p>The old generation serves until {@link VectorStore#activate} switches to the new one; every failure
- * before that leaves it untouched, and a failure after it activates the old one again. Runs are serialized.
+ * <p>The old generation serves until {@link VectorStore#activate} switches to the new one
+ * ({@link GenerationSwitch}); every failure before that leaves it untouched, and a failure after it
+ * activates the old one again. Runs are serialized.
  */
 final class SyncStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(SyncStateMachine.class);
@@ -106,12 +78,13 @@ final class SyncStateMachine {
     private final SyncConfig config;
     private final VectorStore store;
     private final LocalState local;
-    /** The keys manifests must be signed with, kept current from the site's key documents. */
-    private final KeyChain keys;
+    private final ManifestVerifier verifier;
+    private final UpdateGates gates;
     private final Downloads downloads;
-    private final Optional<Path> manifestsDir;
-    /** Installed manifests when there is no state directory. */
-    private final Map<Long, byte[]> manifestsInMemory = new HashMap<>();
+    private final InstalledManifests manifests;
+    private final GenerationSwitch generations;
+    private final Optional<LocalRebuild> rebuild;
+    private final SyncEvents events;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile SyncState state = IDLE;
     private volatile SyncStatus published;
@@ -119,13 +92,17 @@ final class SyncStateMachine {
     SyncStateMachine(SyncConfig config, Path downloadDir) throws IOException {
         this.config = config;
         this.store = config.store();
+        this.events = new SyncEvents(config.listener());
         this.local = LocalState.load(config.stateDirectory(), config.clientId());
-        this.keys = KeyChain.open(config.pinnedKeys(), config.stateDirectory());
+        this.verifier = new ManifestVerifier(KeyChain.open(config.pinnedKeys(), config.stateDirectory()),
+                config.allowDowngrade(), config.expectedModel());
+        this.gates = new UpdateGates(config);
         this.downloads = new Downloads(downloadDir);
-        this.manifestsDir = config.stateDirectory().map(d -> d.resolve("manifests"));
-        if (manifestsDir.isPresent()) {
-            Files.createDirectories(manifestsDir.get());
-        }
+        this.manifests = new InstalledManifests(store.location(), config.stateDirectory());
+        this.generations = new GenerationSwitch(store, local, manifests, downloads, config.keepGenerations(),
+                config.clock());
+        this.rebuild = config.rebuildCorpus().map(corpus -> new LocalRebuild(store, corpus,
+                config.rebuildEmbedder().orElseThrow(), events));
         // A crash between activating a generation and saving the state leaves the store one version ahead of
         // the state: the store is right (the generation was verified before it was activated).
         Optional<Generation> active = store.activeGeneration();
@@ -160,40 +137,6 @@ final class SyncStateMachine {
 
     // ------------------------------------------------------------------------------------------------ a run
 
-    /** Per-run bookkeeping for the result. */
-    private final class Run {
-        final long started = System.nanoTime();
-        final long fromVersion;
-        final List<String> steps = new ArrayList<>();
-        /** The primary source, or the bundled baseline when the primary cannot be reached on a first start. */
-        ArtifactSource source = config.source();
-        long bytes;
-        long fullBytes;
-        Manifest offered;
-
-        Run() throws IOException {
-            fromVersion = store.activeGeneration().map(Generation::version).orElse(0L);
-        }
-
-        SyncResult result(SyncResult.Outcome outcome, Optional<InstallRoute> route, Optional<IOException> failure) {
-            long to;
-            try {
-                to = store.activeGeneration().map(Generation::version).orElse(0L);
-            } catch (IOException e) {
-                // The run's outcome stands; only the report of the active version is unknown.
-                LOG.warn("{}: cannot read the active generation: {}", store.location(), e.getMessage());
-                to = fromVersion;
-            }
-            return new SyncResult(outcome, fromVersion, to, route, bytes, fullBytes, steps,
-                    Duration.ofNanos(System.nanoTime() - started), failure);
-        }
-
-        void step(String what) {
-            steps.add(what);
-            LOG.info("{}: {}", store.location(), what);
-        }
-    }
-
     /**
      * One check, and an install when one is due. Never throws for a failed check or install: the result says
      * what happened and the listener heard about it. {@code forced} skips the ETag, rollout, condition,
@@ -202,7 +145,7 @@ final class SyncStateMachine {
     SyncResult run(boolean forced) throws IOException {
         enter();
         try {
-            Run run = new Run();
+            SyncRun run = new SyncRun(store, config.source());
             try {
                 SyncResult result = check(run, forced);
                 return finish(result);
@@ -218,7 +161,7 @@ final class SyncStateMachine {
                     SyncState from = state;
                     // Directly, not through move(): an Error thrown mid-run must not leave the machine stuck.
                     state = IDLE;
-                    emit(l -> l.stateChanged(from, IDLE));
+                    events.emit(l -> l.stateChanged(from, IDLE));
                 }
             } finally {
                 lock.unlock();
@@ -248,7 +191,7 @@ final class SyncStateMachine {
         local.consecutiveFailures = result.outcome() == SyncResult.Outcome.FAILED ? local.consecutiveFailures + 1 : 0;
         saveQuietly();
         if (result.outcome() != SyncResult.Outcome.FAILED) {
-            emit(l -> l.completed(result));
+            events.emit(l -> l.completed(result));
         }
         return result;
     }
@@ -257,9 +200,9 @@ final class SyncStateMachine {
         return local.consecutiveFailures;
     }
 
-    private SyncResult check(Run run, boolean forced) throws IOException {
+    private SyncResult check(SyncRun run, boolean forced) throws IOException {
         move(CHECKING);
-        emit(l -> l.checkStarted(local.trustedVersion));
+        events.emit(l -> l.checkStarted(local.trustedVersion));
         Instant now = config.clock().instant();
         local.lastCheck = now;
         Optional<Generation> active = store.activeGeneration();
@@ -267,7 +210,7 @@ final class SyncStateMachine {
         // local rebuild (version 0) must be replaced, and a source answering "not modified" forever must not
         // hide that the publisher stopped re-signing (TUF's freeze attack).
         boolean artifactActive = active.isPresent() && active.get().version() != 0;
-        boolean expired = installedManifest(active).map(m -> !now.isBefore(m.expiresAt())).orElse(false);
+        boolean expired = manifests.of(active).map(m -> !now.isBefore(m.expiresAt())).orElse(false);
         String etag = forced || !artifactActive || expired ? "" : local.etag;
         ManifestResponse response;
         try {
@@ -292,232 +235,70 @@ final class SyncStateMachine {
         if (response instanceof ManifestResponse.NotModified) {
             run.step("manifest not modified since the last check");
             // The saved ETag is the installed version's manifest's: that version is offered.
-            discardDownloads();
-            emit(l -> l.checkFinished(0, false));
+            generations.discardDownloads();
+            events.emit(l -> l.checkFinished(0, false));
             move(UP_TO_DATE);
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
         ManifestResponse.Fetched fetched = (ManifestResponse.Fetched) response;
         String name = run.source.describe(Manifest.FILE_NAME);
         // A baseline bundled in the application is as old as the application: its expiry is not held against it.
-        Manifest manifest = verify(run.source, fetched, name, now, run.source == config.source());
+        Manifest manifest = verifier.verify(run.source, fetched, name, now, local.trustedVersion,
+                run.source == config.source());
         run.offered = manifest;
-        run.fullBytes = smallestEncoding(manifest);
+        run.fullBytes = RoutePlan.smallestEncoding(manifest);
         boolean installed = artifactActive && manifest.version() == local.trustedVersion;
         if (installed && !forced) {
             run.step("version " + manifest.version() + " is installed");
-            discardDownloads();
-            emit(l -> l.checkFinished(manifest.version(), false));
+            generations.discardDownloads();
+            events.emit(l -> l.checkFinished(manifest.version(), false));
             move(UP_TO_DATE);
             local.etag = fetched.etag();
             local.manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
 
-        Plan plan = plan(run, manifest, name, active, forced);
+        RoutePlan plan = RoutePlan.of(run, manifest, name, active, store.nativeInstaller().orElse(null),
+                rebuild.isPresent(), forced);
         if (plan.routes().isEmpty()) {
             throw new UnsupportedFormatException(name, "payload files", "a gzip or uncompressed record file",
                     "none this client can install");
         }
         InstallRoute first = plan.routes().get(0);
-        UpdateOffer offer = new UpdateOffer(manifest, installedManifest(active).orElse(null),
+        UpdateOffer offer = new UpdateOffer(manifest, manifests.of(active).orElse(null),
                 active.map(Generation::version).orElse(0L), first, plan.downloadBytes(manifest, active, first));
         move(UPDATE_AVAILABLE);
         run.step("update available: " + offer);
-        emit(l -> l.checkFinished(manifest.version(), true));
-        emit(l -> l.updateAvailable(offer));
+        events.emit(l -> l.checkFinished(manifest.version(), true));
+        events.emit(l -> l.updateAvailable(offer));
         if (!forced) {
             Optional<SyncResult.Outcome> gate = gate(offer, active.isPresent());
             if (gate.isPresent()) {
                 run.step("not installing version " + manifest.version() + ": " + gate.get());
                 move(UP_TO_DATE);
-                emit(l -> l.skipped(manifest, gate.get()));
+                events.emit(l -> l.skipped(manifest, gate.get()));
                 return run.result(gate.get(), Optional.empty(), Optional.empty());
             }
         }
         return install(run, manifest, fetched, plan);
     }
 
-    /**
-     * TUF order after the size cap: the site's key documents, signature, version, expiry, then the model guard.
-     * (The payload is records in every manifest; whether the store can read a native payload is asked when
-     * planning the routes.)
-     */
-    private Manifest verify(ArtifactSource source, ManifestResponse.Fetched fetched, String name, Instant now,
-                            boolean checkExpiry) throws IOException {
-        // The source's key documents first (TUF: the root before anything it signs).
-        Manifest m = Artifacts.verifyManifest(fetched.manifest(), fetched.signature(), keys.update(source), name);
-        if (m.version() < local.trustedVersion && !config.allowDowngrade()) {
-            throw new DowngradeException(name, "version", "at least the trusted version " + local.trustedVersion
-                    + " (a downgrade needs allowDowngrade)", m.version());
-        }
-        if (checkExpiry && !now.isBefore(m.expiresAt())) {
-            throw new ExpiredManifestException(name, "expiresAt", "a time after now (" + now + ")", m.expiresAt());
-        }
-        if (config.expectedModel().isPresent() && !config.expectedModel().get().isCompatibleWith(m.model())) {
-            throw new ModelMismatchException(name, "embedding model", describe(config.expectedModel().get())
-                    + " (the client's query embedder)", describe(m.model()));
-        }
-        return m;
-    }
-
-    private static String describe(EmbeddingModel m) {
-        return m.id() + " (" + m.dimension() + " dims, " + m.similarity().wireName() + ", fingerprint "
-                + m.fingerprint() + ")";
-    }
-
-    /** Why an offered update is not installed now, if it is not. */
+    /** Why an offered update is not installed now, if it is not: the automatic gates, then the approver. */
     private Optional<SyncResult.Outcome> gate(UpdateOffer offer, boolean somethingServes) {
-        Manifest m = offer.offered();
-        // A client with nothing installed takes any version: the staged rollout guards users from a new
-        // version, and this client has no older one to stay on.
-        if (somethingServes && !m.rollout().includes(local.clientId)) {
-            return Optional.of(SyncResult.Outcome.NOT_IN_ROLLOUT);
+        Optional<SyncResult.Outcome> closed = gates.automatic(offer, somethingServes, local.clientId);
+        if (closed.isPresent() || !gates.needsApproval()) {
+            return closed;
         }
-        if (!config.condition().test(offer)) {
-            return Optional.of(SyncResult.Outcome.DECLINED);
-        }
-        if (config.metered().getAsBoolean()) {
-            return Optional.of(SyncResult.Outcome.DEFERRED_METERED);
-        }
-        if (config.manualMode()) {
-            move(AWAITING_APPROVAL);
-            emit(l -> l.approvalNeeded(offer));
-            if (!config.approver().test(offer)) {
-                return Optional.of(SyncResult.Outcome.DECLINED);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The routes to try, in order, and what the native ones install: the store-native payload when there is
-     * one for this store (its delta, reusing local files, when the store holds some of them; then all of its
-     * files), then the records (delta → full compressed → full uncompressed, the cheapest first by the sizes
-     * the manifest declares: a delta no smaller than the full payload's smallest encoding comes after the full
-     * routes, as a last resort), then a local rebuild.
-     *
-     * @param installer        the store's installer for the native routes; null when there are none
-     * @param nativePayload    the store-native payload the native routes install; null when there are none
-     * @param nativeDeltaBytes what {@link InstallRoute#NATIVE_DELTA} downloads: the files the store lacks
-     */
-    private record Plan(List<InstallRoute> routes, NativeInstaller installer, Payload nativePayload,
-                        long nativeDeltaBytes) {
-
-        /** Bytes {@code route} downloads. */
-        long downloadBytes(Manifest m, Optional<Generation> active, InstallRoute route) {
-            return switch (route) {
-                case NATIVE_DELTA -> nativeDeltaBytes;
-                case NATIVE_FULL -> totalSize(nativePayload.files());
-                case DELTA -> Artifacts.preferredEncoding(m.deltaFrom(active.orElseThrow().version()).orElseThrow()
-                        .files()).size();
-                case FULL_COMPRESSED -> fileFor(m.payload().files(), Compression.GZIP).size();
-                case FULL_UNCOMPRESSED -> fileFor(m.payload().files(), Compression.NONE).size();
-                case LOCAL_REBUILD -> 0;
-            };
-        }
-
-        /**
-         * The size of the full payload {@code route} belongs to, what its download compares with: the native
-         * payload's files for native routes, the smallest encoding of the records for the others.
-         */
-        long fullBytes(Manifest m, InstallRoute route) {
-            return route.isNative() ? totalSize(nativePayload.files()) : smallestEncoding(m);
-        }
-    }
-
-    private Plan plan(Run run, Manifest m, String name, Optional<Generation> active, boolean forced) {
-        List<InstallRoute> routes = new ArrayList<>();
-        NativeInstaller installer = store.nativeInstaller().orElse(null);
-        Payload nativePayload = installer == null ? null : installableNativePayload(run, installer, m, name).orElse(null);
-        long nativeDeltaBytes = 0;
-        if (nativePayload != null) {
-            // A forced update repairs a damaged store: nothing local is trusted, as for the records' delta.
-            if (!forced) {
-                try {
-                    List<PayloadFile> missing = installer.missingFiles(nativePayload);
-                    if (missing.size() < nativePayload.files().size()) {
-                        routes.add(InstallRoute.NATIVE_DELTA);
-                        nativeDeltaBytes = totalSize(missing);
-                    }
-                } catch (IOException e) {
-                    run.step("cannot tell which " + nativePayload.kind() + " files the store holds (" + e.getMessage()
-                            + "); downloading all of them");
-                }
-            }
-            routes.add(InstallRoute.NATIVE_FULL);
-        }
-        Optional<Delta> delta = forced || active.isEmpty() || !active.get().model().isCompatibleWith(m.model())
-                ? Optional.empty() : m.deltaFrom(active.get().version());
-        long deltaBytes = delta.map(d -> Artifacts.preferredEncoding(d.files()).size()).orElse(0L);
-        boolean deltaFirst = delta.isPresent() && deltaBytes < smallestEncoding(m);
-        if (deltaFirst) {
-            routes.add(InstallRoute.DELTA);
-        } else if (delta.isPresent()) {
-            run.step("the delta from version " + delta.get().fromVersion() + " (" + deltaBytes + " bytes) is no smaller "
-                    + "than the full payload (" + smallestEncoding(m) + " bytes): installing the full payload");
-        }
-        if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.GZIP)) {
-            routes.add(InstallRoute.FULL_COMPRESSED);
-        }
-        if (m.payload().files().stream().anyMatch(f -> f.compression() == Compression.NONE)) {
-            routes.add(InstallRoute.FULL_UNCOMPRESSED);
-        }
-        if (delta.isPresent() && !deltaFirst) {
-            routes.add(InstallRoute.DELTA);
-        }
-        if (active.isEmpty() && config.rebuildCorpus().isPresent()) {
-            routes.add(InstallRoute.LOCAL_REBUILD);
-        }
-        return new Plan(routes, installer, nativePayload, nativeDeltaBytes);
-    }
-
-    /**
-     * The manifest's store-native payload of the kind the store installs, when the store can read it. When it
-     * cannot, or there is none, the records serve, as for any other store: a step says why.
-     */
-    private static Optional<Payload> installableNativePayload(Run run, NativeInstaller installer, Manifest m,
-                                                              String name) {
-        String kind = installer.kind();
-        Optional<Payload> payload = m.nativePayload(kind);
-        if (payload.isEmpty()) {
-            run.step("version " + m.version() + " has no " + kind + " payload; installing from the records");
-            return Optional.empty();
-        }
-        if (payload.get().files().stream().anyMatch(f -> f.compression() != Compression.NONE)) {
-            run.step("the " + kind + " payload is skipped: it has compressed files, and this client hands native "
-                    + "files to the store as stored; installing from the records");
-            return Optional.empty();
-        }
-        try {
-            installer.checkReadable(payload.get(), name);
-        } catch (UnsupportedFormatException e) {
-            run.step("the " + kind + " payload is skipped, the store cannot read it: " + e.getMessage()
-                    + "; installing from the records");
-            return Optional.empty();
-        }
-        return payload;
-    }
-
-    private static long totalSize(List<PayloadFile> files) {
-        return files.stream().mapToLong(PayloadFile::size).sum();
-    }
-
-    private static long smallestEncoding(Manifest m) {
-        return m.payload().files().stream().mapToLong(PayloadFile::size).min().orElse(0);
-    }
-
-    private static int percent(long done, long total) {
-        return total == 0 ? 100 : (int) (done * 100 / total);
-    }
-
-    private static PayloadFile fileFor(List<PayloadFile> files, Compression compression) {
-        return files.stream().filter(f -> f.compression() == compression).findFirst().orElseThrow();
+        move(AWAITING_APPROVAL);
+        events.emit(l -> l.approvalNeeded(offer));
+        return gates.approved(offer) ? Optional.empty() : Optional.of(SyncResult.Outcome.DECLINED);
     }
 
     // --------------------------------------------------------------------------------------------- install
 
-    private SyncResult install(Run run, Manifest m, ManifestResponse.Fetched fetched, Plan plan) throws IOException {
+    /** Tries the plan's routes in order until one installs; each failure falls back to the next route. */
+    private SyncResult install(SyncRun run, Manifest m, ManifestResponse.Fetched fetched, RoutePlan plan)
+            throws IOException {
         List<InstallRoute> routes = plan.routes();
         String manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
         IOException last = null;
@@ -526,12 +307,7 @@ final class SyncStateMachine {
             run.fullBytes = plan.fullBytes(m, route);
             Generation built;
             try {
-                built = switch (route) {
-                    case LOCAL_REBUILD -> buildLocally(run);
-                    case NATIVE_DELTA, NATIVE_FULL -> buildFromNativePayload(run, m, manifestSha256, route,
-                            plan.installer(), plan.nativePayload());
-                    case DELTA, FULL_COMPRESSED, FULL_UNCOMPRESSED -> buildFromArtifact(run, m, manifestSha256, route);
-                };
+                built = build(run, m, manifestSha256, route, plan);
             } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
                 IOException cause = e instanceof IOException io ? io
                         : e instanceof UncheckedIOException u ? u.getCause()
@@ -554,7 +330,7 @@ final class SyncStateMachine {
                 }
                 last = cause;
                 if (next != null) {
-                    emit(l -> l.fallback(route, next, cause));
+                    events.emit(l -> l.fallback(route, next, cause));
                 }
                 continue;
             }
@@ -568,171 +344,38 @@ final class SyncStateMachine {
         throw last;
     }
 
+    /** One route's pass through DOWNLOADING → VERIFYING → INSTALLING (a local rebuild: INSTALLING only). */
+    private Generation build(SyncRun run, Manifest m, String manifestSha256, InstallRoute route, RoutePlan plan)
+            throws IOException {
+        if (route == InstallRoute.LOCAL_REBUILD) {
+            move(INSTALLING);
+            return rebuild.orElseThrow().build(run);
+        }
+        RouteInstall.Context context = new RouteInstall.Context(run, store, downloads, events, m, manifestSha256,
+                route);
+        try (RouteInstall pass = route.isNative()
+                ? new NativePayloadInstall(context, plan.installer(), plan.nativePayload())
+                : new RecordsInstall(context)) {
+            move(DOWNLOADING);
+            pass.download();
+            run.bytes += downloads.takeFetchedBytes();
+            move(VERIFYING);
+            pass.verified();
+            move(INSTALLING);
+            return pass.install();
+        }
+    }
+
     /** With nothing installed and no artifact reachable: the local rebuild if configured, else the failure. */
-    private SyncResult rebuildOrThrow(Run run, IOException why) throws IOException {
-        if (config.rebuildCorpus().isEmpty()) {
+    private SyncResult rebuildOrThrow(SyncRun run, IOException why) throws IOException {
+        if (rebuild.isEmpty()) {
             throw why;
         }
         run.step("no artifact reachable (" + why.getMessage() + "); nothing is installed, so rebuilding locally");
-        return installLocally(run, why);
-    }
-
-    /** The local rebuild when the source cannot be reached at all and nothing is installed. */
-    private SyncResult installLocally(Run run, IOException why) throws IOException {
-        Generation built = buildLocally(run);
+        move(INSTALLING);
+        Generation built = rebuild.get().build(run);
         swap(run, built, null, null);
         return run.result(SyncResult.Outcome.REBUILT_LOCALLY, Optional.of(InstallRoute.LOCAL_REBUILD), Optional.of(why));
-    }
-
-    private Generation buildFromArtifact(Run run, Manifest m, String manifestSha256, InstallRoute route) throws IOException {
-        Optional<Generation> active = store.activeGeneration();
-        boolean delta = route == InstallRoute.DELTA;
-        Delta d = delta ? m.deltaFrom(active.orElseThrow().version()).orElseThrow() : null;
-        PayloadFile file = delta ? Artifacts.preferredEncoding(d.files())
-                : fileFor(m.payload().files(), route == InstallRoute.FULL_COMPRESSED ? Compression.GZIP : Compression.NONE);
-        move(DOWNLOADING);
-        run.step(route + ": downloading " + file.name() + " (" + file.size() + " bytes)");
-        emit(l -> l.routeStarted(route, file.size()));
-        downloads.fetch(run.source, file, bytes -> emit(l -> l.downloadProgress(file.name(), bytes, file.size(),
-                percent(bytes, file.size()))));
-        run.bytes += downloads.takeFetchedBytes();
-        move(VERIFYING);
-        emit(l -> l.verified(file.name(), file.size()));
-
-        move(INSTALLING);
-        GenerationSpec spec = spec(m, manifestSha256, route);
-        long total = delta ? d.upserts() + d.deletes() : m.records();
-        try (GenerationWriter writer = delta ? store.newGeneration(spec, active.get().id()) : store.newGeneration(spec)) {
-            try (RecordFileReader reader = Artifacts.openRecordFile(downloads.asSource(), file, m.model().dimension(),
-                    m.vectorEncoding())) {
-                copy(reader, writer, file, m, d, total);
-            } catch (IntegrityException e) {
-                // The downloaded copy is damaged (on disk, after it was verified): fetch it again next time.
-                downloads.discard(file);
-                throw e;
-            }
-            if (writer.recordCount() != m.records()) {
-                throw new IntegrityException(file.name(), "record count after installing version " + m.version(),
-                        m.records() + " (manifest)", writer.recordCount());
-            }
-            // Committed only once the reader is closed, so no failure can leave a committed, unused generation.
-            return writer.commit();
-        }
-    }
-
-    /**
-     * Installs a store-native payload: the store names the files it lacks (every file for
-     * {@link InstallRoute#NATIVE_FULL}), they are downloaded and verified like any payload file and handed
-     * over, and the store runs its own checks as it commits. Nothing is built on the client.
-     */
-    private Generation buildFromNativePayload(Run run, Manifest m, String manifestSha256, InstallRoute route,
-                                              NativeInstaller installer, Payload payload) throws IOException {
-        move(DOWNLOADING);
-        try (NativeInstall install = installer.begin(spec(m, manifestSha256, route), payload,
-                route == InstallRoute.NATIVE_DELTA)) {
-            List<PayloadFile> files = install.filesToFetch();
-            long total = totalSize(files);
-            run.step(route + ": downloading " + files.size() + " of the " + payload.files().size() + " "
-                    + payload.kind() + " files (" + total + " bytes)");
-            emit(l -> l.routeStarted(route, total));
-            List<Path> downloaded = new ArrayList<>(files.size());
-            long before = 0;
-            for (PayloadFile f : files) {
-                long earlier = before;
-                downloaded.add(downloads.fetchVerified(run.source, f, bytes -> emit(l -> l.downloadProgress(f.name(),
-                        bytes, f.size(), percent(earlier + bytes, total)))));
-                before += f.size();
-            }
-            run.bytes += downloads.takeFetchedBytes();
-            move(VERIFYING);
-            for (int i = 0; i < files.size(); i++) {
-                PayloadFile f = files.get(i);
-                emit(l -> l.verified(f.name(), f.size()));
-                install.put(f, downloaded.get(i));
-            }
-            move(INSTALLING);
-            Generation built;
-            try {
-                built = install.commit();
-            } catch (IntegrityException e) {
-                // A file damaged on disk after it was verified fails the store's own checks: fetch it again next time.
-                for (PayloadFile f : files) {
-                    downloads.discard(f);
-                }
-                throw e;
-            }
-            if (built.recordCount() != m.records()) {
-                discard(built);
-                throw new IntegrityException(payload.kind() + " payload of version " + m.version(),
-                        "record count after installing", m.records() + " (manifest)", built.recordCount());
-            }
-            emit(l -> l.installProgress(built.recordCount(), m.records(), 100));
-            return built;
-        }
-    }
-
-    private static GenerationSpec spec(Manifest m, String manifestSha256, InstallRoute route) {
-        return new GenerationSpec(m.version(), m.label(), m.model(),
-                Map.of("manifestSha256", manifestSha256, "route", route.name()));
-    }
-
-    /**
-     * Hands every entry of {@code reader} to {@code writer}, each record once it passed the {@link RecordChecks};
-     * {@code delta} is the manifest's entry for the file when it is a delta, null for a full payload.
-     */
-    private void copy(RecordFileReader reader, GenerationWriter writer, PayloadFile file, Manifest m, Delta delta,
-                      long total) throws IOException {
-        RecordFileKind expected = delta != null ? RecordFileKind.DELTA : RecordFileKind.FULL;
-        if (reader.kind() != expected) {
-            throw new MalformedArtifactException(file.name(), "record file kind", expected, reader.kind());
-        }
-        RecordChecks checks = new RecordChecks(file.name() + " of version " + m.version(), m.model());
-        long n = 0;
-        for (Optional<RecordEntry> e; (e = reader.next()).isPresent(); ) {
-            switch (e.get()) {
-                case RecordEntry.Upsert u -> {
-                    checks.check(u.record());
-                    writer.add(u.record());
-                }
-                case RecordEntry.Delete del -> writer.delete(del.tenant(), del.id());
-            }
-            if (++n % 1000 == 0) {
-                long done = n;
-                emit(l -> l.installProgress(done, total, (int) Math.min(99, done * 100 / Math.max(1, total))));
-            }
-        }
-        if (delta != null) {
-            checks.checkCounts(delta, reader.upserts(), reader.deletes());
-        }
-        long done = n;
-        emit(l -> l.installProgress(done, total, 100));
-    }
-
-    private Generation buildLocally(Run run) throws IOException {
-        Corpus corpus = config.rebuildCorpus().orElseThrow();
-        Embedder embedder = config.rebuildEmbedder().orElseThrow();
-        EmbeddingModel model = embedder.model();
-        move(INSTALLING);
-        run.step(InstallRoute.LOCAL_REBUILD + ": embedding " + corpus.size() + " records with " + model.id());
-        emit(l -> l.routeStarted(InstallRoute.LOCAL_REBUILD, 0));
-        List<SourceRecord> records = corpus.records();
-        int batch = Math.max(1, embedder.preferredBatchSize());
-        try (GenerationWriter writer = store.newGeneration(new GenerationSpec(0, "local rebuild", model,
-                Map.of("route", InstallRoute.LOCAL_REBUILD.name())))) {
-            for (int from = 0; from < records.size(); from += batch) {
-                List<SourceRecord> slice = records.subList(from, Math.min(records.size(), from + batch));
-                List<float[]> vectors = embedder.embed(slice.stream().map(SourceRecord::text).toList());
-                if (vectors.size() != slice.size()) {
-                    throw new NylaSyncException(model.id(), "vectors returned for a batch", slice.size(), vectors.size());
-                }
-                for (int i = 0; i < slice.size(); i++) {
-                    writer.add(slice.get(i).toVectorRecord(vectors.get(i), model.fingerprint()));
-                }
-                long done = from + slice.size();
-                emit(l -> l.installProgress(done, records.size(), (int) (done * 100 / records.size())));
-            }
-            return writer.commit();
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ swap
@@ -741,33 +384,13 @@ final class SyncStateMachine {
      * Activates {@code built} and records the version as trusted; when that cannot be completed, activates
      * the previous generation again. {@code m} is null for a local rebuild, which changes no trust.
      */
-    private void swap(Run run, Generation built, Manifest m, ManifestResponse.Fetched fetched) throws IOException {
+    private void swap(SyncRun run, Generation built, Manifest m, ManifestResponse.Fetched fetched) throws IOException {
         move(SWAPPING);
-        Optional<Generation> previous = store.activeGeneration();
+        Optional<Generation> previous = generations.activate(built, m, fetched);
+        events.emit(l -> l.swapped(previous.orElse(null), built));
+        LocalState.Trust before = local.trusted();
         try {
-            if (m != null) {
-                saveManifest(m.version(), fetched);
-            }
-            store.activate(built.id());
-        } catch (IOException | RuntimeException e) {
-            discard(built);
-            throw e;
-        }
-        emit(l -> l.swapped(previous.orElse(null), built));
-        long trusted = local.trustedVersion;
-        String etag = local.etag;
-        String sha = local.manifestSha256;
-        boolean cleared = local.versionCleared;
-        try {
-            if (m != null) {
-                local.trustedVersion = m.version();
-                local.etag = fetched.etag();
-                local.manifestSha256 = ContentHash.sha256Hex(fetched.manifest());
-                local.versionCleared = false;
-            }
-            local.record(config.clock().instant(), "install", built.version(),
-                    (m == null ? "rebuilt locally" : "installed") + ", " + built.recordCount() + " records");
-            local.save();
+            generations.recordInstall(built, m, fetched);
         } catch (IOException | RuntimeException e) {
             if (previous.isEmpty()) {
                 // Nothing to go back to: the new generation serves, and the next start trusts it from the store.
@@ -776,18 +399,15 @@ final class SyncStateMachine {
                 run.step("installed, but the sync state could not be saved: " + e.getMessage());
             } else {
                 move(ROLLING_BACK);
-                local.trustedVersion = trusted;
-                local.etag = etag;
-                local.manifestSha256 = sha;
-                local.versionCleared = cleared;
+                local.trust(before);
                 try {
                     store.activate(previous.get().id());
                 } catch (IOException | RuntimeException again) {
                     e.addSuppressed(again);
                     throw e;
                 }
-                discard(built);
-                emit(l -> l.rolledBack(previous.get(), "could not record the install: " + e.getMessage()));
+                GenerationSwitch.discard(store, built);
+                events.emit(l -> l.rolledBack(previous.get(), "could not record the install: " + e.getMessage()));
                 run.step("rolled back to version " + previous.get().version() + ": " + e.getMessage());
                 throw e;
             }
@@ -795,68 +415,7 @@ final class SyncStateMachine {
         move(COMMITTED);
         run.step("version " + built.version() + " active (generation " + built.id() + ", " + built.recordCount()
                 + " records)");
-        cleanUp(built, previous);
-    }
-
-    /** Deletes generations beyond the ones kept for rollback, the downloads, and unneeded manifests. */
-    private void cleanUp(Generation current, Optional<Generation> previous) {
-        try {
-            // Keep the active generation and the one rollback() returns to first, then the newest others.
-            List<Generation> byPriority = new ArrayList<>();
-            byPriority.add(current);
-            previous.ifPresent(byPriority::add);
-            for (Generation g : store.generations()) {
-                if (byPriority.stream().noneMatch(k -> k.id() == g.id())) {
-                    byPriority.add(g);
-                }
-            }
-            List<Long> keptVersions = new ArrayList<>();
-            for (int i = 0; i < byPriority.size(); i++) {
-                Generation g = byPriority.get(i);
-                if (i < Math.max(1, config.keepGenerations())) {
-                    keptVersions.add(g.version());
-                } else {
-                    store.deleteGeneration(g.id());
-                }
-            }
-            downloads.clear();
-            if (manifestsDir.isPresent()) {
-                try (var files = Files.list(manifestsDir.get())) {
-                    for (Path p : (Iterable<Path>) files::iterator) {
-                        String v = p.getFileName().toString().replaceAll("\\D.*$", "");
-                        if (!v.isEmpty() && !keptVersions.contains(Long.parseLong(v))) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
-                }
-            } else {
-                manifestsInMemory.keySet().retainAll(keptVersions);
-            }
-        } catch (IOException | RuntimeException e) {
-            // The install is complete; what is left over is removed after the next one.
-            LOG.warn("{}: cleaning up after the install failed: {}", store.location(), e.toString());
-        }
-    }
-
-    /**
-     * Deletes the downloads when the offered version is the installed one: no install needs them. They are
-     * there when a process died after activating a version and before its clean-up; without this they would
-     * stay until the next version is installed.
-     */
-    private void discardDownloads() {
-        try {
-            downloads.clear();
-        } catch (IOException e) {
-            LOG.warn("{}: could not delete the downloads of the installed version: {}", store.location(), e.toString());
-        }
-    }
-
-    private void discard(Generation built) {
-        try {
-            store.deleteGeneration(built.id());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: could not delete the unused generation {}: {}", store.location(), built.id(), e.toString());
-        }
+        generations.cleanUp(built, previous);
     }
 
     // ---------------------------------------------------------------------------------------- manual actions
@@ -869,7 +428,7 @@ final class SyncStateMachine {
                     + " on request; version " + local.trustedVersion + " stays trusted and is not reinstalled");
             local.save();
             publish();
-            emit(l -> l.rolledBack(g, "requested"));
+            events.emit(l -> l.rolledBack(g, "requested"));
             return g;
         } finally {
             lock.unlock();
@@ -881,10 +440,7 @@ final class SyncStateMachine {
         try {
             local.record(config.clock().instant(), "clear", local.trustedVersion,
                     "trusted version forgotten; the next check installs what the source serves");
-            local.trustedVersion = 0;
-            local.etag = "";
-            local.manifestSha256 = "";
-            local.versionCleared = true;
+            local.trust(new LocalState.Trust(0, "", "", true));
             local.save();
             publish();
         } finally {
@@ -894,7 +450,7 @@ final class SyncStateMachine {
 
     // ------------------------------------------------------------------------------------------- plumbing
 
-    private SyncResult fail(Run run, SyncState stage, IOException e) throws IOException {
+    private SyncResult fail(SyncRun run, SyncState stage, IOException e) throws IOException {
         LOG.warn("{}: sync failed while {}: {}", store.location(), stage, e.getMessage());
         if (state != FAILED) {
             move(FAILED);
@@ -903,7 +459,7 @@ final class SyncStateMachine {
         run.step("failed while " + stage + ": " + e.getMessage());
         local.record(config.clock().instant(), "failure", run.offered == null ? 0 : run.offered.version(),
                 stage + ": " + e.getMessage());
-        emit(l -> l.failed(stage, e));
+        events.emit(l -> l.failed(stage, e));
         return run.result(SyncResult.Outcome.FAILED, Optional.empty(), Optional.of(e));
     }
 
@@ -914,18 +470,7 @@ final class SyncStateMachine {
         }
         state = next;
         LOG.debug("{}: {} -> {}", store.location(), from, next);
-        emit(l -> l.stateChanged(from, next));
-    }
-
-    private void emit(Consumer<SyncListener> event) {
-        try {
-            event.accept(config.listener());
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) {
-            // An AssertionError or a Kotlin TODO() in a listener must not break an install either.
-            LOG.warn("sync listener failed (ignored): {}", e.toString(), e);
-        }
+        events.emit(l -> l.stateChanged(from, next));
     }
 
     private void saveQuietly() {
@@ -941,35 +486,4 @@ final class SyncStateMachine {
         published = new SyncStatus(state, local.trustedVersion, Optional.empty(), List.of(), local.clientId,
                 Optional.ofNullable(local.lastCheck), Optional.ofNullable(local.lastResult), List.copyOf(local.history));
     }
-
-    private void saveManifest(long version, ManifestResponse.Fetched fetched) throws IOException {
-        if (manifestsDir.isPresent()) {
-            // The signature first: a kept manifest always has its signature beside it, so that a later check of
-            // the installed generation (the command line's verify) can verify it again with the pinned key.
-            DurableFiles.writeAtomically(manifestsDir.get().resolve(version + ".json.sig"), fetched.signature());
-            DurableFiles.writeAtomically(manifestsDir.get().resolve(version + ".json"), fetched.manifest());
-        } else {
-            manifestsInMemory.put(version, fetched.manifest());
-        }
-    }
-
-    /** The manifest of the active generation's version, when it was installed from an artifact. */
-    private Optional<Manifest> installedManifest(Optional<Generation> active) {
-        if (active.isEmpty() || active.get().version() == 0) {
-            return Optional.empty();
-        }
-        long v = active.get().version();
-        try {
-            byte[] bytes = manifestsDir.isPresent() ? Files.readAllBytes(manifestsDir.get().resolve(v + ".json"))
-                    : manifestsInMemory.get(v);
-            // Verified when it was installed; the state directory is as trusted as the store.
-            return bytes == null ? Optional.empty() : Optional.of(ManifestCodec.read(bytes, "installed manifest " + v));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            LOG.warn("{}: installed manifest of version {} unreadable: {}", store.location(), v, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
 }

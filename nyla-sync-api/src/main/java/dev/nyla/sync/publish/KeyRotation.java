@@ -6,6 +6,7 @@ import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -165,8 +166,13 @@ public final class KeyRotation {
         return keys.stream().map(SigningKeys::keyId).toList();
     }
 
-    /** Configures a {@link KeyRotation}; at least one signing key is required. */
+    /**
+     * Configures a {@link KeyRotation}; at least one signing key is required. {@link #signingKey},
+     * {@link #newKey} and {@link #revoke} add one more each call; {@link #threshold} and {@link #clock} are
+     * set once: a second call throws an {@link IllegalStateException} naming the option and its value.
+     */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("KeyRotation.Builder");
         private final Path site;
         private final Map<String, KeyPair> signingKeys = new LinkedHashMap<>();
         private final Map<String, KeyPair> newKeys = new LinkedHashMap<>();
@@ -201,13 +207,13 @@ public final class KeyRotation {
             if (threshold < 1) {
                 throw new IllegalArgumentException("threshold: expected at least 1 but was " + threshold);
             }
-            this.threshold = OptionalInt.of(threshold);
+            this.threshold = OptionalInt.of(options.once("threshold", threshold));
             return this;
         }
 
         /** The clock for the document's {@code createdAt} (tests). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = options.once("clock", clock);
             return this;
         }
 

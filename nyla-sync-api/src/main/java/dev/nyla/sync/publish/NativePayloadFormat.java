@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 /**
  * Writes a store-native payload (such as a prebuilt Lucene index) that a {@link Publisher} puts into an
@@ -50,19 +49,17 @@ public interface NativePayloadFormat {
     }
 
     /**
-     * The registered format for {@code kind}.
+     * The registered format for {@code kind}, found through the thread's context class loader (looked up
+     * once per class loader and kept).
      *
      * @throws IllegalArgumentException naming the kinds found when none is registered for {@code kind}
+     * @throws IllegalStateException    naming both formats when two are registered for {@code kind}
      */
     static NativePayloadFormat forKind(String kind) {
-        StringBuilder found = new StringBuilder();
-        for (NativePayloadFormat f : ServiceLoader.load(NativePayloadFormat.class)) {
-            if (f.kind().equals(kind)) {
-                return f;
-            }
-            found.append(found.isEmpty() ? "" : ", ").append(f.kind());
-        }
-        throw new IllegalArgumentException("native payload kind: expected one of [" + found
-                + "] (the formats of the store adapters on the class path) but was '" + kind + "'");
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        ClassLoader loader = context != null ? context : ClassLoader.getSystemClassLoader();
+        return NativePayloadFormats.REGISTERED.get(kind, loader).orElseThrow(() -> new IllegalArgumentException(
+                "native payload kind: expected one of " + NativePayloadFormats.REGISTERED.all(loader).keySet()
+                        + " (the formats of the store adapters on the class path) but was '" + kind + "'"));
     }
 }

@@ -28,6 +28,7 @@ import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.embed.Embedder;
+import dev.nyla.sync.internal.BuilderOptions;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -545,8 +546,15 @@ public final class Publisher {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Configures a {@link Publisher}; {@link #signingKey} is required, {@link #embedder} for corpora. */
+    /**
+     * Configures a {@link Publisher}; {@link #signingKey} is required, {@link #embedder} for corpora. Each
+     * option is set once: calling a setter a second time throws an {@link IllegalStateException} naming the
+     * option and its value, rather than silently replacing it; a bad value throws an
+     * {@link IllegalArgumentException} naming the option. {@link #trustPreviousKey} and {@link #nativePayload}
+     * add one more each call.
+     */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("Publisher.Builder");
         private KeyPair signingKey;
         private final List<PublicKey> previousKeys = new ArrayList<>();
         private Embedder embedder;
@@ -568,7 +576,7 @@ public final class Publisher {
 
         /** The Ed25519 key pair that signs manifests (required). */
         public Builder signingKey(KeyPair keys) {
-            this.signingKey = Objects.requireNonNull(keys, "signingKey");
+            this.signingKey = options.once("signingKey", keys);
             return this;
         }
 
@@ -580,13 +588,13 @@ public final class Publisher {
 
         /** The embedder for corpora; its model is recorded in the manifest. */
         public Builder embedder(Embedder embedder) {
-            this.embedder = Objects.requireNonNull(embedder, "embedder");
+            this.embedder = options.once("embedder", embedder);
             return this;
         }
 
         /** The clock for created-at and expires-at; fixed clocks make publications reproducible. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = options.once("clock", clock);
             return this;
         }
 
@@ -595,13 +603,13 @@ public final class Publisher {
             if (channel == null || !channel.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
                 throw new IllegalArgumentException("channel: expected 1..64 of a-z 0-9 . _ - but was '" + channel + "'");
             }
-            this.channel = channel;
+            this.channel = options.once("channel", channel);
             return this;
         }
 
         /** The version's human-readable label; default {@code v<version>}. */
         public Builder label(String label) {
-            this.label = Objects.requireNonNull(label, "label");
+            this.label = options.once("label", label);
             return this;
         }
 
@@ -610,7 +618,7 @@ public final class Publisher {
             if (duration == null || duration.isNegative() || duration.isZero()) {
                 throw new IllegalArgumentException("expiresAfter: expected a positive duration but was " + duration);
             }
-            this.expiresAfter = duration;
+            this.expiresAfter = options.once("expiresAfter", duration);
             return this;
         }
 
@@ -619,13 +627,13 @@ public final class Publisher {
             if (percent < 0 || percent > 100) {
                 throw new IllegalArgumentException("rolloutPercent: expected 0..100 but was " + percent);
             }
-            this.rolloutPercent = percent;
+            this.rolloutPercent = options.once("rolloutPercent", percent);
             return this;
         }
 
         /** gzip level 0..9 for the compressed payload, default 6. */
         public Builder gzipLevel(int level) {
-            this.gzipLevel = EncodedRecordFile.checkLevel(level);
+            this.gzipLevel = options.once("gzipLevel", EncodedRecordFile.checkLevel(level));
             return this;
         }
 
@@ -640,7 +648,7 @@ public final class Publisher {
                 throw new IllegalArgumentException("deltaWindow: expected 0.." + MAX_DELTA_WINDOW + " versions but was "
                         + versions);
             }
-            this.deltaWindow = versions;
+            this.deltaWindow = options.once("deltaWindow", versions);
             return this;
         }
 
@@ -649,7 +657,7 @@ public final class Publisher {
             if (size < 1 || size > 65_536) {
                 throw new IllegalArgumentException("batchSize: expected 1..65536 but was " + size);
             }
-            this.batchSize = size;
+            this.batchSize = options.once("batchSize", size);
             return this;
         }
 
@@ -662,13 +670,13 @@ public final class Publisher {
          * the previous one's has no delta.
          */
         public Builder vectorEncoding(VectorEncoding encoding) {
-            this.vectorEncoding = Objects.requireNonNull(encoding, "vectorEncoding");
+            this.vectorEncoding = options.once("vectorEncoding", encoding);
             return this;
         }
 
         /** Progress callbacks, default none. */
         public Builder listener(PublishListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.listener("listener", listener);
             return this;
         }
 
@@ -700,7 +708,7 @@ public final class Publisher {
          * release many new clients will download.
          */
         public Builder compactNativePayloads(boolean compact) {
-            this.compactNativePayloads = compact;
+            this.compactNativePayloads = options.once("compactNativePayloads", compact);
             return this;
         }
 

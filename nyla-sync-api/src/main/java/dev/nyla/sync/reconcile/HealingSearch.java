@@ -1,5 +1,6 @@
 package dev.nyla.sync.reconcile;
 
+import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
@@ -266,8 +267,13 @@ public final class HealingSearch implements Closeable {
         }
     }
 
-    /** Builds a {@link HealingSearch}. */
+    /**
+     * Builds a {@link HealingSearch}. Each option is set once: calling a setter a second time throws an
+     * {@link IllegalStateException} naming the option and its value, rather than silently replacing it; a
+     * value out of range throws an {@link IllegalArgumentException} naming the option.
+     */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("HealingSearch.Builder");
         private final Reconciler reconciler;
         private boolean enabled = !"false".equalsIgnoreCase(System.getProperty("nyla.autoHeal", "true"));
         private Duration debounce = Duration.ofSeconds(2);
@@ -285,34 +291,34 @@ public final class HealingSearch implements Closeable {
 
         /** Whether to probe and heal; default true unless the system property {@code nyla.autoHeal} is {@code false}. */
         public Builder enabled(boolean enabled) {
-            this.enabled = enabled;
+            this.enabled = options.once("enabled", enabled);
             return this;
         }
 
         /** How long after the first unknown hit a tenant's repair starts; default 2 seconds. */
         public Builder debounce(Duration debounce) {
-            this.debounce = nonNegative("debounce", debounce);
+            this.debounce = options.once("debounce", nonNegative("debounce", debounce));
             return this;
         }
 
         /** Least time between two repairs of one tenant; default 1 minute. */
         public Builder minInterval(Duration minInterval) {
-            this.minInterval = nonNegative("min interval", minInterval);
+            this.minInterval = options.once("minInterval", nonNegative("minInterval", minInterval));
             return this;
         }
 
         /** Most repairs started in any hour, over all tenants; default 60. */
         public Builder maxRepairsPerHour(int n) {
             if (n < 1) {
-                throw new IllegalArgumentException("max repairs per hour: expected >= 1 but was " + n);
+                throw new IllegalArgumentException("maxRepairsPerHour: expected >= 1 but was " + n);
             }
-            this.maxRepairsPerHour = n;
+            this.maxRepairsPerHour = options.once("maxRepairsPerHour", n);
             return this;
         }
 
         /** Hears unknown hits, scheduled, skipped and finished repairs. */
         public Builder listener(HealListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.listener("listener", listener);
             return this;
         }
 
@@ -321,13 +327,13 @@ public final class HealingSearch implements Closeable {
          * shut down by {@link #close()}.
          */
         public Builder executor(ScheduledExecutorService executor) {
-            this.executor = Objects.requireNonNull(executor, "executor");
+            this.executor = options.once("executor", executor);
             return this;
         }
 
         /** For tests: a scheduler and a clock driven by hand. */
         Builder clock(Scheduler scheduler, LongSupplier nanoTime) {
-            this.scheduler = scheduler;
+            this.scheduler = options.once("clock", scheduler);
             this.nanoTime = nanoTime;
             return this;
         }

@@ -1,15 +1,26 @@
 package dev.nyla.sync.store;
 
+import dev.nyla.sync.internal.NamedProviders;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
-/** Opens a {@link VectorStore} by location, choosing the adapter by the location's scheme. */
+/**
+ * Opens a {@link VectorStore} by location, choosing the adapter by the location's scheme. Adapters are found
+ * by {@link java.util.ServiceLoader} once per class loader and kept; a scheme claimed by two adapters is
+ * refused with a {@link StoreException} naming both, rather than given to whichever the class path lists
+ * first.
+ */
 public final class VectorStores {
+    /** The adapters on each class loader's path, by scheme, looked up once. */
+    private static final NamedProviders<VectorStoreProvider> PROVIDERS = new NamedProviders<>(
+            VectorStoreProvider.class, "scheme", "store adapter", VectorStoreProvider::scheme);
+
     private VectorStores() {
     }
 
@@ -17,7 +28,7 @@ public final class VectorStores {
      * Opens the store at {@code location}, e.g. {@code memory:}, {@code lucene:/var/nyla/store}.
      *
      * @throws StoreException when no adapter on the class path serves the scheme (the message lists those
-     *         that do) or the adapter cannot open the location
+     *         that do), two adapters claim it (the message names both), or the adapter cannot open the location
      * @throws StoreLockedException when the adapter takes a writer's lock and another process holds it
      * @throws StoreAccessException naming the path and what to do when the operating system refuses access
      */
@@ -81,38 +92,41 @@ public final class VectorStores {
 
     private static VectorStoreProvider provider(String location, ClassLoader loader) throws StoreException {
         int colon = location.indexOf(':');
-        Map<String, VectorStoreProvider> providers = providers(loader);
+        Map<String, List<VectorStoreProvider>> providers = PROVIDERS.all(loader);
         if (colon < 1) {
             throw new StoreException("store location '" + location + "': expected <scheme>:<where>, one of: "
                     + describe(providers));
         }
         String scheme = location.substring(0, colon);
-        VectorStoreProvider provider = providers.get(scheme);
-        if (provider == null) {
+        List<VectorStoreProvider> claiming = providers.getOrDefault(scheme, List.of());
+        if (claiming.isEmpty()) {
             throw new StoreException("store location '" + location + "': no store adapter for scheme '" + scheme
                     + "' on the class path; available: " + describe(providers));
         }
-        return provider;
+        if (claiming.size() > 1) {
+            throw new StoreException("store location '" + location + "': " + PROVIDERS.conflict(scheme, claiming));
+        }
+        return claiming.get(0);
     }
 
-    /** The schemes served by the adapters on the class path, each with its location syntax. */
+    /**
+     * The schemes served by the adapters on the class path, each with its location syntax. A scheme claimed by
+     * several adapters, which {@link #open} refuses, shows each one's syntax and says so.
+     */
     public static Map<String, String> availableSchemes() {
         Map<String, String> out = new TreeMap<>();
-        providers(VectorStores.class.getClassLoader()).forEach((scheme, p) -> out.put(scheme, p.locationSyntax()));
+        PROVIDERS.all(VectorStores.class.getClassLoader()).forEach((scheme, claiming) -> out.put(scheme,
+                claiming.size() == 1 ? claiming.get(0).locationSyntax() : syntaxes(claiming) + " (claimed by "
+                        + claiming.size() + " store adapters: opening it fails until all but one are removed)"));
         return out;
     }
 
-    private static Map<String, VectorStoreProvider> providers(ClassLoader loader) {
-        Map<String, VectorStoreProvider> byScheme = new TreeMap<>();
-        for (VectorStoreProvider p : ServiceLoader.load(VectorStoreProvider.class, loader)) {
-            byScheme.putIfAbsent(p.scheme(), p);
-        }
-        return byScheme;
+    private static String describe(Map<String, List<VectorStoreProvider>> providers) {
+        String all = syntaxes(providers.values().stream().flatMap(List::stream).toList());
+        return all.isEmpty() ? "(none)" : all;
     }
 
-    private static String describe(Map<String, VectorStoreProvider> providers) {
-        StringBuilder sb = new StringBuilder();
-        providers.values().forEach(p -> sb.append(sb.isEmpty() ? "" : ", ").append(p.locationSyntax()));
-        return sb.isEmpty() ? "(none)" : sb.toString();
+    private static String syntaxes(List<VectorStoreProvider> providers) {
+        return providers.stream().map(VectorStoreProvider::locationSyntax).collect(Collectors.joining(", "));
     }
 }

@@ -122,12 +122,17 @@ class HttpArtifactSourceTest {
     // ---- fixtures ------------------------------------------------------------------------------------------
 
     private HttpArtifactSource.Builder builder() {
+        return builder(Duration.ofSeconds(20), Duration.ofSeconds(20));
+    }
+
+    /** The fixture's builder with its own timeouts (a builder takes each setting once). */
+    private HttpArtifactSource.Builder builder(Duration requestTimeout, Duration stallTimeout) {
         return HttpArtifactSource.builder(base)
                 .header("Authorization", "Bearer test-token")
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(5))
-                .requestTimeout(Duration.ofSeconds(20))
-                .stallTimeout(Duration.ofSeconds(20));
+                .requestTimeout(requestTimeout)
+                .stallTimeout(stallTimeout);
     }
 
     private HttpArtifactSource source(HttpArtifactSource.Builder b) {
@@ -470,7 +475,7 @@ class HttpArtifactSourceTest {
                 serve(ex, Long.MAX_VALUE);
             }
         };
-        verify(source(builder().stallTimeout(Duration.ofMillis(200))).open(plain().name(), 0), plain());
+        verify(source(builder(Duration.ofSeconds(20), Duration.ofMillis(200))).open(plain().name(), 0), plain());
 
         assertEquals(2, seen.size());
         assertEquals(1000, rangeStart(seen.get(1)));
@@ -486,7 +491,7 @@ class HttpArtifactSourceTest {
                 serve(ex, Long.MAX_VALUE);
             }
         };
-        verify(source(builder().requestTimeout(Duration.ofMillis(200))).open(plain().name(), 0), plain());
+        verify(source(builder(Duration.ofMillis(200), Duration.ofSeconds(20))).open(plain().name(), 0), plain());
         assertEquals(2, seen.size());
     }
 
@@ -646,14 +651,15 @@ class HttpArtifactSourceTest {
                 Map.entry("baseUri:", HttpArtifactSource.builder(URI.create("ftp://h/kb/"))),
                 Map.entry("baseUri: expected no query", HttpArtifactSource.builder(URI.create("http://h/kb?x=1"))),
                 Map.entry("baseUri: expected no user", HttpArtifactSource.builder(URI.create("http://u:p@h/kb"))),
-                Map.entry("maxAttempts", builder().maxAttempts(0)),
-                Map.entry("stallTimeout", builder().stallTimeout(Duration.ZERO)),
-                Map.entry("requestTimeout", builder().requestTimeout(Duration.ofSeconds(-1))),
-                Map.entry("initialBackoff", builder().initialBackoff(Duration.ofMillis(-1))),
-                Map.entry("maxBackoff", builder().initialBackoff(Duration.ofSeconds(2)).maxBackoff(Duration.ofSeconds(1))),
-                Map.entry("maxResponseBytes", builder().maxResponseBytes(0)),
-                Map.entry("header 'Range'", builder().header("Range", "bytes=0-")),
-                Map.entry("header 'Host'", builder().header("Host", "evil")));
+                Map.entry("maxAttempts", HttpArtifactSource.builder(base).maxAttempts(0)),
+                Map.entry("stallTimeout", HttpArtifactSource.builder(base).stallTimeout(Duration.ZERO)),
+                Map.entry("requestTimeout", HttpArtifactSource.builder(base).requestTimeout(Duration.ofSeconds(-1))),
+                Map.entry("initialBackoff", HttpArtifactSource.builder(base).initialBackoff(Duration.ofMillis(-1))),
+                Map.entry("maxBackoff", HttpArtifactSource.builder(base).initialBackoff(Duration.ofSeconds(2))
+                        .maxBackoff(Duration.ofSeconds(1))),
+                Map.entry("maxResponseBytes", HttpArtifactSource.builder(base).maxResponseBytes(0)),
+                Map.entry("header 'Range'", HttpArtifactSource.builder(base).header("Range", "bytes=0-")),
+                Map.entry("header 'Host'", HttpArtifactSource.builder(base).header("Host", "evil")));
         bad.forEach((name, b) -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build, name);
             assertTrue(e.getMessage().startsWith(name), name + " -> " + e.getMessage());

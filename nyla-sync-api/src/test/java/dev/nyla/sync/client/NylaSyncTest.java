@@ -119,8 +119,18 @@ class NylaSyncTest {
     }
 
     private NylaSync.Builder builder(VectorStore store) {
+        return builder(store, events);
+    }
+
+    /** A builder whose events go to {@code listener} (a builder takes one listener). */
+    private NylaSync.Builder builder(VectorStore store, SyncListener listener) {
+        return unguarded(store).queryEmbedder(Releases.EMBEDDER).listener(listener);
+    }
+
+    /** A builder without the model guard's setting, for a test that sets its own. */
+    private NylaSync.Builder unguarded(VectorStore store) {
         return NylaSync.builder().source(new DirectoryArtifactSource(releases.host)).store(store)
-                .publicKey(Releases.KEYS.getPublic()).queryEmbedder(Releases.EMBEDDER).listener(events);
+                .publicKey(Releases.KEYS.getPublic());
     }
 
     private NylaSync client(VectorStore store) throws IOException {
@@ -323,7 +333,7 @@ class NylaSyncTest {
         releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
         EmbeddingModel other = new HashingEmbedder(64).model();
-        NylaSync sync = builder(store).expectedModel(other).build();
+        NylaSync sync = unguarded(store).listener(events).expectedModel(other).build();
         closeLater(sync);
         SyncResult r = sync.checkNow();
         ModelMismatchException e = assertInstanceOf(ModelMismatchException.class, r.failure().orElseThrow());
@@ -621,12 +631,12 @@ class NylaSyncTest {
         try {
             CountDownLatch done = new CountDownLatch(1);
             MemoryVectorStore store = new MemoryVectorStore();
-            NylaSync sync = closeLater(builder(store).scheduler(scheduler).listener(new SyncListener() {
+            NylaSync sync = closeLater(builder(store, new SyncListener() {
                 @Override
                 public void completed(SyncResult result) {
                     done.countDown();
                 }
-            }).build());
+            }).scheduler(scheduler).build());
             sync.start();
             assertTrue(done.await(60, TimeUnit.SECONDS), "the start-up check never completed");
             assertEquals(1, activeVersion(store));
@@ -658,7 +668,7 @@ class NylaSyncTest {
     void aListenerThrowingAnErrorBreaksNeitherTheInstallNorLaterRuns() throws IOException {
         releases.publish(V1);
         MemoryVectorStore store = new MemoryVectorStore();
-        NylaSync sync = closeLater(builder(store).listener(new SyncListener() {
+        NylaSync sync = closeLater(builder(store, new SyncListener() {
             @Override
             public void downloadProgress(String file, long bytes, long totalBytes, int stagePercent) {
                 throw new AssertionError("a listener bug");
@@ -676,7 +686,7 @@ class NylaSyncTest {
         MemoryVectorStore store = new MemoryVectorStore();
         List<Exception> refused = new ArrayList<>();
         NylaSync[] self = new NylaSync[1];
-        self[0] = closeLater(builder(store).listener(new SyncListener() {
+        self[0] = closeLater(builder(store, new SyncListener() {
             @Override
             public void swapped(Generation previous, Generation current) {
                 try {

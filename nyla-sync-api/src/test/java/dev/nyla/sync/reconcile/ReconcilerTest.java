@@ -607,7 +607,7 @@ class ReconcilerTest {
         AtomicReference<SyncReport> second = new AtomicReference<>();
         Thread b = new Thread(() -> second.set(reconciler().build().sync(T, false)));
         b.start();
-        while (LocalTenantLocks.users(Reconciler.lockScope(store), T) < 2) {
+        while (LocalTenantLocks.users(RepairLocks.scope(store), T) < 2) {
             assertTrue(b.isAlive(), "the second sync waits for the lock");
             Thread.onSpinWait();
         }

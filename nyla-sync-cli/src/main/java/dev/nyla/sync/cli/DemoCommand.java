@@ -96,9 +96,8 @@ final class DemoCommand implements Callable<Integer> {
         KeyPair keys = SigningKeys.generate();
         SigningKeys.write(keys, workdir.resolve("release"));
         Corpus v1Corpus = Corpus.fromDocuments(root, docs, Corpus.DEFAULT_MAX_CHUNK_CHARS);
-        Publisher.Builder publishers = Publisher.builder().signingKey(keys).embedder(embedder);
         long t0 = System.nanoTime();
-        PublishResult v1 = publishers.label("docs v1").listener(progress(v1Corpus.size())).build().publish(v1Corpus, site);
+        PublishResult v1 = publisher(keys, embedder, "docs v1", v1Corpus.size()).publish(v1Corpus, site);
         line("published %s: %d chunks embedded by %s in %s", v1.manifest().label(), v1.embedded(),
                 v1.manifest().model().id(), ms(t0));
         line("full payload %s gzip / %s plain, key id %s", Format.bytes(v1.fullBytes()), Format.bytes(v1.fullRawBytes()),
@@ -144,8 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                     "What's new in version 2: rollback keeps the previous generation, so a bad release is undone in one step.",
                     Map.of("source", "CHANGELOG.md", "title", "What's new")));
             t0 = System.nanoTime();
-            PublishResult v2 = publishers.label("docs v2").listener(progress(edited.size())).build()
-                    .publish(Corpus.of(edited), site, site);
+            PublishResult v2 = publisher(keys, embedder, "docs v2", edited.size()).publish(Corpus.of(edited), site, site);
             line("published version %d in %s: %d added, %d updated, %d deleted, %d unchanged; embedder called for %d texts",
                     v2.manifest().version(), ms(t0), v2.added(), v2.updated(), v2.deleted(), v2.unchanged(), v2.embedded());
             line("removed %s; delta %s vs full %s (%.1f%%)", removed, Format.bytes(v2.deltaBytes()), Format.bytes(v2.fullBytes()),
@@ -191,6 +189,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         line("artifact, keys, store and tampered copies are in %s", workdir);
         return 0;
+    }
+
+    /** The demo's publisher of one version (a builder takes each setting once, so one builder per version). */
+    private Publisher publisher(KeyPair keys, Embedder embedder, String label, long corpusSize) {
+        return Publisher.builder().signingKey(keys).embedder(embedder).label(label).listener(progress(corpusSize)).build();
     }
 
     /** Embedding progress, as publish prints it: the first publication embeds for half a minute. */

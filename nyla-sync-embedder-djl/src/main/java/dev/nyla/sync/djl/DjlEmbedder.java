@@ -13,12 +13,12 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.embed.EmbeddingException;
+import dev.nyla.sync.internal.BuilderOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -177,8 +177,13 @@ public final class DjlEmbedder implements Embedder {
         }
     }
 
-    /** Configures a {@link DjlEmbedder}. */
+    /**
+     * Configures a {@link DjlEmbedder}. Each option is set once: calling a setter a second time throws an
+     * {@link IllegalStateException} naming the option and its value, rather than silently replacing it; a
+     * value out of range throws an {@link IllegalArgumentException} naming the option.
+     */
     public static final class Builder {
+        private final BuilderOptions options = new BuilderOptions("DjlEmbedder.Builder");
         private Path directory;
         private String url;
         private Block block;
@@ -199,7 +204,7 @@ public final class DjlEmbedder implements Embedder {
          * and the HuggingFace {@code tokenizer.json}. The engine follows the model format.
          */
         public Builder modelDirectory(Path directory) {
-            this.directory = Objects.requireNonNull(directory, "directory");
+            this.directory = options.once("modelDirectory", directory);
             return this;
         }
 
@@ -208,43 +213,49 @@ public final class DjlEmbedder implements Embedder {
          * DJL runs offline here, so the model must already be in DJL's cache; nothing is downloaded.
          */
         public Builder modelUrl(String url) {
-            this.url = Objects.requireNonNull(url, "url");
+            this.url = options.once("modelUrl", url);
             return this;
         }
 
         /** The network of a DJL-format model (parameters only on disk), as DJL needs it to load one. */
         public Builder block(Block block) {
-            this.block = Objects.requireNonNull(block, "block");
+            this.block = options.once("block", block);
             return this;
         }
 
         /** The model's name in {@link EmbeddingModel#id()}; default: the directory's name or the URL's last part. */
         public Builder id(String id) {
-            this.id = Objects.requireNonNull(id, "id");
+            this.id = options.once("id", id);
             return this;
         }
 
         /** The longest input in tokens (default 256, what all-MiniLM-L6-v2 was trained with). */
         public Builder maxLength(int tokens) {
-            this.maxLength = tokens;
+            if (tokens < 1 || tokens > 8192) {
+                throw new IllegalArgumentException("maxLength: expected 1..8192 tokens but was " + tokens);
+            }
+            this.maxLength = options.once("maxLength", tokens);
             return this;
         }
 
         /** Whether longer inputs are cut at {@link #maxLength(int)} tokens (default) or refused by the model. */
         public Builder truncation(boolean truncate) {
-            this.truncation = truncate;
+            this.truncation = options.once("truncation", truncate);
             return this;
         }
 
         /** Texts per model call (default 32). */
         public Builder batchSize(int size) {
-            this.batchSize = size;
+            if (size < 1 || size > 4096) {
+                throw new IllegalArgumentException("batchSize: expected 1..4096 but was " + size);
+            }
+            this.batchSize = options.once("batchSize", size);
             return this;
         }
 
         /** Where DJL extracts native libraries and this class the bundled model (default: DJL's own). */
         public Builder cacheDirectory(Path directory) {
-            this.cacheDirectory = Objects.requireNonNull(directory, "directory");
+            this.cacheDirectory = options.once("cacheDirectory", directory);
             return this;
         }
 
@@ -253,7 +264,7 @@ public final class DjlEmbedder implements Embedder {
          * MiniLM do; default true).
          */
         public Builder tokenTypes(boolean include) {
-            this.tokenTypes = include;
+            this.tokenTypes = options.once("tokenTypes", include);
             return this;
         }
 
@@ -262,7 +273,7 @@ public final class DjlEmbedder implements Embedder {
          * PyTorch needs the artifact {@code dev.nyla:nyla-sync-embedder-djl-pytorch} on the class path.
          */
         public Builder engine(String engine) {
-            this.engine = Objects.requireNonNull(engine, "engine");
+            this.engine = options.once("engine", engine);
             return this;
         }
 
@@ -277,12 +288,6 @@ public final class DjlEmbedder implements Embedder {
         public DjlEmbedder build() throws IOException {
             if (directory != null && url != null) {
                 throw new IllegalStateException("DjlEmbedder: modelDirectory and modelUrl are exclusive; choose one");
-            }
-            if (maxLength < 1 || maxLength > 8192) {
-                throw new IllegalStateException("DjlEmbedder: maxLength: expected 1..8192 but was " + maxLength);
-            }
-            if (batchSize < 1 || batchSize > 4096) {
-                throw new IllegalStateException("DjlEmbedder: batchSize: expected 1..4096 but was " + batchSize);
             }
             DjlRuntime.configure(cacheDirectory);
             ModelFiles files;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.reconcile.SourceException;
 import dev.nyla.sync.reconcile.SourceOfTruth;
 import java.io.IOException;
@@ -486,8 +487,17 @@ public final class JdbcSource implements SourceOfTruth {
         }
     }
 
-    /** Builds a {@link JdbcSource}. */
+    /**
+     * Builds a {@link JdbcSource}. Each option is set once: calling a setter a second time throws an
+     * {@link IllegalStateException} naming the option and its value, rather than silently replacing it
+     * ({@link #dataSource} and {@link #url} are one option); a bad value throws an
+     * {@link IllegalArgumentException} naming the option.
+     */
     public static final class Builder {
+        /** The one option {@code dataSource} and {@code url} both set. */
+        private static final String WHERE = "dataSource or url";
+
+        private final BuilderOptions options = new BuilderOptions("JdbcSource.Builder");
         private DataSource dataSource;
         private String recordsQuery;
         private String tenantsQuery;
@@ -498,14 +508,14 @@ public final class JdbcSource implements SourceOfTruth {
 
         /** Where the queries run (required): the application's pool, or any data source. */
         public Builder dataSource(DataSource dataSource) {
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.dataSource = options.once(WHERE, dataSource);
             return this;
         }
 
         /**
          * Where the queries run, by JDBC URL ({@code jdbc:postgresql://host/db?user=..&password=..} or
          * {@code jdbc:sqlite:<file>}): a data source that opens a connection per stream, for tools and scripts
-         * without a pool of their own. Replaces {@link #dataSource}.
+         * without a pool of their own. It sets the same option as {@link #dataSource}: give one of the two, once.
          */
         public Builder url(String jdbcUrl) {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -516,7 +526,10 @@ public final class JdbcSource implements SourceOfTruth {
             JdbcDrivers.missing(jdbcUrl, JdbcStoreProvider.redact(jdbcUrl)).ifPresent(message -> {
                 throw new IllegalStateException(message);
             });
-            this.dataSource = jdbcUrl.startsWith("jdbc:sqlite:") ? readOnlySqlite(jdbcUrl) : new DriverDataSource(jdbcUrl);
+            DataSource fromUrl = jdbcUrl.startsWith("jdbc:sqlite:") ? readOnlySqlite(jdbcUrl)
+                    : new DriverDataSource(jdbcUrl);
+            // Shown redacted: the URL may carry a password.
+            this.dataSource = options.once(WHERE, fromUrl, "'" + JdbcStoreProvider.redact(jdbcUrl) + "'");
             return this;
         }
 
@@ -539,22 +552,22 @@ public final class JdbcSource implements SourceOfTruth {
          * {@code metadata} and others (see the class description); {@code :tenant} where the tenant goes.
          */
         public Builder recordsQuery(String sql) {
-            this.recordsQuery = Objects.requireNonNull(sql, "sql");
+            this.recordsQuery = options.once("recordsQuery", sql);
             return this;
         }
 
         /** The query yielding the tenant names in its first column; required when the records query has {@code :tenant}. */
         public Builder tenantsQuery(String sql) {
-            this.tenantsQuery = Objects.requireNonNull(sql, "sql");
+            this.tenantsQuery = options.once("tenantsQuery", sql);
             return this;
         }
 
         /** Rows fetched per round trip while streaming; default 1,000. */
         public Builder fetchSize(int rows) {
             if (rows < 1) {
-                throw new IllegalArgumentException("fetch size: expected >= 1 but was " + rows);
+                throw new IllegalArgumentException("fetchSize: expected >= 1 but was " + rows);
             }
-            this.fetchSize = rows;
+            this.fetchSize = options.once("fetchSize", rows);
             return this;
         }
 
