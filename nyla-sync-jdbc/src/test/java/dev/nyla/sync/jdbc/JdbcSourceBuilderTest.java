@@ -15,7 +15,7 @@ class JdbcSourceBuilderTest {
     void aDataSourceAfterAUrlIsRefusedShowingTheUrlWithoutItsPassword() {
         JdbcSource.Builder b = JdbcSource.builder().url(URL);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> b.dataSource(new JdbcStoreProvider.DriverDataSource(URL)));
+                () -> b.dataSource(new DriverDataSource(URL)));
         assertTrue(e.getMessage().startsWith("JdbcSource.Builder: dataSource or url was already set to "
                 + "'jdbc:postgresql://db.example.com/app?user=app&password=***'"), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
