@@ -4,7 +4,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.jdbc.JdbcVectorStore;
 import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LuceneVectorStore;

@@ -3,7 +3,7 @@ package dev.nyla.sync.artifact;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.publish.Corpus;
 import dev.nyla.sync.publish.Publisher;
 import java.io.IOException;

@@ -16,7 +16,7 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.CountingEmbedder;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

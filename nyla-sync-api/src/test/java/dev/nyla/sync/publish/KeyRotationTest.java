@@ -9,7 +9,7 @@ import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

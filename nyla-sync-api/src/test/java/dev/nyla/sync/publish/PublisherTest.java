@@ -21,7 +21,7 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.MemoryVectorStore;

@@ -7,7 +7,7 @@ import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.embed;
+package dev.nyla.sync.demo;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,7 +1,8 @@
-package dev.nyla.sync.embed;
+package dev.nyla.sync.demo;
 
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
+import dev.nyla.sync.embed.Embedder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +17,10 @@ import java.util.Map;
  *
  * <p>It captures lexical overlap, not meaning: "install the knowledge base" is close to "knowledge base
  * install", not to "set up the docs". It needs no model files, is deterministic across machines and JVMs,
- * and is fast, which makes it right for tests, examples and offline fallbacks, and wrong for semantic
- * search (use a real model such as the DJL embedder for that).
+ * and is fast, which makes it right for tests and demos, and wrong for semantic search (use a real model
+ * such as the DJL embedder for that).
+ *
+ * <p>Not part of the API: a demo and test helper, in a package the module exports only to the command line.
  */
 public final class HashingEmbedder implements Embedder {
 
