@@ -7,7 +7,7 @@ import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;

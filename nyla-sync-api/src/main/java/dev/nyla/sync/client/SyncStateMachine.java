@@ -26,7 +26,7 @@ import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.UnsupportedFormatException;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;

@@ -26,6 +26,8 @@ import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.corpus.SeedIndex;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.embed.Embedder;
 import java.io.IOException;

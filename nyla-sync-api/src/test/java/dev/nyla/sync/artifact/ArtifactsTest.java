@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.demo.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import java.io.FileNotFoundException;

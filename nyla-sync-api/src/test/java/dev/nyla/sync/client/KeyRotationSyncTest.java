@@ -12,7 +12,7 @@ import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.KeyRotation;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.FileVectorStore;

@@ -19,7 +19,7 @@ import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.demo.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.FileVectorStore;

@@ -16,7 +16,7 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.demo.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import java.io.ByteArrayOutputStream;

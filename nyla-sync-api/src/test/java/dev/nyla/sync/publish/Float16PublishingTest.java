@@ -15,6 +15,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;

@@ -9,6 +9,7 @@ import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -14,6 +14,7 @@ import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;

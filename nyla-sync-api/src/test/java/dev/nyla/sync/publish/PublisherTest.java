@@ -19,6 +19,8 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.corpus.CorpusException;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.demo.HashingEmbedder;

@@ -7,6 +7,7 @@ import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;

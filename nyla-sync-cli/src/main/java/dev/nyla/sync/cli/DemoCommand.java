@@ -14,7 +14,7 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.DurableFiles;

@@ -9,7 +9,7 @@ import dev.nyla.sync.artifact.VectorEncoding;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.demo.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.publish;
+package dev.nyla.sync.corpus;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.publish;
+package dev.nyla.sync.corpus;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -10,6 +10,8 @@ import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.MalformedArtifactException;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.publish.PublishResult;
+import dev.nyla.sync.publish.Publisher;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
-package dev.nyla.sync.publish;
+package dev.nyla.sync.corpus;
 
-import dev.nyla.sync.publish.DocumentChunker.Outline;
-import dev.nyla.sync.publish.DocumentChunker.Section;
+import dev.nyla.sync.corpus.DocumentChunker.Outline;
+import dev.nyla.sync.corpus.DocumentChunker.Section;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

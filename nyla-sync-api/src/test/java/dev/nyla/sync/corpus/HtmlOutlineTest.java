@@ -1,4 +1,4 @@
-package dev.nyla.sync.publish;
+package dev.nyla.sync.corpus;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package dev.nyla.sync.publish;
+package dev.nyla.sync.corpus;
 
 import java.util.ArrayList;
 import java.util.HashSet;
