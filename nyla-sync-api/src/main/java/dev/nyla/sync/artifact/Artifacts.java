@@ -1,5 +1,9 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.MalformedArtifactException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

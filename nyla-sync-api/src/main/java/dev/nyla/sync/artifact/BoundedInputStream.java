@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.LimitExceededException;
 import java.io.IOException;
 import java.io.InputStream;
 

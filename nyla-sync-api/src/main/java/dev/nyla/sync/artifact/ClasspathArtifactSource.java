@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.UnsafeFileNameException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

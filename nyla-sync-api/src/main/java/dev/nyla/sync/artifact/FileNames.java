@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.UnsafeFileNameException;
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,10 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.Backoff;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.UnsafeFileNameException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;

@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nyla.sync.MalformedArtifactException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.nyla.sync.MalformedArtifactException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.LimitExceededException;
 import java.io.IOException;
 import java.io.InputStream;
 

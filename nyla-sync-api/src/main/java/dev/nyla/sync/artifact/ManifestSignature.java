@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nyla.sync.MalformedArtifactException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;

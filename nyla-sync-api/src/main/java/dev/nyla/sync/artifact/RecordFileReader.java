@@ -2,10 +2,14 @@ package dev.nyla.sync.artifact;
 
 import static dev.nyla.sync.artifact.RecordFile.*;
 
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.DimensionMismatchException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
 import java.io.IOException;

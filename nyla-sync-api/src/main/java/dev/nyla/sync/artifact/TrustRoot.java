@@ -1,5 +1,8 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.MalformedArtifactException;
 import java.security.PublicKey;
 import java.util.Collection;
 import java.util.Collections;

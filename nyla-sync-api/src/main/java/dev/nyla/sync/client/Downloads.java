@@ -2,8 +2,8 @@ package dev.nyla.sync.client;
 
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.VerifyingInputStream;
 import dev.nyla.sync.store.DurableFiles;

@@ -1,12 +1,12 @@
 package dev.nyla.sync.client;
 
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.KeyDocumentFiles;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;

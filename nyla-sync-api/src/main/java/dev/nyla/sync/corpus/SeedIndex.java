@@ -10,7 +10,7 @@ import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.MalformedArtifactException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

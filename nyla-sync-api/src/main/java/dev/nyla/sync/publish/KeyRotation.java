@@ -1,6 +1,6 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;

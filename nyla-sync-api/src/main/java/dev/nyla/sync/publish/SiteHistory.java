@@ -1,6 +1,6 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestSignature;

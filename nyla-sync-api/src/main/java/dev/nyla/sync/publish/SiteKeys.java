@@ -1,10 +1,10 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.FileNames;

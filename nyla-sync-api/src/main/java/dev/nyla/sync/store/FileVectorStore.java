@@ -10,7 +10,7 @@ import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;

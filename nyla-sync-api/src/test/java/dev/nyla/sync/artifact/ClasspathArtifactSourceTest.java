@@ -3,7 +3,10 @@ package dev.nyla.sync.artifact;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.Publisher;

@@ -3,10 +3,14 @@ package dev.nyla.sync.artifact;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
+import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.publish.Publisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

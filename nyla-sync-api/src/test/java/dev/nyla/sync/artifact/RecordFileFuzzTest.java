@@ -2,6 +2,7 @@ package dev.nyla.sync.artifact;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.VectorRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -2,6 +2,8 @@ package dev.nyla.sync.artifact;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;

@@ -2,6 +2,10 @@ package dev.nyla.sync.artifact;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.UnsupportedFormatException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.PublicKey;

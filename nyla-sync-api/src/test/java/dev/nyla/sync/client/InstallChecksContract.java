@@ -7,7 +7,7 @@ import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.RecordEntry;

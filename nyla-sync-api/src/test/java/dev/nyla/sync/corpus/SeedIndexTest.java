@@ -8,7 +8,7 @@ import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;

@@ -7,7 +7,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Compression;

@@ -2,7 +2,7 @@ package dev.nyla.sync.publish;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;

@@ -3,7 +3,7 @@ package dev.nyla.sync.publish;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;

@@ -3,7 +3,7 @@ package dev.nyla.sync.cli;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;

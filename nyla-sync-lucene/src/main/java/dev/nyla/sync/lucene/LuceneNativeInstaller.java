@@ -1,7 +1,7 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.ActiveGenerationReader;
 import dev.nyla.sync.store.DurableFiles;
 import dev.nyla.sync.store.Generation;

@@ -9,7 +9,7 @@ import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.InventoryEntry;

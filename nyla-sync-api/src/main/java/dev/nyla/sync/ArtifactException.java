@@ -1,6 +1,4 @@
-package dev.nyla.sync.artifact;
-
-import dev.nyla.sync.NylaSyncException;
+package dev.nyla.sync;
 
 /**
  * An artifact (manifest, signature or payload file) failed a check. The previous installed version is

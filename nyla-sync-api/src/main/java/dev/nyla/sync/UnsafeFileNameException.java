@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync;
 
 /** A file name in a manifest could escape its directory (a path separator, {@code ..}, an absolute path) or is otherwise not allowed. */
 public final class UnsafeFileNameException extends ArtifactException {

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync;
 
 /**
  * Bytes are not the ones promised: a downloaded file's size or sha256 differs from its manifest's, or an

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync;
 
 /** A manifest, signature or payload file is not well-formed: bad JSON, a missing or wrong-typed field, a bad magic number, a truncated or over-long stream, records out of order. */
 public class MalformedArtifactException extends ArtifactException {

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync;
 
 /** A file or stream is larger than allowed: by the client's cap or by what its manifest declared. */
 public final class LimitExceededException extends ArtifactException {

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync;
 
 /** An artifact uses a format version or payload kind this client does not know; a newer client may read it. */
 public final class UnsupportedFormatException extends ArtifactException {
