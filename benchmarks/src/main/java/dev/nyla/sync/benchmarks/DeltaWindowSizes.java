@@ -15,7 +15,7 @@ import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -18,7 +18,7 @@ import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.lucene.SegmentPolicy;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;

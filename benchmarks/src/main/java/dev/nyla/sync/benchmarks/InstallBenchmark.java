@@ -16,7 +16,7 @@ import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.corpus.SeedIndex;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

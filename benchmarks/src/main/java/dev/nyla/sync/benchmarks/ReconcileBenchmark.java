@@ -12,7 +12,7 @@ import dev.nyla.sync.reconcile.Drift;
 import dev.nyla.sync.reconcile.Reconciler;
 import dev.nyla.sync.reconcile.SourceOfTruth;
 import dev.nyla.sync.reconcile.SyncReport;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

@@ -8,7 +8,7 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
 import java.io.OutputStream;

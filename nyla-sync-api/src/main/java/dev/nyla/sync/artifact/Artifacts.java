@@ -4,6 +4,7 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.internal.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

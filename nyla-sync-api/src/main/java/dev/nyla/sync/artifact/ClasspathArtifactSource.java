@@ -2,6 +2,7 @@ package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.internal.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.internal.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,11 @@
 package dev.nyla.sync.artifact;
 
-import dev.nyla.sync.Backoff;
+import dev.nyla.sync.internal.Backoff;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.internal.FileNames;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;

@@ -1,13 +1,15 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.internal.FileNames;
 import java.util.Objects;
 
 /**
  * One file an artifact consists of, as its manifest names it. Payload files are immutable and
  * content-addressed (their name carries their sha256), so hosts and CDNs may cache them forever.
  *
- * @param name             a plain file name, see {@link FileNames}
+ * @param name             a plain file name: ASCII letters, digits, {@code . _ -}, 1..200 characters, not
+ *                         starting with a dot
  * @param size             the exact size in bytes, as stored on the host
  * @param sha256           lowercase hex SHA-256 of the stored bytes
  * @param compression      how the stored bytes are compressed

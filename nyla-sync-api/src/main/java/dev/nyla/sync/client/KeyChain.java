@@ -8,7 +8,7 @@ import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.KeyDocumentFiles;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

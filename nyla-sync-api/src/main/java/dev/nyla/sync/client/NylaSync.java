@@ -1,6 +1,6 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.Backoff;
+import dev.nyla.sync.internal.Backoff;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
@@ -8,7 +8,7 @@ import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.corpus.Corpus;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.Closeable;

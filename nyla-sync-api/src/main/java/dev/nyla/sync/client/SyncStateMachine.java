@@ -27,7 +27,7 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.corpus.Corpus;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

@@ -4,7 +4,7 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestSignature;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import dev.nyla.sync.artifact.KeyDocumentCodec;
 import dev.nyla.sync.artifact.KeyDocumentSignature;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

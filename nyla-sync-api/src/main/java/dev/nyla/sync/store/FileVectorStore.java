@@ -15,6 +15,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

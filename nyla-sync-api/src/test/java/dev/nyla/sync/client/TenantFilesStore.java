@@ -9,7 +9,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.publish.TenantFilesFormat;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;

@@ -244,7 +244,7 @@ class SitePrunerTest {
 
     @Test
     void aSiteWithoutHistoryHasNothingToPrune() throws IOException {
-        dev.nyla.sync.store.DurableFiles.deleteRecursively(site.resolve(SiteHistory.DIR));
+        dev.nyla.sync.internal.DurableFiles.deleteRecursively(site.resolve(SiteHistory.DIR));
         Map<String, Long> before = tree();
         PruneResult r = SitePruner.prune(site, 2, TRUSTED, false);
         assertFalse(r.historyFound());

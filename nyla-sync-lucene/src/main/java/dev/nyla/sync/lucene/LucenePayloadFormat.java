@@ -8,7 +8,7 @@ import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.publish.NativePayloadBuilder;
 import dev.nyla.sync.publish.NativePayloadFormat;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.ActiveGenerationReader;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

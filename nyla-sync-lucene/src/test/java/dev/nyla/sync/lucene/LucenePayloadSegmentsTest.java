@@ -11,7 +11,7 @@ import dev.nyla.sync.artifact.Payload;
 import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.publish.NativePayloadBuilder;
 import dev.nyla.sync.publish.NativePayloadFormat;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.InventoryEntry;

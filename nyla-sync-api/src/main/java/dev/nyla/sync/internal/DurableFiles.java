@@ -1,4 +1,4 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;

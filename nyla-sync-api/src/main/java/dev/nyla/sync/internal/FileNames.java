@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import dev.nyla.sync.UnsafeFileNameException;
 import java.nio.file.Path;
