@@ -105,7 +105,7 @@ public final class VectorEncodingBenchmark {
         for (Map.Entry<VectorEncoding, PublishResult> e : published.entrySet()) {
             PublishResult r = e.getValue();
             Path plain = r.directory().resolve(r.manifest().payload().files().stream()
-                    .filter(f -> f.compression() == dev.nyla.sync.artifact.Compression.NONE).findFirst().orElseThrow()
+                    .filter(f -> f.compression() == dev.nyla.sync.store.Compression.NONE).findFirst().orElseThrow()
                     .name());
             byte[] file = Files.readAllBytes(plain);
             int width = e.getKey() == VectorEncoding.F16 ? 2 : 4;

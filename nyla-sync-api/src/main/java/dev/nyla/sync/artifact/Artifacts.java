@@ -5,6 +5,8 @@ import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.internal.FileNames;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

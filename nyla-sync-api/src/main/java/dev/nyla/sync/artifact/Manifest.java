@@ -1,6 +1,8 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -12,6 +12,9 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.internal.FileNames;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,8 +40,6 @@ import java.util.TreeMap;
  */
 public final class ManifestCodec {
     private static final JsonFactory JSON = StrictJson.factory();
-    /** Largest file size a manifest may declare (1 PiB): far beyond any artifact, far from overflow. */
-    static final long MAX_FILE_BYTES = 1L << 50;
 
     private ManifestCodec() {
     }
@@ -191,7 +192,7 @@ public final class ManifestCodec {
         for (JsonFields file : files) {
             String name = FileNames.requireSafe(file.text("name"), file.source + ": " + file.path("name"));
             String compressionName = file.text("compression");
-            Compression compression = Compression.fromWireName(compressionName);
+            Compression compression = compression(compressionName);
             if (compression == null) {
                 throw new UnsupportedFormatException(file.source, "field " + file.path("compression"),
                         "one of none, gzip", "'" + compressionName + "'");
@@ -201,8 +202,8 @@ public final class ManifestCodec {
                 throw new MalformedArtifactException(file.source, "field " + file.path("sha256"),
                         "64 lowercase hex digits", "'" + sha + "'");
             }
-            long size = file.intIn("size", 0, MAX_FILE_BYTES);
-            long uncompressed = file.intIn("uncompressedSize", 0, MAX_FILE_BYTES);
+            long size = file.intIn("size", 0, PayloadFile.MAX_SIZE);
+            long uncompressed = file.intIn("uncompressedSize", 0, PayloadFile.MAX_SIZE);
             if (compression == Compression.NONE && size != uncompressed) {
                 throw new MalformedArtifactException(file.source, "field " + file.path("uncompressedSize")
                         + " of an uncompressed file", size, uncompressed);
@@ -237,5 +238,15 @@ public final class ManifestCodec {
             throw new UnsupportedFormatException(f.source, "field " + f.path("vectorEncoding"),
                     "one of f32, f16 (this client is too old for another encoding)", "'" + s + "'");
         }
+    }
+
+    /** The compression with {@code wireName}, if this client knows it. */
+    private static Compression compression(String wireName) {
+        for (Compression c : Compression.values()) {
+            if (c.wireName().equals(wireName)) {
+                return c;
+            }
+        }
+        return null;
     }
 }

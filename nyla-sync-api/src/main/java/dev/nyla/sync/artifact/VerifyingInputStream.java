@@ -3,6 +3,7 @@ package dev.nyla.sync.artifact;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;

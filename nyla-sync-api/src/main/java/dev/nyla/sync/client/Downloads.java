@@ -4,7 +4,7 @@ import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.VerifyingInputStream;
 import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.VectorEncoding;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.VectorEncoding;

@@ -1,8 +1,8 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Compression;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileWriter;
 import dev.nyla.sync.artifact.VectorEncoding;

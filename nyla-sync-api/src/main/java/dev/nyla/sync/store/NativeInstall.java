@@ -1,6 +1,5 @@
 package dev.nyla.sync.store;
 
-import dev.nyla.sync.artifact.PayloadFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;

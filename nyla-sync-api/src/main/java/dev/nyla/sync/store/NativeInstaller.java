@@ -1,7 +1,5 @@
 package dev.nyla.sync.store;
 
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
 import dev.nyla.sync.UnsupportedFormatException;
 import java.io.IOException;
 import java.util.List;

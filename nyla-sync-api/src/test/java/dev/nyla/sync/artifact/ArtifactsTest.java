@@ -11,6 +11,8 @@ import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,6 +2,8 @@ package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;

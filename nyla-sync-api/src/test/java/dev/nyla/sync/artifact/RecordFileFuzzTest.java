@@ -10,6 +10,8 @@ import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

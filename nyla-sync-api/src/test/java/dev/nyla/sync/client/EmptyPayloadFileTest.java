@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.IntegrityException;
@@ -13,7 +13,7 @@ import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.ManifestSignature;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.FileVectorStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

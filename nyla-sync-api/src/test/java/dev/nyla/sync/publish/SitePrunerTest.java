@@ -10,7 +10,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
 import dev.nyla.sync.artifact.ManifestSignature;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;

@@ -2,8 +2,8 @@ package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;

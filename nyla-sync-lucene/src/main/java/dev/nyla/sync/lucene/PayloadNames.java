@@ -1,8 +1,8 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.UnsafeFileNameException;
 import java.io.IOException;
 import java.util.LinkedHashMap;

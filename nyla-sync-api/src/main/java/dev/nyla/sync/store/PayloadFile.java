@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.store;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.internal.FileNames;
@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param uncompressedSize the exact size after decompression (equal to {@code size} when not compressed)
  */
 public record PayloadFile(String name, long size, String sha256, Compression compression, long uncompressedSize) {
+    /** The largest size a payload file may have, compressed or not (1 PiB): far beyond any artifact, far from overflow. */
+    public static final long MAX_SIZE = 1L << 50;
+
     public PayloadFile {
         if (!FileNames.isSafe(name)) {
             throw new IllegalArgumentException("payload file name is not a plain file name: '" + name + "'");
@@ -24,9 +27,9 @@ public record PayloadFile(String name, long size, String sha256, Compression com
         if (!ContentHash.isWellFormed(sha256)) {
             throw new IllegalArgumentException(name + ": sha256: expected 64 lowercase hex digits but was '" + sha256 + "'");
         }
-        if (size < 0 || uncompressedSize < 0 || size > ManifestCodec.MAX_FILE_BYTES
-                || uncompressedSize > ManifestCodec.MAX_FILE_BYTES) {
-            throw new IllegalArgumentException(name + ": sizes must be in 0.." + ManifestCodec.MAX_FILE_BYTES);
+        if (size < 0 || uncompressedSize < 0 || size > MAX_SIZE
+                || uncompressedSize > MAX_SIZE) {
+            throw new IllegalArgumentException(name + ": sizes must be in 0.." + MAX_SIZE);
         }
         if (compression == Compression.NONE && size != uncompressedSize) {
             throw new IllegalArgumentException(name + ": uncompressed file with size " + size

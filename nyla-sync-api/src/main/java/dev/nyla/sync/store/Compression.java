@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.store;
 
 /** How a payload file is compressed on the wire and on the host. */
 public enum Compression {
@@ -16,15 +16,5 @@ public enum Compression {
     /** The name used in manifests. */
     public String wireName() {
         return wireName;
-    }
-
-    /** The compression with {@code wireName}, if this client knows it. */
-    static Compression fromWireName(String wireName) {
-        for (Compression c : values()) {
-            if (c.wireName.equals(wireName)) {
-                return c;
-            }
-        }
-        return null;
     }
 }

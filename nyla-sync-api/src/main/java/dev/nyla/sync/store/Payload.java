@@ -1,12 +1,13 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.store;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * A full payload of an artifact version: the portable records every client can install
- * ({@link Manifest#payload()}), or a store-native alternative to them ({@link Manifest#nativePayloads()}).
+ * A full payload of an artifact version, as its manifest describes it: the portable records every client can
+ * install ({@link dev.nyla.sync.artifact.Manifest#payload()}), or a store-native alternative to them
+ * ({@link dev.nyla.sync.artifact.Manifest#nativePayloads()}) that a {@link NativeInstaller} installs.
  *
  * <p>For kind {@value #RECORDS} the files are alternative encodings of one record stream (say gzip and
  * uncompressed), the preferred one first; a client downloads one of them. For store-native kinds, defined
