@@ -12,7 +12,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.corpus.SeedIndex;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

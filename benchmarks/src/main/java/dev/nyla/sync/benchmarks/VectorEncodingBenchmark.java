@@ -5,7 +5,7 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.lucene.LuceneOptions;

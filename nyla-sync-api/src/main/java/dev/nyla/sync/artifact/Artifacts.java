@@ -4,6 +4,7 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;

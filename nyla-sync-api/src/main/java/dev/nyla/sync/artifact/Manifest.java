@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
 import java.time.Instant;

@@ -11,6 +11,7 @@ import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.Payload;

@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 
 /** Constants of the binary record file format; see docs/artifact-format.md. */
@@ -21,5 +22,31 @@ final class RecordFile {
     static final int HASH_BYTES = 32;
 
     private RecordFile() {
+    }
+
+    /** The header's flag bits that announce vectors stored in {@code encoding}. */
+    static int flags(VectorEncoding encoding) {
+        return switch (encoding) {
+            case F32 -> 0;
+            case F16 -> 0x01;
+        };
+    }
+
+    /** Bytes per vector component in {@code encoding}. */
+    static int bytes(VectorEncoding encoding) {
+        return switch (encoding) {
+            case F32 -> 4;
+            case F16 -> 2;
+        };
+    }
+
+    /** The encoding whose flag bits are exactly {@code flags}, or null. */
+    static VectorEncoding encoding(int flags) {
+        for (VectorEncoding e : VectorEncoding.values()) {
+            if (flags(e) == flags) {
+                return e;
+            }
+        }
+        return null;
     }
 }

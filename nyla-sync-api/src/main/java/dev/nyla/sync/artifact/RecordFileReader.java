@@ -10,6 +10,7 @@ import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
 import java.io.IOException;
@@ -50,6 +51,8 @@ public final class RecordFileReader implements Closeable {
     private final RecordFileKind kind;
     private final int dimension;
     private final VectorEncoding encoding;
+    /** Bytes per vector component in {@link #encoding}. */
+    private final int componentBytes;
     private final MessageDigest sha = ContentHash.sha256();
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -106,7 +109,7 @@ public final class RecordFileReader implements Closeable {
         }
         this.kind = k;
         int flags = u8();
-        VectorEncoding e = VectorEncoding.fromFlags(flags);
+        VectorEncoding e = encoding(flags);
         if (e == null) {
             throw new UnsupportedFormatException(source, "record file flags", "0 (float32 vectors) or 0x01 (float16 vectors)",
                     String.format("0x%02X", flags));
@@ -118,6 +121,7 @@ public final class RecordFileReader implements Closeable {
                     expectedEncoding.wireName() + " (as declared)", e.wireName());
         }
         this.encoding = e;
+        this.componentBytes = bytes(e);
         long dim = u32();
         if (expectedDimension > 0 && dim != expectedDimension) {
             throw new DimensionMismatchException(source + " (header)", expectedDimension, (int) Math.min(dim, Integer.MAX_VALUE));
@@ -283,7 +287,7 @@ public final class RecordFileReader implements Closeable {
         require(HASH_BYTES, "a content hash");
         String hash = HEX.formatHex(buf, pos, pos + HASH_BYTES);
         pos += HASH_BYTES;
-        require(dimension * encoding.bytes, "a vector of " + dimension + " " + encoding.wireName() + " values");
+        require(dimension * componentBytes, "a vector of " + dimension + " " + encoding.wireName() + " values");
         float[] vector = new float[dimension];
         boolean half = encoding == VectorEncoding.F16;
         for (int i = 0; i < dimension; i++) {
@@ -292,7 +296,7 @@ public final class RecordFileReader implements Closeable {
                 throw new InvalidVectorException(subject, i, f);
             }
             vector[i] = f;
-            pos += encoding.bytes;
+            pos += componentBytes;
         }
         upserts++;
         try {

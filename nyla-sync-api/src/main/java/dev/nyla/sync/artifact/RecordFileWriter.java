@@ -5,6 +5,7 @@ import static dev.nyla.sync.artifact.RecordFile.*;
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.RecordKeys;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
 import java.io.IOException;
@@ -77,7 +78,7 @@ public final class RecordFileWriter implements Closeable {
         pos = MAGIC.length;
         putU16(FORMAT_VERSION);
         putU8(kind.code);
-        putU8(encoding.flags);
+        putU8(flags(encoding));
         putU32(dimension);
     }
 
@@ -118,7 +119,7 @@ public final class RecordFileWriter implements Closeable {
             putString(m);
         }
         putBytes(HEX.parseHex(r.contentHash()));
-        ensure(dimension * encoding.bytes);
+        ensure(dimension * bytes(encoding));
         if (halves != null) {
             for (short h : halves) {
                 SHORT_LE.set(buf, pos, h);

@@ -4,7 +4,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.store.PayloadFile;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

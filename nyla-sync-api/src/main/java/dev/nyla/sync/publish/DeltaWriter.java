@@ -9,7 +9,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.artifact.RecordFileReader;
 import java.io.IOException;
 import java.nio.file.Path;

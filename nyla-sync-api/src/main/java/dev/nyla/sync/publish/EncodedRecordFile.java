@@ -5,7 +5,7 @@ import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileWriter;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -25,7 +25,7 @@ import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.corpus.SeedIndex;
 import dev.nyla.sync.embed.EmbeddingException;

@@ -1,6 +1,7 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;

@@ -9,6 +9,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
@@ -239,7 +240,7 @@ class RecordFileFuzzTest {
                     fields.add(new int[] {pos, 4});
                     pos += 4 + u32(plain, pos);
                 }
-                pos += RecordFile.HASH_BYTES + DIM * encoding.bytes;
+                pos += RecordFile.HASH_BYTES + DIM * RecordFile.bytes(encoding);
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -12,7 +12,7 @@ import dev.nyla.sync.artifact.ManifestSignature;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.UnsupportedFormatException;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.FileVectorStore;
 import java.io.IOException;

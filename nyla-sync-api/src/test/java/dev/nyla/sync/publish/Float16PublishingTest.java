@@ -14,7 +14,7 @@ import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.demo.HashingEmbedder;

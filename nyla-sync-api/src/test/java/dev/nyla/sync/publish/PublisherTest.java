@@ -18,7 +18,7 @@ import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.corpus.CorpusException;
 import dev.nyla.sync.embed.CountingEmbedder;

@@ -13,7 +13,7 @@ import dev.nyla.sync.artifact.RecordEntry;
 import dev.nyla.sync.artifact.RecordFileKind;
 import dev.nyla.sync.artifact.RecordFileReader;
 import dev.nyla.sync.artifact.RecordFileWriter;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import dev.nyla.sync.artifact.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.corpus.Corpus;

@@ -197,7 +197,7 @@ class MainTest {
         var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(
                 new dev.nyla.sync.artifact.DirectoryArtifactSource(dir.resolve("site")),
                 java.util.List.of(SigningKeys.readPublicKey(dir.resolve("k.pub"))));
-        assertEquals(dev.nyla.sync.artifact.VectorEncoding.F16, manifest.vectorEncoding());
+        assertEquals(dev.nyla.sync.VectorEncoding.F16, manifest.vectorEncoding());
         Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", "file:" + dir.resolve("store"),
                 "--public-key", dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
         assertEquals(0, s.exit(), s.err());

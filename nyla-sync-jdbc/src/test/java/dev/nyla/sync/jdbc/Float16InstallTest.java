@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.demo.HashingEmbedder;

@@ -12,7 +12,7 @@ import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;

@@ -1,6 +1,4 @@
-package dev.nyla.sync.artifact;
-
-import dev.nyla.sync.InvalidVectorException;
+package dev.nyla.sync;
 
 /**
  * How the vectors of a record file are stored on the wire. Clients always get {@code float[]}: a reader
@@ -8,23 +6,17 @@ import dev.nyla.sync.InvalidVectorException;
  */
 public enum VectorEncoding {
     /** IEEE 754 binary32, 4 bytes a component: the vectors exactly as the embedder made them. */
-    F32("f32", 0, 4),
+    F32("f32"),
     /**
      * IEEE 754 binary16, 2 bytes a component: half the bytes, about 3 significant decimal digits, and a
      * range of ±65504, which unit-normalized embeddings never leave.
      */
-    F16("f16", 0x01, 2);
+    F16("f16");
 
     private final String wireName;
-    /** The record file header's flag bits that announce this encoding. */
-    final int flags;
-    /** Bytes per vector component. */
-    final int bytes;
 
-    VectorEncoding(String wireName, int flags, int bytes) {
+    VectorEncoding(String wireName) {
         this.wireName = wireName;
-        this.flags = flags;
-        this.bytes = bytes;
     }
 
     /** The name in manifests and on the command line: {@code f32} or {@code f16}. */
@@ -67,26 +59,19 @@ public enum VectorEncoding {
     }
 
     /**
-     * The binary16 bits of {@code value}, rounded to nearest even.
+     * The binary16 bits of {@code value}, rounded to nearest even: what {@link #F16} stores, and what
+     * {@link #round} widens again.
      *
+     * @param subject the record, for messages
+     * @param index   the component's index, for messages
      * @throws InvalidVectorException when a finite value rounds to an infinity (|value| ≥ 65520)
      */
-    static short toHalf(float value, String subject, int index) throws InvalidVectorException {
+    public static short toHalf(float value, String subject, int index) throws InvalidVectorException {
         short half = Float.floatToFloat16(value);
         if (Float.isFinite(value) && !Float.isFinite(Float.float16ToFloat(half))) {
             throw new InvalidVectorException(subject, index, value,
                     "a value float16 can hold (|v| < 65520; publish with vector encoding f32 for larger values)");
         }
         return half;
-    }
-
-    /** The encoding whose flag bits are exactly {@code flags}, or null. */
-    static VectorEncoding fromFlags(int flags) {
-        for (VectorEncoding e : values()) {
-            if (e.flags == flags) {
-                return e;
-            }
-        }
-        return null;
     }
 }
