@@ -5,7 +5,10 @@ import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.VectorEncoding;
+import dev.nyla.sync.internal.BoundedInputStream;
 import dev.nyla.sync.internal.FileNames;
+import dev.nyla.sync.internal.RecordFileReader;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
@@ -115,7 +118,7 @@ public final class Artifacts {
     public static void verifyFile(ArtifactSource source, PayloadFile file) throws IOException {
         String name = source.describe(file.name());
         try (VerifyingInputStream in = VerifyingInputStream.of(source.open(FileNames.requireSafe(file.name(), name), 0),
-                file, name)) {
+                file.size(), file.sha256(), name)) {
             in.drainAndVerify();
         }
     }
@@ -133,7 +136,7 @@ public final class Artifacts {
                                                   VectorEncoding encoding) throws IOException {
         String name = source.describe(file.name());
         InputStream raw = source.open(FileNames.requireSafe(file.name(), name), 0);
-        VerifyingInputStream verified = VerifyingInputStream.of(raw, file, name);
+        VerifyingInputStream verified = VerifyingInputStream.of(raw, file.size(), file.sha256(), name);
         InputStream content;
         try {
             content = switch (file.compression()) {

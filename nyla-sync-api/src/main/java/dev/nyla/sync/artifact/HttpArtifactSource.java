@@ -6,6 +6,7 @@ import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.internal.FileNames;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.store.Payload;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

@@ -9,6 +9,9 @@ import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.internal.RecordEntry;
+import dev.nyla.sync.internal.RecordFileReader;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.Compression;
@@ -106,7 +109,8 @@ class ArtifactsTest {
         LimitExceededException e = assertThrows(LimitExceededException.class, () -> readAll(plain()));
         assertTrue(e.getMessage().contains(plain().size() + " bytes as declared"), e.getMessage());
         // Read directly, the stream never hands out a byte beyond the declared size.
-        try (InputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "direct")) {
+        try (InputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain().size(), plain().sha256(),
+                "direct")) {
             assertEquals(plain().size(), in.readNBytes((int) plain().size()).length);
             assertThrows(LimitExceededException.class, in::read, "asking for more than declared fails");
         }
@@ -114,7 +118,8 @@ class ArtifactsTest {
 
     @Test
     void skippedBytesAreHashedToo() throws IOException {
-        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "skip")) {
+        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain().size(),
+                plain().sha256(), "skip")) {
             assertEquals(plain().size(), in.skip(plain().size() + 10));
             assertEquals(-1, in.read(), "verified at the end");
             assertFalse(in.markSupported());
@@ -123,7 +128,8 @@ class ArtifactsTest {
         byte[] bytes = Files.readAllBytes(f);
         bytes[100] ^= 1;
         Files.write(f, bytes);
-        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain(), "skip")) {
+        try (VerifyingInputStream in = VerifyingInputStream.of(source.open(plain().name(), 0), plain().size(),
+                plain().sha256(), "skip")) {
             in.skip(plain().size());
             assertThrows(IntegrityException.class, in::read, "a skipped corrupt byte is still caught");
         }
@@ -182,7 +188,8 @@ class ArtifactsTest {
         }
         try (InputStream rest = source.open(plain().name(), 1000);
              VerifyingInputStream v = VerifyingInputStream.resumeAfter(
-                     new java.io.ByteArrayInputStream(whole, 0, 1000), rest, plain(), "resumed")) {
+                     new java.io.ByteArrayInputStream(whole, 0, 1000), rest, plain().size(), plain().sha256(),
+                     "resumed")) {
             v.drainAndVerify();
             assertEquals(plain().size(), v.count());
         }
@@ -191,7 +198,7 @@ class ArtifactsTest {
         badStart[10] ^= 1;
         try (InputStream rest = source.open(plain().name(), 1000);
              VerifyingInputStream v = VerifyingInputStream.resumeAfter(
-                     new java.io.ByteArrayInputStream(badStart), rest, plain(), "resumed")) {
+                     new java.io.ByteArrayInputStream(badStart), rest, plain().size(), plain().sha256(), "resumed")) {
             assertThrows(IntegrityException.class, v::drainAndVerify);
         }
     }

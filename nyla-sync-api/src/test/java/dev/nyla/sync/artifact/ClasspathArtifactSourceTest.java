@@ -9,6 +9,7 @@ import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
@@ -105,7 +106,8 @@ class ClasspathArtifactSourceTest {
     @Test
     void payloadFilesReadBackAndVerify() throws IOException {
         for (PayloadFile file : manifest.payload().files()) {
-            try (VerifyingInputStream in = VerifyingInputStream.of(source.open(file.name(), 0), file, file.name())) {
+            try (VerifyingInputStream in = VerifyingInputStream.of(source.open(file.name(), 0), file.size(), file.sha256(),
+                    file.name())) {
                 in.drainAndVerify();
             }
         }

@@ -12,6 +12,7 @@ import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
@@ -165,7 +166,7 @@ class HttpArtifactSourceTest {
     }
 
     private static void verify(InputStream in, PayloadFile file) throws IOException {
-        try (VerifyingInputStream v = VerifyingInputStream.of(in, file, file.name())) {
+        try (VerifyingInputStream v = VerifyingInputStream.of(in, file.size(), file.sha256(), file.name())) {
             v.drainAndVerify();
         }
     }

@@ -10,7 +10,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestEdits;
-import dev.nyla.sync.artifact.RecordEntry;
+import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;

@@ -305,7 +305,7 @@ class MainTest {
                 dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
                 manifest.vectorEncoding())) {
             for (var e = reader.next(); e.isPresent(); e = reader.next()) {
-                var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
+                var record = ((dev.nyla.sync.internal.RecordEntry.Upsert) e.get()).record();
                 published.put(record.id(), record.text());
             }
         }

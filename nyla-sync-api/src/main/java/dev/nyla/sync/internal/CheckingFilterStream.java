@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
-import static dev.nyla.sync.artifact.RecordFile.*;
+import static dev.nyla.sync.internal.RecordFile.*;
 
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.ContentHash;
@@ -73,7 +73,7 @@ public final class RecordFileReader implements Closeable {
     private final boolean checkTrailerHash;
 
     /** Checks by the caller that owns the underlying stream. */
-    interface EndCheck {
+    public interface EndCheck {
         /** Runs once the trailer has been verified, given the total number of bytes read. */
         void atEnd(long totalBytes) throws IOException;
 
@@ -164,8 +164,9 @@ public final class RecordFileReader implements Closeable {
      * {@code checkTrailerHash} false the trailer's SHA-256 is read but not computed: for callers that verify
      * a hash over every byte of the stream themselves (hashing 1.6 GB twice costs a second).
      */
-    static RecordFileReader open(InputStream in, String source, int expectedDimension, VectorEncoding expectedEncoding,
-                                 EndCheck endCheck, boolean checkTrailerHash) throws IOException {
+    public static RecordFileReader open(InputStream in, String source, int expectedDimension,
+                                        VectorEncoding expectedEncoding, EndCheck endCheck, boolean checkTrailerHash)
+            throws IOException {
         try {
             return new RecordFileReader(in, source, expectedDimension, expectedEncoding, endCheck, checkTrailerHash);
         } catch (dev.nyla.sync.NylaSyncException e) {

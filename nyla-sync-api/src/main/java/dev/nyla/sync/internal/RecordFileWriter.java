@@ -1,6 +1,6 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
-import static dev.nyla.sync.artifact.RecordFile.*;
+import static dev.nyla.sync.internal.RecordFile.*;
 
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.InvalidVectorException;

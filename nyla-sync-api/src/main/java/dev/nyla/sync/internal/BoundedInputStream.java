@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import dev.nyla.sync.LimitExceededException;
 import java.io.IOException;
@@ -8,13 +8,19 @@ import java.io.InputStream;
  * Fails once more than a set number of bytes has been read: the guard against decompression bombs and
  * endless responses. Unlike {@link VerifyingInputStream} it does not require the stream to reach the limit.
  */
-final class BoundedInputStream extends CheckingFilterStream {
+public final class BoundedInputStream extends CheckingFilterStream {
     private final long max;
     private final String source;
     private final String what;
     private long count;
 
-    BoundedInputStream(InputStream in, long max, String source, String what) {
+    /**
+     * Passes {@code in} through until more than {@code max} bytes were read.
+     *
+     * @param source what is read, for messages
+     * @param what   what the limit is on, for messages (e.g. "decompressed size")
+     */
+    public BoundedInputStream(InputStream in, long max, String source, String what) {
         super(in);
         if (max < 0 || max >= Long.MAX_VALUE / 2) {
             throw new IllegalArgumentException("limit out of range: " + max);
@@ -27,7 +33,7 @@ final class BoundedInputStream extends CheckingFilterStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         // One byte more than allowed may be read, to detect the excess; max - count + 1 cannot overflow
-        // because callers cap max (ManifestCodec refuses sizes near Long.MAX_VALUE).
+        // because callers cap max (a manifest declares at most PayloadFile.MAX_SIZE bytes).
         long room = max - count + 1;
         int n = in.read(b, off, (int) Math.min(len, room));
         if (n > 0) {

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 /** What a record file holds. */
 public enum RecordFileKind {

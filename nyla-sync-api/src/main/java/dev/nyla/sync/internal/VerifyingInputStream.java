@@ -1,9 +1,8 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
-import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -15,7 +14,7 @@ import java.util.HexFormat;
  * therefore never sees more than was declared, and learns of any corruption no later than the end.
  *
  * <p>Reading can start at an offset (to resume a download): the bytes before it must then be fed to
- * {@link #resumeAfter(InputStream, InputStream, PayloadFile, String)} so the hash covers the whole file.
+ * {@link #resumeAfter(InputStream, InputStream, long, String, String)} so the hash covers the whole file.
  */
 public final class VerifyingInputStream extends CheckingFilterStream {
     private final String source;
@@ -35,36 +34,35 @@ public final class VerifyingInputStream extends CheckingFilterStream {
         this.count = start;
     }
 
-    /** Verifies {@code in} as the whole of {@code file}; {@code source} names it in messages. */
-    public static VerifyingInputStream of(InputStream in, PayloadFile file, String source) {
-        return new VerifyingInputStream(in, source, file.size(), file.sha256(), ContentHash.sha256(), 0);
-    }
-
-    /** Verifies {@code in} as a stream of exactly {@code size} bytes with the given SHA-256. */
+    /**
+     * Verifies {@code in} as a stream of exactly {@code size} bytes with the given SHA-256, such as a payload
+     * file as its manifest declares it; {@code source} names it in messages.
+     */
     public static VerifyingInputStream of(InputStream in, long size, String sha256, String source) {
         return new VerifyingInputStream(in, source, size, sha256, ContentHash.sha256(), 0);
     }
 
     /**
-     * Verifies {@code rest} as the remainder of {@code file} after the bytes received earlier, which are
-     * read (and hashed) from {@code alreadyReceived} to its end first, typically the partial download on disk.
+     * Verifies {@code rest} as the remainder of a file of {@code size} bytes with the given SHA-256, after the
+     * bytes received earlier, which are read (and hashed) from {@code alreadyReceived} to its end first,
+     * typically the partial download on disk.
      *
      * @throws LimitExceededException when more bytes were already received than the file has
      */
-    public static VerifyingInputStream resumeAfter(InputStream alreadyReceived, InputStream rest, PayloadFile file,
-                                                   String source) throws IOException {
+    public static VerifyingInputStream resumeAfter(InputStream alreadyReceived, InputStream rest, long size,
+                                                   String sha256, String source) throws IOException {
         MessageDigest sha = ContentHash.sha256();
         byte[] buf = new byte[64 << 10];
         long already = 0;
         for (int n; (n = alreadyReceived.read(buf)) > 0; ) {
             sha.update(buf, 0, n);
             already += n;
-            if (already > file.size()) {
+            if (already > size) {
                 throw new LimitExceededException(source, "bytes received before resuming",
-                        "at most " + file.size(), "more");
+                        "at most " + size, "more");
             }
         }
-        return new VerifyingInputStream(rest, source, file.size(), file.sha256(), sha, already);
+        return new VerifyingInputStream(rest, source, size, sha256, sha, already);
     }
 
     /** Bytes delivered so far, counting from the start of the file. */

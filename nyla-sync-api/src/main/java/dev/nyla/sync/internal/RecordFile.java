@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;

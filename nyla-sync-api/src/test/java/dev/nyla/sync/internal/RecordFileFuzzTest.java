@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -11,6 +11,11 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.ManifestRequest;
+import dev.nyla.sync.artifact.ManifestResponse;
+import dev.nyla.sync.artifact.Mutations;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.ByteArrayInputStream;
