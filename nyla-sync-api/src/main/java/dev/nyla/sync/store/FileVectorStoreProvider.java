@@ -5,6 +5,10 @@ import java.nio.file.Path;
 
 /** Serves {@code file:<directory>} locations with a {@link FileVectorStore}. */
 public final class FileVectorStoreProvider implements VectorStoreProvider {
+    /** The provider {@link java.util.ServiceLoader} finds; applications open stores with {@link VectorStores}. */
+    public FileVectorStoreProvider() {
+    }
+
     @Override
     public String scheme() {
         return "file";

@@ -4,6 +4,10 @@ import java.time.Clock;
 
 /** Serves {@code memory:} locations: a new, empty {@link MemoryVectorStore} for every open. */
 public final class MemoryVectorStoreProvider implements VectorStoreProvider {
+    /** The provider {@link java.util.ServiceLoader} finds; applications open stores with {@link VectorStores}. */
+    public MemoryVectorStoreProvider() {
+    }
+
     @Override
     public String scheme() {
         return "memory";

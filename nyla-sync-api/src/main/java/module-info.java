@@ -1,0 +1,40 @@
+/**
+ * nyla-sync's API: the SPIs (vector stores, embedders, artifact sources, native payload formats), the value
+ * types, the artifact format, the publisher, the sync client and the reconciler, with the in-memory and file
+ * stores.
+ *
+ * <p>Package graph (each package depends only on those below it): {@code dev.nyla.sync} (values and the
+ * data-check exceptions) and {@code internal} at the bottom; {@code embed}, {@code store} and {@code corpus}
+ * on them; {@code artifact} on {@code store}; {@code publish}, {@code client} and {@code reconcile} on top.
+ * {@code internal} holds helpers the packages share with the project's own adapters; it is exported to them
+ * only, as {@code demo} (a model-free embedder for the demo and tests) is to the command line.
+ *
+ * @uses dev.nyla.sync.store.VectorStoreProvider store adapters, found by the scheme of a location
+ * @uses dev.nyla.sync.publish.NativePayloadFormat the publisher's side of store-native payloads, found by kind
+ * @provides dev.nyla.sync.store.VectorStoreProvider {@code memory:} and {@code file:} locations
+ */
+module dev.nyla.sync {
+    requires transitive java.net.http;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+    // Only to read HTML corpora; Corpus names the dependency to add when it meets an HTML file without it.
+    requires static org.jsoup;
+
+    exports dev.nyla.sync;
+    exports dev.nyla.sync.artifact;
+    exports dev.nyla.sync.client;
+    exports dev.nyla.sync.corpus;
+    exports dev.nyla.sync.embed;
+    exports dev.nyla.sync.publish;
+    exports dev.nyla.sync.reconcile;
+    exports dev.nyla.sync.store;
+
+    exports dev.nyla.sync.internal to dev.nyla.sync.lucene, dev.nyla.sync.jdbc, dev.nyla.sync.djl, dev.nyla.sync.cli;
+    exports dev.nyla.sync.demo to dev.nyla.sync.cli;
+
+    uses dev.nyla.sync.store.VectorStoreProvider;
+    uses dev.nyla.sync.publish.NativePayloadFormat;
+
+    provides dev.nyla.sync.store.VectorStoreProvider
+            with dev.nyla.sync.store.MemoryVectorStoreProvider, dev.nyla.sync.store.FileVectorStoreProvider;
+}
