@@ -7,6 +7,7 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -116,7 +117,7 @@ public final class KeyDocumentCodec {
         String encoded = k.text("publicKey");
         PublicKey key;
         try {
-            key = SigningKeys.publicKey(Base64.getDecoder().decode(encoded));
+            key = Ed25519.publicKey(Base64.getDecoder().decode(encoded));
         } catch (IllegalArgumentException | GeneralSecurityException e) {
             throw new MalformedArtifactException(k.source, "field " + k.path("publicKey"),
                     "base64 of an Ed25519 public key's X.509 encoding", "'" + abbreviate(encoded) + "' (" + e.getMessage()

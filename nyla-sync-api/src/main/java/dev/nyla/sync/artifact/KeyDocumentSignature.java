@@ -2,6 +2,7 @@ package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,7 +53,7 @@ public final class KeyDocumentSignature {
                 g.writeStringField("algorithm", "Ed25519");
                 g.writeStringField("keyId", e.getKey());
                 g.writeStringField("signature", Base64.getEncoder().encodeToString(
-                        SigningKeys.sign(e.getValue().getPrivate(), documentBytes)));
+                        Ed25519.sign(e.getValue().getPrivate(), documentBytes)));
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -93,7 +94,7 @@ public final class KeyDocumentSignature {
                             "'" + algorithm + "'");
                 }
                 String keyId = item.text("keyId");
-                if (!KeyDocument.isKeyId(keyId)) {
+                if (!Ed25519.isKeyId(keyId)) {
                     throw new MalformedArtifactException(source, "field " + item.path("keyId"),
                             "a key id (16 lowercase hex digits)", "'" + keyId + "'");
                 }
@@ -158,7 +159,7 @@ public final class KeyDocumentSignature {
 
         private static boolean verifies(PublicKey key, byte[] bytes, byte[] signature) {
             try {
-                return SigningKeys.verifies(key, bytes, signature);
+                return Ed25519.verifies(key, bytes, signature);
             } catch (GeneralSecurityException e) {
                 return false;
             }

@@ -2,6 +2,7 @@ package dev.nyla.sync.artifact;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.internal.Ed25519;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -29,7 +30,7 @@ public final class ManifestSignature {
     /** The signature file for {@code manifestBytes}, signed with {@code keys}. */
     public static byte[] sign(byte[] manifestBytes, KeyPair keys) {
         try {
-            byte[] signature = SigningKeys.sign(keys.getPrivate(), manifestBytes);
+            byte[] signature = Ed25519.sign(keys.getPrivate(), manifestBytes);
             String json = "{\"algorithm\":\"Ed25519\",\"keyId\":\"" + SigningKeys.keyId(keys.getPublic())
                     + "\",\"signature\":\"" + Base64.getEncoder().encodeToString(signature) + "\"}\n";
             return json.getBytes(StandardCharsets.US_ASCII);
@@ -117,7 +118,7 @@ public final class ManifestSignature {
         }
         boolean ok;
         try {
-            ok = SigningKeys.verifies(key, manifestBytes, signature);
+            ok = Ed25519.verifies(key, manifestBytes, signature);
         } catch (GeneralSecurityException e) {
             throw new BadSignatureException(sigSource + ": cannot verify: " + e.getMessage(), e);
         }
