@@ -193,7 +193,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         if (manifest.isEmpty()) {
             return new ManifestResponse.NotModified();
         }
-        SmallFile signature = fetchSmall(base.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.MAX_BYTES, "")
+        SmallFile signature = fetchSmall(base.resolve(Manifest.SIGNATURE_FILE_NAME), Manifest.MAX_SIGNATURE_BYTES, "")
                 .orElseThrow();
         return new ManifestResponse.Fetched(manifest.get().bytes(), signature.bytes(), manifest.get().etag());
     }

@@ -25,7 +25,7 @@ final class LocalManifests {
         if (etag.equals(request.ifNoneMatch())) {
             return new ManifestResponse.NotModified();
         }
-        byte[] signature = reader.read(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
+        byte[] signature = reader.read(Manifest.SIGNATURE_FILE_NAME, Manifest.MAX_SIGNATURE_BYTES);
         return new ManifestResponse.Fetched(manifest, signature, etag);
     }
 

@@ -21,9 +21,6 @@ import java.util.Map;
  * same manifest and key always give the same file.
  */
 public final class ManifestSignature {
-    /** The largest signature file accepted. */
-    public static final int MAX_BYTES = 4096;
-
     private ManifestSignature() {
     }
 
@@ -67,8 +64,8 @@ public final class ManifestSignature {
                                     Map<String, Long> revoked, String trustedKeysName, String source)
             throws BadSignatureException {
         String sigSource = source + ".sig";
-        if (signatureFile.length > MAX_BYTES) {
-            throw new BadSignatureException(sigSource, "size", "at most " + MAX_BYTES + " bytes", signatureFile.length);
+        if (signatureFile.length > Manifest.MAX_SIGNATURE_BYTES) {
+            throw new BadSignatureException(sigSource, "size", "at most " + Manifest.MAX_SIGNATURE_BYTES + " bytes", signatureFile.length);
         }
         JsonNode node;
         try {
