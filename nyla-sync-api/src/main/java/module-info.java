@@ -5,9 +5,10 @@
  *
  * <p>Package graph (each package depends only on those below it): {@code dev.nyla.sync} (values and the
  * data-check exceptions) and {@code internal} at the bottom; {@code embed}, {@code store} and {@code corpus}
- * on them; {@code artifact} on {@code store}; {@code publish}, {@code client} and {@code reconcile} on top.
- * {@code internal} holds helpers the packages share with the project's own adapters; it is exported to them
- * only, as {@code demo} (a model-free embedder for the demo and tests) is to the command line.
+ * on them; {@code artifact} on {@code store}; {@code artifact.internal} (codecs, signatures, verification) on
+ * {@code artifact}; {@code publish}, {@code client} and {@code reconcile} on top. {@code internal} holds helpers
+ * the packages share with the project's own adapters and is exported to them only; {@code artifact.internal}
+ * and {@code demo} (a model-free embedder for the demo and tests) are exported only to the command line.
  *
  * @uses dev.nyla.sync.store.VectorStoreProvider store adapters, found by the scheme of a location
  * @uses dev.nyla.sync.publish.NativePayloadFormat the publisher's side of store-native payloads, found by kind
@@ -30,6 +31,7 @@ module dev.nyla.sync {
     exports dev.nyla.sync.store;
 
     exports dev.nyla.sync.internal to dev.nyla.sync.lucene, dev.nyla.sync.jdbc, dev.nyla.sync.djl, dev.nyla.sync.cli;
+    exports dev.nyla.sync.artifact.internal to dev.nyla.sync.cli;
     exports dev.nyla.sync.demo to dev.nyla.sync.cli;
 
     uses dev.nyla.sync.store.VectorStoreProvider;

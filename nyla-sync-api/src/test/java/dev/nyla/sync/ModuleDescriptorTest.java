@@ -32,6 +32,7 @@ class ModuleDescriptorTest {
     private static final Map<String, Set<String>> EXPORTED_TO = Map.of(
             "dev.nyla.sync.internal",
             Set.of("dev.nyla.sync.lucene", "dev.nyla.sync.jdbc", "dev.nyla.sync.djl", "dev.nyla.sync.cli"),
+            "dev.nyla.sync.artifact.internal", Set.of("dev.nyla.sync.cli"),
             "dev.nyla.sync.demo", Set.of("dev.nyla.sync.cli"));
 
     private final ModuleDescriptor module = descriptor();

@@ -3,7 +3,7 @@ package dev.nyla.sync.benchmarks;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;

@@ -3,7 +3,7 @@ package dev.nyla.sync.benchmarks;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.internal.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.NylaSync;

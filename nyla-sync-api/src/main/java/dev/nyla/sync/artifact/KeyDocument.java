@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
  * (see {@code docs/artifact-format.md} and {@code docs/security.md}).
  *
  * <p>Document {@code n} is trusted by a client only when a threshold of the keys of document {@code n - 1}
- * (for {@code n = 1}: the keys the app pins) and a threshold of its own keys signed it; see
- * {@link TrustRoot#next}. That is how a site moves to a new signing key, or revokes a leaked one, without an
- * app update: clients that pinned only the first key follow the documents one by one.
+ * (for {@code n = 1}: the keys the app pins) and a threshold of its own keys signed it; see {@link TrustRoot}.
+ * That is how a site moves to a new signing key, or revokes a leaked one, without an app update: clients that
+ * pinned only the first key follow the documents one by one.
  *
  * @param version   the document's number, 1, 2, …; it must equal the number in its file name
  * @param threshold how many distinct keys of this document must sign the next one (and this one)

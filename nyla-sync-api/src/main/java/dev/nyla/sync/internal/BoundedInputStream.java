@@ -30,6 +30,23 @@ public final class BoundedInputStream extends CheckingFilterStream {
         this.what = what;
     }
 
+    /**
+     * Reads {@code in} to its end, refusing more than {@code max} bytes (a small file read whole, such as a
+     * manifest); closes it.
+     *
+     * @param name what is read, for messages
+     * @throws LimitExceededException when {@code in} holds more than {@code max} bytes
+     */
+    public static byte[] readAll(InputStream in, long max, String name) throws IOException {
+        try (in) {
+            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
+            if (bytes.length > max) {
+                throw new LimitExceededException(name, "size", "at most " + max + " bytes", "more");
+            }
+            return bytes;
+        }
+    }
+
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         // One byte more than allowed may be read, to detect the excess; max - count + 1 cannot overflow

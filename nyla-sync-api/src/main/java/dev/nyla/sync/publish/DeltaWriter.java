@@ -3,7 +3,7 @@ package dev.nyla.sync.publish;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.store.PayloadFile;

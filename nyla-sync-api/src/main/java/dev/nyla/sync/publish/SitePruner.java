@@ -1,7 +1,7 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.artifact.KeyDocument;

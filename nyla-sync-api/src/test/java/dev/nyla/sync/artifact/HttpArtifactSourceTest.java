@@ -10,6 +10,7 @@ import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.internal.VerifyingInputStream;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;

@@ -9,7 +9,7 @@ import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;

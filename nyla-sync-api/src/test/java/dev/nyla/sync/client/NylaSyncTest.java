@@ -13,7 +13,7 @@ import dev.nyla.sync.artifact.ExpiredManifestException;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.ModelMismatchException;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.Rollout;
@@ -769,7 +769,7 @@ class NylaSyncTest {
     /** Reads the host's current manifest, for the test's own expectations. */
     private record DirectoryArtifactSourceReader(Path host) {
         Manifest manifest() throws IOException {
-            return dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(host),
+            return dev.nyla.sync.artifact.internal.Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(host),
                     List.of(Releases.KEYS.getPublic()));
         }
     }

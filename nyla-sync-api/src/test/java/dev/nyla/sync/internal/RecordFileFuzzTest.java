@@ -12,7 +12,7 @@ import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.ManifestRequest;
 import dev.nyla.sync.artifact.ManifestResponse;
 import dev.nyla.sync.artifact.Mutations;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;

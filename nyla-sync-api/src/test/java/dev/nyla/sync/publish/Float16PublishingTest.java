@@ -8,7 +8,7 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.internal.RecordEntry;

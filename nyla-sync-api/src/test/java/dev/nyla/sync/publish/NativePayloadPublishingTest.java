@@ -6,7 +6,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.IntegrityException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;

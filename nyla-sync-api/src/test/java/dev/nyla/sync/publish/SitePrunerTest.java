@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
-import dev.nyla.sync.artifact.ManifestSignature;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestSignature;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.corpus.Corpus;

@@ -4,7 +4,7 @@ import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.store.Payload;

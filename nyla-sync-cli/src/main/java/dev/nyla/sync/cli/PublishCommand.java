@@ -1,7 +1,7 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;

@@ -1,8 +1,9 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.internal.RecordFileKind;
 import dev.nyla.sync.internal.RecordFileReader;

@@ -1,10 +1,17 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.VectorEncoding;
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.KeyDocument;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestRequest;
+import dev.nyla.sync.artifact.ManifestResponse;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.BoundedInputStream;
 import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.internal.RecordFileReader;
@@ -70,7 +77,7 @@ public final class Artifacts {
 
     /**
      * Fetches key document {@code version} ({@code keys-<version>.json}) and its signature file, each capped at
-     * {@link KeyDocument#MAX_BYTES}, unverified (see {@link TrustRoot#next}). Empty when the source has no such
+     * {@link KeyDocument#MAX_BYTES}, unverified (see {@link RootRotation#next}). Empty when the source has no such
      * document, or has it without its signature file yet: a site is written signature first, but a host being
      * uploaded to may show the document first, and that is a rotation not yet complete, not an attack.
      *
@@ -92,7 +99,7 @@ public final class Artifacts {
         } catch (FileNotFoundException | NoSuchFileException e) {
             return Optional.empty();
         }
-        return Optional.of(LocalManifests.readCapped(in, KeyDocument.MAX_BYTES, source.describe(name)));
+        return Optional.of(BoundedInputStream.readAll(in, KeyDocument.MAX_BYTES, source.describe(name)));
     }
 
     /**

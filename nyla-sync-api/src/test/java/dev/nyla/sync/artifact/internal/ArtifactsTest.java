@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -7,6 +7,12 @@ import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.ManifestRequest;
+import dev.nyla.sync.artifact.ManifestResponse;
+import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.internal.RecordEntry;

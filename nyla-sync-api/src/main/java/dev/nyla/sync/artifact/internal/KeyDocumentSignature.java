@@ -1,7 +1,11 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.KeyDocument;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +27,7 @@ import java.util.Map;
  * signatures over the exact bytes of {@code keys-<n>.json},
  * <pre>{"signatures":[{"algorithm":"Ed25519","keyId":"…","signature":"…base64…"},…]}</pre>
  * one for each key that signed (the keys of the previous document and the document's own; see
- * {@link TrustRoot#next}). Read with the manifest signature's rules: the strict JSON reader, at most
+ * {@link RootRotation#next}). Read with the manifest signature's rules: the strict JSON reader, at most
  * {@link KeyDocument#MAX_BYTES} bytes, {@code algorithm} exactly {@code Ed25519}, 64-byte signatures.
  */
 public final class KeyDocumentSignature {

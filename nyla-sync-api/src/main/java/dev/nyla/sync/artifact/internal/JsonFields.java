@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nyla.sync.MalformedArtifactException;

@@ -1,10 +1,14 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.Mutations;
+import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.Publisher;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -7,6 +7,9 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.artifact.KeyDocument;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -62,7 +65,7 @@ public final class KeyDocumentCodec {
     }
 
     /**
-     * Parses key document bytes. Signatures are checked by {@link TrustRoot#next}, which calls this.
+     * Parses key document bytes. Signatures are checked by {@link RootRotation#next}, which calls this.
      *
      * @param source what the bytes are, for messages (e.g. {@code https://cdn/app/keys-2.json})
      * @throws LimitExceededException     when the bytes are over {@link KeyDocument#MAX_BYTES}

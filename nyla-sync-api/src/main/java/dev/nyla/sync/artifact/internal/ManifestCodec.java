@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -12,6 +12,9 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.VectorEncoding;
+import dev.nyla.sync.artifact.Delta;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.Payload;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -6,6 +6,12 @@ import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.DowngradeException;
+import dev.nyla.sync.artifact.KeyDocument;
+import dev.nyla.sync.artifact.Mutations;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -16,7 +22,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The rules by which a client accepts the next key document (TUF's root rotation), one by one. */
-class TrustRootTest {
+class RootRotationTest {
     private static final KeyPair K1 = SigningKeys.generate();
     private static final KeyPair K2 = SigningKeys.generate();
     private static final KeyPair K3 = SigningKeys.generate();
@@ -34,7 +40,7 @@ class TrustRootTest {
     }
 
     private static TrustRoot next(TrustRoot root, KeyDocumentFiles f) throws ArtifactException {
-        return root.next(f.document(), f.signatures(), "site/keys-" + (root.version() + 1) + ".json");
+        return RootRotation.next(root, f.document(), f.signatures(), "site/keys-" + (root.version() + 1) + ".json");
     }
 
     private static String id(KeyPair k) {
@@ -71,7 +77,7 @@ class TrustRootTest {
         String entry = new String(KeyDocumentSignature.sign(one.document(), List.of(K1)), StandardCharsets.US_ASCII);
         entry = entry.substring(entry.indexOf('[') + 1, entry.lastIndexOf(']'));
         byte[] twice = ("{\"signatures\":[" + entry + "," + entry + "]}").getBytes(StandardCharsets.US_ASCII);
-        assertThrows(BadSignatureException.class, () -> twoOfThree.next(one.document(), twice, "twice"));
+        assertThrows(BadSignatureException.class, () -> RootRotation.next(twoOfThree, one.document(), twice, "twice"));
         assertEquals(1, next(twoOfThree, document(1, 1, List.of(STRANGER), List.of(), K1, K3, STRANGER)).version());
     }
 
@@ -114,7 +120,7 @@ class TrustRootTest {
         String lying = new String(f.document(), StandardCharsets.US_ASCII).replace(id(K2), id(K3));
         byte[] bytes = lying.getBytes(StandardCharsets.US_ASCII);
         MalformedArtifactException e = assertThrows(MalformedArtifactException.class,
-                () -> PINNED.next(bytes, KeyDocumentSignature.sign(bytes, List.of(K1, K2)), "k"));
+                () -> RootRotation.next(PINNED, bytes, KeyDocumentSignature.sign(bytes, List.of(K1, K2)), "k"));
         assertTrue(e.getMessage().contains("keys[0].keyId"), e.getMessage());
     }
 
@@ -123,21 +129,21 @@ class TrustRootTest {
         String doc = new String(document(1, 1, List.of(K2), List.of(), K1).document(), StandardCharsets.US_ASCII);
         byte[] extended = doc.replace("\"createdAt\"", "\"note\":{\"x\":[1]},\"createdAt\"")
                 .getBytes(StandardCharsets.US_ASCII);
-        assertEquals(1, PINNED.next(extended, KeyDocumentSignature.sign(extended, List.of(K1, K2)), "k").version());
+        assertEquals(1, RootRotation.next(PINNED, extended, KeyDocumentSignature.sign(extended, List.of(K1, K2)), "k").version());
         byte[] newer = doc.replace("\"formatVersion\":1", "\"formatVersion\":2").getBytes(StandardCharsets.US_ASCII);
         assertThrows(UnsupportedFormatException.class,
-                () -> PINNED.next(newer, KeyDocumentSignature.sign(newer, List.of(K1, K2)), "k"));
+                () -> RootRotation.next(PINNED, newer, KeyDocumentSignature.sign(newer, List.of(K1, K2)), "k"));
         byte[] manifestType = doc.replace("nyla-keys", "nyla-manifest").getBytes(StandardCharsets.US_ASCII);
         assertThrows(MalformedArtifactException.class,
-                () -> PINNED.next(manifestType, KeyDocumentSignature.sign(manifestType, List.of(K1, K2)), "k"));
+                () -> RootRotation.next(PINNED, manifestType, KeyDocumentSignature.sign(manifestType, List.of(K1, K2)), "k"));
     }
 
     @Test
     void documentsAndSignatureFilesOverTheLimitAreRefusedBeforeParsing() {
         byte[] big = new byte[KeyDocument.MAX_BYTES + 1];
-        assertThrows(LimitExceededException.class, () -> PINNED.next(big, new byte[10], "k"));
+        assertThrows(LimitExceededException.class, () -> RootRotation.next(PINNED, big, new byte[10], "k"));
         byte[] small = document(1, 1, List.of(K2), List.of(), K1, K2).document();
-        assertThrows(BadSignatureException.class, () -> PINNED.next(small, big, "k"));
+        assertThrows(BadSignatureException.class, () -> RootRotation.next(PINNED, small, big, "k"));
     }
 
     @Test
@@ -172,7 +178,7 @@ class TrustRootTest {
             }
             byte[] s = Mutations.edit(f.signatures(), random, StrictJsonTest.JSON_BYTES);
             try {
-                PINNED.next(f.document(), s, "fuzz-" + i);
+                RootRotation.next(PINNED, f.document(), s, "fuzz-" + i);
             } catch (ArtifactException e) {
                 typed++;
             } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;

@@ -1,7 +1,9 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.SigningKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -12,6 +12,9 @@ import dev.nyla.sync.TestData;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.VectorEncoding;
+import dev.nyla.sync.artifact.Delta;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.Payload;

@@ -1,7 +1,11 @@
-package dev.nyla.sync.artifact;
+package dev.nyla.sync.artifact.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.artifact.BadSignatureException;
+import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.Ed25519;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
