@@ -8,7 +8,8 @@
  * on them; {@code artifact} on {@code store}; {@code artifact.internal} (codecs, signatures, verification) on
  * {@code artifact}; {@code publish}, {@code client} and {@code reconcile} on top. {@code internal} holds helpers
  * the packages share with the project's own adapters and is exported to them only; {@code artifact.internal}
- * and {@code demo} (a model-free embedder for the demo and tests) are exported only to the command line.
+ * and {@code demo} (a model-free embedder for the demo and tests) are exported only to the command line, and
+ * {@code store.providers} (the {@code memory:} and {@code file:} store providers) to no one.
  *
  * @uses dev.nyla.sync.store.VectorStoreProvider store adapters, found by the scheme of a location
  * @uses dev.nyla.sync.publish.NativePayloadFormat the publisher's side of store-native payloads, found by kind
@@ -37,6 +38,8 @@ module dev.nyla.sync {
     uses dev.nyla.sync.store.VectorStoreProvider;
     uses dev.nyla.sync.publish.NativePayloadFormat;
 
+    // In a package exported to no one: only the service loader reaches them.
     provides dev.nyla.sync.store.VectorStoreProvider
-            with dev.nyla.sync.store.MemoryVectorStoreProvider, dev.nyla.sync.store.FileVectorStoreProvider;
+            with dev.nyla.sync.store.providers.MemoryVectorStoreProvider,
+                    dev.nyla.sync.store.providers.FileVectorStoreProvider;
 }

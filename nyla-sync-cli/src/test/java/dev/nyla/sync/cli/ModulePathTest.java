@@ -95,8 +95,9 @@ class ModulePathTest {
 
     @Test
     void storesAndPayloadFormatsAreFoundThroughTheDescriptorsProvides() throws Exception {
-        assertEquals(Set.of("dev.nyla.sync.store.MemoryVectorStoreProvider", "dev.nyla.sync.store.FileVectorStoreProvider",
-                        "dev.nyla.sync.lucene.LuceneStoreProvider", "dev.nyla.sync.jdbc.JdbcStoreProvider"),
+        assertEquals(Set.of("dev.nyla.sync.store.providers.MemoryVectorStoreProvider",
+                        "dev.nyla.sync.store.providers.FileVectorStoreProvider", "dev.nyla.sync.lucene.LuceneStoreProvider",
+                        "dev.nyla.sync.jdbc.JdbcStoreProvider"),
                 providers("dev.nyla.sync.store.VectorStoreProvider"));
         assertEquals(Set.of("dev.nyla.sync.lucene.LucenePayloadFormat"),
                 providers("dev.nyla.sync.publish.NativePayloadFormat"));

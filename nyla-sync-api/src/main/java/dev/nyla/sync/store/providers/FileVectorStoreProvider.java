@@ -1,14 +1,14 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.providers;
 
+import dev.nyla.sync.store.FileVectorStore;
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStoreProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /** Serves {@code file:<directory>} locations with a {@link FileVectorStore}. */
 public final class FileVectorStoreProvider implements VectorStoreProvider {
-    /** The provider {@link java.util.ServiceLoader} finds; applications open stores with {@link VectorStores}. */
-    public FileVectorStoreProvider() {
-    }
-
     @Override
     public String scheme() {
         return "file";

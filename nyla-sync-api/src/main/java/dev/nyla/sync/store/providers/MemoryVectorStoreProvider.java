@@ -1,13 +1,12 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.providers;
 
+import dev.nyla.sync.store.MemoryVectorStore;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStoreProvider;
 import java.time.Clock;
 
 /** Serves {@code memory:} locations: a new, empty {@link MemoryVectorStore} for every open. */
 public final class MemoryVectorStoreProvider implements VectorStoreProvider {
-    /** The provider {@link java.util.ServiceLoader} finds; applications open stores with {@link VectorStores}. */
-    public MemoryVectorStoreProvider() {
-    }
-
     @Override
     public String scheme() {
         return "memory";
