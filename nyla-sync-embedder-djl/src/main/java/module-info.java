@@ -3,9 +3,10 @@
  * engines, HuggingFace tokenizers.
  *
  * <p>DJL's jars have no module descriptors; the names below are the Automatic-Module-Names of their
- * manifests. DJL finds its engines through its own service loader at run time; on the module path, add the
- * engine's module ({@code ai.djl.onnxruntime_engine} or {@code ai.djl.pytorch_engine}) with
- * {@code --add-modules}.
+ * manifests. Its engines ({@code ai.djl.onnxruntime_engine}, {@code ai.djl.pytorch_engine}) are automatic
+ * modules too, which DJL finds through its own service loader: resolving {@code ai.djl.api}, an automatic
+ * module, resolves every automatic module on the module path, so an engine there needs no {@code requires}.
+ * (The tests run DJL on the class path; the command line ships it there too.)
  */
 module dev.nyla.sync.djl {
     requires transitive dev.nyla.sync;
