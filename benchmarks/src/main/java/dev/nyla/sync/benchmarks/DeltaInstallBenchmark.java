@@ -10,7 +10,7 @@ import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.nyla.sync.benchmarks;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.djl.DjlEmbedder;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

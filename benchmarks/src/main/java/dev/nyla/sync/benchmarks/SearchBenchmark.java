@@ -6,7 +6,7 @@ import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.lucene.Quantization;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

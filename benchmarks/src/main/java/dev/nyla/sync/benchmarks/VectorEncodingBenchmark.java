@@ -5,14 +5,14 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
 import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LuceneVectorStore;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,7 +105,7 @@ public final class VectorEncodingBenchmark {
         for (Map.Entry<VectorEncoding, PublishResult> e : published.entrySet()) {
             PublishResult r = e.getValue();
             Path plain = r.directory().resolve(r.manifest().payload().files().stream()
-                    .filter(f -> f.compression() == dev.nyla.sync.artifact.Compression.NONE).findFirst().orElseThrow()
+                    .filter(f -> f.compression() == dev.nyla.sync.store.Compression.NONE).findFirst().orElseThrow()
                     .name());
             byte[] file = Files.readAllBytes(plain);
             int width = e.getKey() == VectorEncoding.F16 ? 2 : 4;

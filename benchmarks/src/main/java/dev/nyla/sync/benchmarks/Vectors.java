@@ -4,7 +4,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.VectorRecord;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.nyla.sync.publish.SeedIndex;
+import dev.nyla.sync.corpus.SeedIndex;
 import dev.nyla.sync.store.SearchHit;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.LimitExceededException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,8 @@ public interface ArtifactSource extends Closeable {
 
     /**
      * Opens a payload file named by the manifest, from byte {@code offset} on (0 for the whole file).
-     * The name has been checked by {@link FileNames}; sources must still not let it leave their root.
+     * The name has been checked to be a plain file name (ASCII letters, digits, {@code . _ -}, not starting with
+     * a dot); sources must still not let it leave their root.
      *
      * @throws java.io.FileNotFoundException when the source has no such file
      */

@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+
 /**
  * A manifest's signature does not verify with any trusted public key (or was made by a revoked one), a key
  * document is not signed by a threshold of the keys it must be signed by, or a signature file is unusable.

@@ -1,5 +1,9 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.internal.BoundedInputStream;
+import dev.nyla.sync.internal.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,6 +141,6 @@ public final class ClasspathArtifactSource implements ArtifactSource {
             throw new FileNotFoundException(resourceName(name)
                     + ": no such resource on the class path (is the baseline artifact bundled with the application?)");
         }
-        return LocalManifests.readCapped(resource, max, resourceName(name));
+        return BoundedInputStream.readAll(resource, max, resourceName(name));
     }
 }

@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.store.PayloadFile;
 import java.util.List;
 
 /**

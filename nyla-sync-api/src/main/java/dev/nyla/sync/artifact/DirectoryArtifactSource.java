@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.internal.BoundedInputStream;
+import dev.nyla.sync.internal.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,7 +62,7 @@ public final class DirectoryArtifactSource implements ArtifactSource {
     private byte[] readCapped(String name, long max) throws IOException {
         Path file = root.resolve(name);
         try {
-            return LocalManifests.readCapped(Files.newInputStream(file), max, file.toString());
+            return BoundedInputStream.readAll(Files.newInputStream(file), max, file.toString());
         } catch (NoSuchFileException e) {
             throw new FileNotFoundException(file + ": not found (is this an artifact directory?)");
         }

@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+
 /**
  * The manifest's version is lower than the version this client already trusts: a rollback (replay) attack or a mistaken publication. Refused unless the client opted in to downgrades.
  * Also a key document whose version is lower than its file name says (an older document served again), which

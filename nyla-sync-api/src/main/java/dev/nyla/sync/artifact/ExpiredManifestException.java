@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+
 /**
  * The manifest's expiry time has passed: a frozen or replayed manifest, or a publisher that stopped publishing. Refused; the installed version keeps serving.
  */

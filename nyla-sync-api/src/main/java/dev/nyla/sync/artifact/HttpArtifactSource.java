@@ -1,5 +1,11 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.internal.FileNames;
+import dev.nyla.sync.internal.VerifyingInputStream;
+import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.internal.BuilderOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -151,7 +157,7 @@ public final class HttpArtifactSource implements ArtifactSource {
         if (manifest.isEmpty()) {
             return new ManifestResponse.NotModified();
         }
-        SmallFile signature = fetchSmall(base.resolve(Manifest.SIGNATURE_FILE_NAME), ManifestSignature.MAX_BYTES, "")
+        SmallFile signature = fetchSmall(base.resolve(Manifest.SIGNATURE_FILE_NAME), Manifest.MAX_SIGNATURE_BYTES, "")
                 .orElseThrow();
         return new ManifestResponse.Fetched(manifest.get().bytes(), signature.bytes(), manifest.get().etag());
     }

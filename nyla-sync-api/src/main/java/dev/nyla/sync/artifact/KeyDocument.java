@@ -1,5 +1,6 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.internal.Ed25519;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.HashSet;
@@ -16,9 +17,9 @@ import java.util.regex.Pattern;
  * (see {@code docs/artifact-format.md} and {@code docs/security.md}).
  *
  * <p>Document {@code n} is trusted by a client only when a threshold of the keys of document {@code n - 1}
- * (for {@code n = 1}: the keys the app pins) and a threshold of its own keys signed it; see
- * {@link TrustRoot#next}. That is how a site moves to a new signing key, or revokes a leaked one, without an
- * app update: clients that pinned only the first key follow the documents one by one.
+ * (for {@code n = 1}: the keys the app pins) and a threshold of its own keys signed it; see {@link TrustRoot}.
+ * That is how a site moves to a new signing key, or revokes a leaked one, without an app update: clients that
+ * pinned only the first key follow the documents one by one.
  *
  * @param version   the document's number, 1, 2, …; it must equal the number in its file name
  * @param threshold how many distinct keys of this document must sign the next one (and this one)
@@ -39,7 +40,6 @@ public record KeyDocument(long version, int threshold, List<PublicKey> keys, Lis
     /** The most revoked key ids a document may list. */
     public static final int MAX_REVOKED = 1000;
     private static final Pattern FILE = Pattern.compile("keys-([1-9][0-9]{0,17})\\.json(\\.sig)?");
-    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
     /**
      * @throws IllegalArgumentException when a rule above is broken, naming it
@@ -71,7 +71,7 @@ public record KeyDocument(long version, int threshold, List<PublicKey> keys, Lis
         }
         Set<String> seen = new HashSet<>();
         for (String id : revoked) {
-            if (!isKeyId(id)) {
+            if (!Ed25519.isKeyId(id)) {
                 throw new IllegalArgumentException("revoked: expected key ids (16 lowercase hex digits) but found '" + id
                         + "'");
             }
@@ -110,10 +110,5 @@ public record KeyDocument(long version, int threshold, List<PublicKey> keys, Lis
     public static OptionalLong versionOf(String fileName) {
         Matcher m = FILE.matcher(fileName);
         return m.matches() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
-    }
-
-    /** Whether {@code id} has the form of a key id: 16 lowercase hex digits. */
-    static boolean isKeyId(String id) {
-        return KEY_ID.matcher(id).matches();
     }
 }

@@ -2,7 +2,6 @@ package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
 import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * Manifest fetching for sources whose files are at hand (a directory, the class path), where no server
@@ -24,18 +23,7 @@ final class LocalManifests {
         if (etag.equals(request.ifNoneMatch())) {
             return new ManifestResponse.NotModified();
         }
-        byte[] signature = reader.read(Manifest.SIGNATURE_FILE_NAME, ManifestSignature.MAX_BYTES);
+        byte[] signature = reader.read(Manifest.SIGNATURE_FILE_NAME, Manifest.MAX_SIGNATURE_BYTES);
         return new ManifestResponse.Fetched(manifest, signature, etag);
-    }
-
-    /** Reads {@code in} to its end, refusing more than {@code max} bytes; closes it. */
-    static byte[] readCapped(InputStream in, long max, String name) throws IOException {
-        try (in) {
-            byte[] bytes = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 9) + 1);
-            if (bytes.length > max) {
-                throw new LimitExceededException(name, "size", "at most " + max + " bytes", "more");
-            }
-            return bytes;
-        }
     }
 }

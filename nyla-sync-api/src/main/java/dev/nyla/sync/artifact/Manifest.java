@@ -1,6 +1,9 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.VectorEncoding;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +48,8 @@ public record Manifest(int formatVersion, String channel, long version, String l
     public static final String FILE_NAME = "manifest.json";
     /** The file name of the manifest's detached signature on the host. */
     public static final String SIGNATURE_FILE_NAME = "manifest.json.sig";
+    /** The largest signature file ({@value #SIGNATURE_FILE_NAME}) accepted, in bytes; a larger one is refused unread. */
+    public static final int MAX_SIGNATURE_BYTES = 4096;
     /** The default cap on manifest size, in bytes; a larger manifest is refused unread. */
     public static final long DEFAULT_MAX_BYTES = 4L << 20;
 

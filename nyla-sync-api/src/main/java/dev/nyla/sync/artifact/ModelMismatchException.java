@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+
 /**
  * The artifact's embedding model differs from the model the client embeds its queries with; searching its vectors with those queries would return nonsense, so it is refused.
  */

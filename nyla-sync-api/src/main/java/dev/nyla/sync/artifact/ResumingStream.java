@@ -1,5 +1,8 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.nyla.sync.artifact;
 
-import dev.nyla.sync.Backoff;
+import dev.nyla.sync.internal.Backoff;
 import dev.nyla.sync.NylaSyncException;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -1,6 +1,8 @@
 package dev.nyla.sync.artifact;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.internal.Ed25519;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -15,11 +17,9 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.NamedParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -81,7 +81,7 @@ public final class SigningKeys {
     public static PublicKey readPublicKey(Path file) throws IOException {
         byte[] der = readPem(file, PUBLIC_PEM);
         try {
-            return publicKey(der);
+            return Ed25519.publicKey(der);
         } catch (GeneralSecurityException e) {
             throw new BadSignatureException(file.toString(), "public key", "an Ed25519 public key", e.getMessage());
         }
@@ -104,27 +104,6 @@ public final class SigningKeys {
     /** The key id: the first 16 hex digits of SHA-256 over the public key's X.509 encoding. */
     public static String keyId(PublicKey key) {
         return HexFormat.of().formatHex(ContentHash.sha256().digest(key.getEncoded()), 0, 8);
-    }
-
-    /** An Ed25519 public key from its X.509 SubjectPublicKeyInfo encoding. */
-    static PublicKey publicKey(byte[] x509) throws GeneralSecurityException {
-        return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(x509));
-    }
-
-    /** The Ed25519 signature of {@code data}. */
-    static byte[] sign(PrivateKey key, byte[] data) throws GeneralSecurityException {
-        Signature s = Signature.getInstance("Ed25519");
-        s.initSign(key);
-        s.update(data);
-        return s.sign();
-    }
-
-    /** Whether {@code signature} is {@code key}'s Ed25519 signature of {@code data}. */
-    static boolean verifies(PublicKey key, byte[] data, byte[] signature) throws GeneralSecurityException {
-        Signature s = Signature.getInstance("Ed25519");
-        s.initVerify(key);
-        s.update(data);
-        return s.verify(signature);
     }
 
     private static PublicKey derivePublicKey(PrivateKey privateKey, Path file) throws IOException {

@@ -1,5 +1,7 @@
 package dev.nyla.sync.artifact;
 
+import dev.nyla.sync.ArtifactException;
+
 /**
  * A source could not deliver a file: the host kept failing (connection errors, server errors, stalled
  * transfers) until the retry budget was spent, or it refused the request in a way that retrying cannot

@@ -14,11 +14,11 @@ import java.util.TreeMap;
  * it accepted from the site, following TUF's root rotation. Manifests must be signed by one of {@link #keys()};
  * a key in {@link #revoked()} is refused by name.
  *
- * <p>{@link #next} accepts key document {@code version + 1} only when, over its exact bytes, at least
- * {@link #threshold()} distinct keys of this root and at least the new document's own threshold of its own
- * keys signed it (so a rotation needs the current keys, and proves that the new keys are held), its
- * {@code version} field is {@code version + 1} (a document served again under a later name is a rollback),
- * and it revokes every key revoked before (a revocation is never undone).
+ * <p>The sync client (and the publisher, before it writes one) accepts key document {@code version + 1} only
+ * when, over its exact bytes, at least {@link #threshold()} distinct keys of this root and at least the new
+ * document's own threshold of its own keys signed it (so a rotation needs the current keys, and proves that
+ * the new keys are held), its {@code version} field is {@code version + 1} (a document served again under a
+ * later name is a rollback), and it revokes every key revoked before (a revocation is never undone).
  *
  * @param version   the key document these keys come from: 0 for keys an app pins before any rotation
  * @param threshold how many distinct keys of {@link #keys()} must sign the next key document
@@ -69,59 +69,5 @@ public record TrustRoot(long version, int threshold, List<PublicKey> keys, Map<S
     /** "the pinned keys [ids]" or "the keys of key document 3 [ids]", for messages. */
     public String describe() {
         return (version == 0 ? "the pinned keys " : "the keys of key document " + version + " ") + keyIds();
-    }
-
-    /**
-     * Verifies key document {@code version() + 1} and returns the trust root it establishes. Signatures by this
-     * root's keys are checked before the document is parsed, as a manifest's are.
-     *
-     * @param document   the exact bytes of {@code keys-<version + 1>.json}
-     * @param signatures the bytes of its signature file
-     * @param source     what the document is, for messages (the signature file is {@code source + ".sig"})
-     * @throws BadSignatureException      when fewer than a threshold of this root's keys, or of the document's
-     *                                    own keys, signed it (forged, tampered, or new keys that did not sign)
-     * @throws DowngradeException         when the document's version is lower than its name says (a rollback)
-     * @throws MalformedArtifactException when it is not a well-formed key document, its version is higher than its
-     *                                    name says, or it drops a revocation
-     * @throws ArtifactException          for the other refusals of {@link KeyDocumentCodec#read}
-     */
-    public TrustRoot next(byte[] document, byte[] signatures, String source) throws ArtifactException {
-        long expected = version + 1;
-        if (document.length > KeyDocument.MAX_BYTES) {
-            throw new LimitExceededException(source, "size", "at most " + KeyDocument.MAX_BYTES + " bytes",
-                    document.length + " bytes");
-        }
-        List<KeyDocumentSignature.Entry> entries = KeyDocumentSignature.read(signatures, source + ".sig");
-        KeyDocumentSignature.Signers current = KeyDocumentSignature.Signers.of(entries, keys, document);
-        if (current.valid().size() < threshold) {
-            throw new BadSignatureException(source, "signatures by " + describe(), "at least " + threshold
-                    + " distinct keys", current + " (forged or altered: the host must serve the document the key "
-                    + "holders signed)");
-        }
-        KeyDocument next = KeyDocumentCodec.read(document, source);
-        if (next.version() < expected) {
-            throw new DowngradeException(source, "key document version", expected + " (the document after trusted "
-                    + "document " + version + ")", next.version() + " (an older document served again: a rollback; the "
-                    + "host must serve each document under its own name)");
-        }
-        if (next.version() > expected) {
-            throw new MalformedArtifactException(source, "key document version", expected + " (the number in the "
-                    + "file name)", next.version() + " (documents are numbered one by one, each served under its own name)");
-        }
-        KeyDocumentSignature.Signers own = KeyDocumentSignature.Signers.of(entries, next.keys(), document);
-        if (own.valid().size() < next.threshold()) {
-            throw new BadSignatureException(source, "signatures by its own keys " + next.keyIds(), "at least "
-                    + next.threshold() + " distinct keys (proof that the new keys are held)", own.toString());
-        }
-        Map<String, Long> allRevoked = new TreeMap<>(revoked);
-        for (Map.Entry<String, Long> r : revoked.entrySet()) {
-            if (!next.revoked().contains(r.getKey())) {
-                throw new MalformedArtifactException(source, "field revoked", "every key revoked before, with "
-                        + r.getKey() + " (revoked in key document " + r.getValue() + ")", next.revoked()
-                        + " (a revocation is never undone: rotate to a new key instead)");
-            }
-        }
-        next.revoked().forEach(id -> allRevoked.putIfAbsent(id, next.version()));
-        return new TrustRoot(next.version(), next.threshold(), next.keys(), allRevoked);
     }
 }

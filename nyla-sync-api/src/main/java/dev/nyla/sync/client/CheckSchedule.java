@@ -1,6 +1,6 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.Backoff;
+import dev.nyla.sync.internal.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;

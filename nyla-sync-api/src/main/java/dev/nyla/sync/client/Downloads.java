@@ -2,11 +2,11 @@ package dev.nyla.sync.client;
 
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.LimitExceededException;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.VerifyingInputStream;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.VerifyingInputStream;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -144,7 +144,8 @@ final class Downloads {
     }
 
     private static void checkLocally(Path local, PayloadFile file) throws IOException {
-        try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(local), file, local.toString())) {
+        try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(local), file.size(), file.sha256(),
+                local.toString())) {
             in.drainAndVerify();
         }
     }
@@ -159,10 +160,11 @@ final class Downloads {
             InputStream remote = source.open(file.name(), offset);
             try {
                 if (offset == 0) {
-                    in = VerifyingInputStream.of(remote, file, name);
+                    in = VerifyingInputStream.of(remote, file.size(), file.sha256(), name);
                 } else {
                     try (InputStream already = Files.newInputStream(part)) {
-                        in = VerifyingInputStream.resumeAfter(new BoundedPrefix(already, offset), remote, file, name);
+                        in = VerifyingInputStream.resumeAfter(new BoundedPrefix(already, offset), remote, file.size(),
+                                file.sha256(), name);
                     }
                     LOG.info("{}: resuming at byte {} of {}", name, offset, file.size());
                 }

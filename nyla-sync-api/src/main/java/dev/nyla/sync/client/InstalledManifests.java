@@ -1,9 +1,9 @@
 package dev.nyla.sync.client;
 
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.internal.ManifestCodec;
 import dev.nyla.sync.artifact.ManifestResponse;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import java.io.IOException;
 import java.nio.file.Files;

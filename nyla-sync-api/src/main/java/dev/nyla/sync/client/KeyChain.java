@@ -1,14 +1,15 @@
 package dev.nyla.sync.client;
 
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.KeyDocumentFiles;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.artifact.internal.KeyDocumentFiles;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.artifact.internal.RootRotation;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -95,7 +96,7 @@ final class KeyChain {
                         + "one check", "at most " + MAX_STEPS, "more (the next check goes on from key document "
                         + current.version() + ")");
             }
-            TrustRoot next = current.next(files.get().document(), files.get().signatures(),
+            TrustRoot next = RootRotation.next(current, files.get().document(), files.get().signatures(),
                     source.describe(KeyDocument.fileName(n)));
             keep(n, files.get());
             LOG.info("{}: trusting key document {}: keys {} (threshold {}), revoked {}", source.describe(), n,
@@ -151,7 +152,7 @@ final class KeyChain {
                 return;
             }
             try {
-                current = current.next(document, signatures, documentFile(n).toString());
+                current = RootRotation.next(current, document, signatures, documentFile(n).toString());
             } catch (ArtifactException e) {
                 LOG.warn("{}: kept key document {} is no longer valid ({}); it and any after it are fetched from the "
                         + "site again", dir.get(), n, e.getMessage());

@@ -2,7 +2,7 @@ package dev.nyla.sync.client;
 
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DowngradeException;
 import dev.nyla.sync.artifact.ExpiredManifestException;
 import dev.nyla.sync.artifact.Manifest;

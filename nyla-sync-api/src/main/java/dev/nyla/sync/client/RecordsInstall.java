@@ -1,15 +1,15 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Delta;
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordEntry;
-import dev.nyla.sync.artifact.RecordFileKind;
-import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.RecordEntry;
+import dev.nyla.sync.internal.RecordFileKind;
+import dev.nyla.sync.internal.RecordFileReader;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

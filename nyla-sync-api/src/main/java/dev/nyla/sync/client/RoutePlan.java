@@ -1,12 +1,12 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.NativeInstaller;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.store.VectorStore;
 import java.nio.file.Path;
 import java.time.Clock;

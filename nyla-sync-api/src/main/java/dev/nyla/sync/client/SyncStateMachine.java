@@ -4,11 +4,11 @@ import static dev.nyla.sync.client.SyncState.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.artifact.MalformedArtifactException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestRequest;
 import dev.nyla.sync.artifact.ManifestResponse;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.FileNotFoundException;

@@ -1,5 +1,4 @@
 /**
- * The embedder SPI, {@link dev.nyla.sync.embed.Embedder}, and a model-free lexical embedder for tests and
- * examples.
+ * The embedder SPI, {@link dev.nyla.sync.embed.Embedder}, and its failure, {@link dev.nyla.sync.embed.EmbeddingException}.
  */
 package dev.nyla.sync.embed;

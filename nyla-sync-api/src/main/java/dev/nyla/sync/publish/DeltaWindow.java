@@ -1,10 +1,10 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.VectorEncoding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Compression;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordFileKind;
-import dev.nyla.sync.artifact.RecordFileWriter;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.RecordFileKind;
+import dev.nyla.sync.internal.RecordFileWriter;
+import dev.nyla.sync.VectorEncoding;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,13 +1,14 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.KeyDocumentCodec;
-import dev.nyla.sync.artifact.KeyDocumentSignature;
+import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
+import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.artifact.internal.RootRotation;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.internal.BuilderOptions;
-import dev.nyla.sync.store.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,7 +139,7 @@ public final class KeyRotation {
         signers.addAll(newKeys);
         byte[] signatures = KeyDocumentSignature.sign(bytes, signers);
         // As a client will: the signing keys must be a threshold of the current keys, the new keys of the next.
-        current.next(bytes, signatures, site.resolve(name).toString());
+        RootRotation.next(current, bytes, signatures, site.resolve(name).toString());
         Path file = site.resolve(name);
         if (Files.exists(file)) {
             throw new ArtifactException(file.toString(), "key document", "none yet", "a document written meanwhile "

@@ -1,7 +1,7 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.store.Payload;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ public interface NativePayloadBuilder extends Closeable {
 
     /**
      * Writes the payload's files into {@code out} under content-addressed names and describes them. Each
-     * file is stored uncompressed ({@link dev.nyla.sync.artifact.Compression#NONE}) and carries its SHA-256
+     * file is stored uncompressed ({@link dev.nyla.sync.store.Compression#NONE}) and carries its SHA-256
      * in its name; the publisher checks every file against its description before signing it. {@code out}
      * may be the base's directory (publishing into the previous version's directory): an unchanged file is
      * then already there under its name.

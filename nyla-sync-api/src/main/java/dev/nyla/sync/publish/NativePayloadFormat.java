@@ -1,7 +1,7 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.artifact.Payload;
+import dev.nyla.sync.store.Payload;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;

@@ -1,10 +1,9 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestSignature;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -94,9 +93,9 @@ final class SiteHistory {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        if (signature.length > ManifestSignature.MAX_BYTES) {
+        if (signature.length > Manifest.MAX_SIGNATURE_BYTES) {
             throw new ArtifactException(signatureFile(version).toString(), "size", "at most "
-                    + ManifestSignature.MAX_BYTES + " bytes", signature.length + " bytes");
+                    + Manifest.MAX_SIGNATURE_BYTES + " bytes", signature.length + " bytes");
         }
         return Optional.of(Artifacts.verifyManifest(manifest, signature, trustedKeys, manifestFile(version).toString()));
     }

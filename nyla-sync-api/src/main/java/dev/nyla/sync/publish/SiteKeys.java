@@ -1,12 +1,13 @@
 package dev.nyla.sync.publish;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.KeyDocumentCodec;
-import dev.nyla.sync.artifact.KeyDocumentSignature;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
+import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.artifact.internal.RootRotation;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ final class SiteKeys {
             document = readCapped(file);
             signatures = readCapped(signatureFile);
             TrustRoot before = root.isPresent() ? root.get() : selfSigned(document, file);
-            root = Optional.of(before.next(document, signatures, file.toString()));
+            root = Optional.of(RootRotation.next(before, document, signatures, file.toString()));
         }
         return new SiteKeys(site, root, document, signatures);
     }

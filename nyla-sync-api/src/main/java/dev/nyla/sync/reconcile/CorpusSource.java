@@ -2,7 +2,7 @@ package dev.nyla.sync.reconcile;
 
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.corpus.Corpus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public final class CorpusSource implements SourceOfTruth {
      * Reads the corpus at {@code path}, as {@link Corpus#read(Path)} does: a JSONL file or a directory of
      * documents (Markdown, text, reStructuredText, HTML, AsciiDoc) chunked by heading.
      *
-     * @throws dev.nyla.sync.publish.CorpusException naming the file and line of bad input
+     * @throws dev.nyla.sync.corpus.CorpusException naming the file and line of bad input
      */
     public static CorpusSource read(Path path) throws IOException {
         return new CorpusSource("corpus " + path, Corpus.read(path));

@@ -1,6 +1,5 @@
 package dev.nyla.sync.store;
 
-import dev.nyla.sync.artifact.PayloadFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,7 +27,7 @@ public interface NativeInstall extends Closeable {
      * Checks what only the store can check (its format's own checksums, that the files form a readable
      * index of the expected model and dimension) and commits the generation durably. It is not yet active.
      *
-     * @throws dev.nyla.sync.artifact.IntegrityException when a file fails the format's own checks
+     * @throws dev.nyla.sync.IntegrityException when a file fails the format's own checks
      * @throws StoreException when a file of {@link #filesToFetch()} was not put, or the install was closed
      */
     Generation commit() throws IOException;

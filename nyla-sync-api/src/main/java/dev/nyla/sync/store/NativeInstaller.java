@@ -1,8 +1,6 @@
 package dev.nyla.sync.store;
 
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.UnsupportedFormatException;
 import java.io.IOException;
 import java.util.List;
 

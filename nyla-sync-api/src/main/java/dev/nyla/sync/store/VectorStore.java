@@ -1,7 +1,7 @@
 package dev.nyla.sync.store;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;

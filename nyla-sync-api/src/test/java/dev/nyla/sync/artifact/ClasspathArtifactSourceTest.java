@@ -3,10 +3,15 @@ package dev.nyla.sync.artifact;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.demo.HashingEmbedder;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +106,8 @@ class ClasspathArtifactSourceTest {
     @Test
     void payloadFilesReadBackAndVerify() throws IOException {
         for (PayloadFile file : manifest.payload().files()) {
-            try (VerifyingInputStream in = VerifyingInputStream.of(source.open(file.name(), 0), file, file.name())) {
+            try (VerifyingInputStream in = VerifyingInputStream.of(source.open(file.name(), 0), file.size(), file.sha256(),
+                    file.name())) {
                 in.drainAndVerify();
             }
         }

@@ -6,10 +6,16 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.UnsafeFileNameException;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.demo.HashingEmbedder;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.publish.Publisher;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -166,7 +172,7 @@ class HttpArtifactSourceTest {
     }
 
     private static void verify(InputStream in, PayloadFile file) throws IOException {
-        try (VerifyingInputStream v = VerifyingInputStream.of(in, file, file.name())) {
+        try (VerifyingInputStream v = VerifyingInputStream.of(in, file.size(), file.sha256(), file.name())) {
             v.drainAndVerify();
         }
     }

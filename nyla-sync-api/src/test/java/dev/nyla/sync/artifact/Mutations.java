@@ -6,7 +6,7 @@ import java.util.Random;
  * Seeded mutations of a valid input for the fuzz tests of the artifact readers (manifest, signature, record
  * files): each returns a new array and leaves its argument as it was.
  */
-final class Mutations {
+public final class Mutations {
     private Mutations() {
     }
 
@@ -16,7 +16,7 @@ final class Mutations {
      *
      * @param inserts the bytes worth inserting for the format at hand (those that mean something to its parser)
      */
-    static byte[] edit(byte[] original, Random random, String inserts) {
+    public static byte[] edit(byte[] original, Random random, String inserts) {
         byte[] b = original.clone();
         int edits = 1 + random.nextInt(4);
         for (int e = 0; e < edits && b.length > 1; e++) {
@@ -49,7 +49,7 @@ final class Mutations {
     }
 
     /** 1 to 3 single bits flipped. */
-    static byte[] flipBits(byte[] original, Random random) {
+    public static byte[] flipBits(byte[] original, Random random) {
         byte[] b = original.clone();
         for (int n = 1 + random.nextInt(3); n > 0; n--) {
             b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
@@ -58,12 +58,12 @@ final class Mutations {
     }
 
     /** The first 0 to {@code length - 1} bytes. */
-    static byte[] truncate(byte[] original, Random random) {
+    public static byte[] truncate(byte[] original, Random random) {
         return java.util.Arrays.copyOf(original, random.nextInt(original.length));
     }
 
     /** The little-endian unsigned integer of {@code width} bytes at {@code offset} set to the low bytes of {@code value}. */
-    static byte[] setLittleEndian(byte[] original, int offset, int width, long value) {
+    public static byte[] setLittleEndian(byte[] original, int offset, int width, long value) {
         byte[] b = original.clone();
         for (int i = 0; i < width; i++) {
             b[offset + i] = (byte) (value >>> (8 * i));

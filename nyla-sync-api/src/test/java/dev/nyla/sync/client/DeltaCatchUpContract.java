@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordEntry;
-import dev.nyla.sync.artifact.RecordFileReader;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.RecordEntry;
+import dev.nyla.sync.internal.RecordFileReader;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;

@@ -2,7 +2,7 @@ package dev.nyla.sync.client;
 
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStores;

@@ -3,11 +3,11 @@ package dev.nyla.sync.client;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.publish.TenantFilesFormat;

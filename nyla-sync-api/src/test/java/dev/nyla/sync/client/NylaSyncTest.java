@@ -6,20 +6,20 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.ClasspathArtifactSource;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.DowngradeException;
 import dev.nyla.sync.artifact.ExpiredManifestException;
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.LimitExceededException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.Rollout;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.embed.HashingEmbedder;
-import dev.nyla.sync.publish.Corpus;
+import dev.nyla.sync.demo.HashingEmbedder;
+import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.FileVectorStore;
@@ -779,7 +779,7 @@ class NylaSyncTest {
     /** Reads the host's current manifest, for the test's own expectations. */
     private record DirectoryArtifactSourceReader(Path host) {
         Manifest manifest() throws IOException {
-            return dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(host),
+            return dev.nyla.sync.artifact.internal.Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(host),
                     List.of(Releases.KEYS.getPublic()));
         }
     }

@@ -7,7 +7,7 @@ import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.publish.PruneResult;
 import dev.nyla.sync.publish.SitePruner;

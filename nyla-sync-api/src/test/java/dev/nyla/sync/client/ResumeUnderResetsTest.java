@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.artifact.Compression;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.HttpArtifactSource;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Files;

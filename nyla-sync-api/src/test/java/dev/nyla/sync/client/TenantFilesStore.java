@@ -1,15 +1,15 @@
 package dev.nyla.sync.client;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.ArtifactException;
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.RecordEntry;
-import dev.nyla.sync.artifact.RecordFileReader;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.RecordEntry;
+import dev.nyla.sync.internal.RecordFileReader;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.publish.TenantFilesFormat;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;

@@ -2,7 +2,8 @@ package dev.nyla.sync.publish;
 
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;

@@ -2,14 +2,16 @@ package dev.nyla.sync.publish;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.artifact.ArtifactException;
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.KeyDocumentCodec;
-import dev.nyla.sync.artifact.KeyDocumentSignature;
+import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
+import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.artifact.internal.RootRotation;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +50,7 @@ class KeyRotationTest {
     private TrustRoot follow(long n) throws IOException {
         TrustRoot root = TrustRoot.pinned(List.of(K1.getPublic()), 1);
         for (long v = 1; v <= n; v++) {
-            root = root.next(Files.readAllBytes(site.resolve(KeyDocument.fileName(v))),
+            root = RootRotation.next(root, Files.readAllBytes(site.resolve(KeyDocument.fileName(v))),
                     Files.readAllBytes(site.resolve(KeyDocument.signatureFileName(v))), "keys-" + v);
         }
         return root;

@@ -3,16 +3,17 @@ package dev.nyla.sync.publish;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.artifact.ArtifactException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestEdits;
-import dev.nyla.sync.artifact.ManifestSignature;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestSignature;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,7 +244,7 @@ class SitePrunerTest {
 
     @Test
     void aSiteWithoutHistoryHasNothingToPrune() throws IOException {
-        dev.nyla.sync.store.DurableFiles.deleteRecursively(site.resolve(SiteHistory.DIR));
+        dev.nyla.sync.internal.DurableFiles.deleteRecursively(site.resolve(SiteHistory.DIR));
         Map<String, Long> before = tree();
         PruneResult r = SitePruner.prune(site, 2, TRUSTED, false);
         assertFalse(r.historyFound());

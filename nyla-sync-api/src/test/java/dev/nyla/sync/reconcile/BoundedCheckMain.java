@@ -2,7 +2,7 @@ package dev.nyla.sync.reconcile;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

@@ -2,7 +2,7 @@ package dev.nyla.sync.reconcile;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.SyncReport.Outcome;
 import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.SearchHit;

@@ -7,7 +7,7 @@ import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.embed.CountingEmbedder;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.embed.EmbeddingException;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.ReconcileListener.Phase;
 import dev.nyla.sync.reconcile.SyncReport.Outcome;
 import dev.nyla.sync.store.InventoryEntry;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

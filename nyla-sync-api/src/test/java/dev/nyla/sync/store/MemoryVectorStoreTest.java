@@ -3,7 +3,7 @@ package dev.nyla.sync.store;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.TestData;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -9,7 +9,7 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.NylaSync;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.net.URI;

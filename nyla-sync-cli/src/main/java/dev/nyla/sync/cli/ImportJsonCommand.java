@@ -4,7 +4,7 @@ import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.publish.SeedIndex;
+import dev.nyla.sync.corpus.SeedIndex;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

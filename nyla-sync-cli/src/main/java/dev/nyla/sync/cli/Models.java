@@ -4,7 +4,7 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.djl.DjlEmbedder;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,15 +1,15 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.artifact.Artifacts;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.VectorEncoding;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
-import dev.nyla.sync.publish.Corpus;
-import dev.nyla.sync.publish.CorpusException;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.corpus.CorpusException;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import java.io.IOException;

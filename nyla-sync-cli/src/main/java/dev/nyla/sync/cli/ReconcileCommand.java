@@ -2,8 +2,8 @@ package dev.nyla.sync.cli;
 
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.jdbc.JdbcSource;
-import dev.nyla.sync.publish.Corpus;
-import dev.nyla.sync.publish.CorpusException;
+import dev.nyla.sync.corpus.Corpus;
+import dev.nyla.sync.corpus.CorpusException;
 import dev.nyla.sync.reconcile.CorpusSource;
 import dev.nyla.sync.reconcile.Drift;
 import dev.nyla.sync.reconcile.ReconcileListener;

@@ -2,10 +2,10 @@ package dev.nyla.sync.cli;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.artifact.Artifacts;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.ManifestCodec;
+import dev.nyla.sync.artifact.internal.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.client.NylaSync;

@@ -2,7 +2,7 @@ package dev.nyla.sync.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.artifact.ManifestEdits;
+import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.SigningKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -166,7 +166,7 @@ class MainTest {
 
     private String luceneSegments() throws IOException {
         Path file = dir.resolve("site").resolve(dev.nyla.sync.artifact.Manifest.FILE_NAME);
-        return dev.nyla.sync.artifact.ManifestCodec.read(Files.readAllBytes(file), file.toString())
+        return dev.nyla.sync.artifact.internal.ManifestCodec.read(Files.readAllBytes(file), file.toString())
                 .nativePayload("lucene").orElseThrow().attributes().get("lucene.segments");
     }
 
@@ -194,10 +194,10 @@ class MainTest {
         Result p = run(publish);
         assertEquals(0, p.exit(), p.err());
         assertTrue(p.out().contains(" uncompressed), f16 vectors (manifest format 2)"), p.out());
-        var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(
+        var manifest = dev.nyla.sync.artifact.internal.Artifacts.fetchVerifiedManifest(
                 new dev.nyla.sync.artifact.DirectoryArtifactSource(dir.resolve("site")),
                 java.util.List.of(SigningKeys.readPublicKey(dir.resolve("k.pub"))));
-        assertEquals(dev.nyla.sync.artifact.VectorEncoding.F16, manifest.vectorEncoding());
+        assertEquals(dev.nyla.sync.VectorEncoding.F16, manifest.vectorEncoding());
         Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", "file:" + dir.resolve("store"),
                 "--public-key", dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
         assertEquals(0, s.exit(), s.err());
@@ -297,15 +297,15 @@ class MainTest {
         assertTrue(r.out().contains("not read: 2 files of other types (read: .md .markdown .txt .rst .html .htm .adoc "
                 + ".asciidoc): conf.py, guide/logo.png"), r.out());
 
-        var manifest = dev.nyla.sync.artifact.Artifacts.fetchVerifiedManifest(new dev.nyla.sync.artifact.DirectoryArtifactSource(site),
+        var manifest = dev.nyla.sync.artifact.internal.Artifacts.fetchVerifiedManifest(new dev.nyla.sync.artifact.DirectoryArtifactSource(site),
                 java.util.List.of(SigningKeys.readPublicKey(dir.resolve("release.pub"))));
         java.util.Map<String, String> published = new java.util.TreeMap<>();
         var source = new dev.nyla.sync.artifact.DirectoryArtifactSource(site);
-        try (var reader = dev.nyla.sync.artifact.Artifacts.openRecordFile(source,
-                dev.nyla.sync.artifact.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
+        try (var reader = dev.nyla.sync.artifact.internal.Artifacts.openRecordFile(source,
+                dev.nyla.sync.artifact.internal.Artifacts.preferredEncoding(manifest.payload().files()), manifest.model().dimension(),
                 manifest.vectorEncoding())) {
             for (var e = reader.next(); e.isPresent(); e = reader.next()) {
-                var record = ((dev.nyla.sync.artifact.RecordEntry.Upsert) e.get()).record();
+                var record = ((dev.nyla.sync.internal.RecordEntry.Upsert) e.get()).record();
                 published.put(record.id(), record.text());
             }
         }
@@ -395,7 +395,7 @@ class MainTest {
             assertEquals(0, p.exit(), p.err());
         }
         Files.writeString(site.resolve("index.html"), "<h1>kb</h1>");
-        var v1 = dev.nyla.sync.artifact.ManifestCodec.read(Files.readAllBytes(site.resolve("history/1.json")), "version 1");
+        var v1 = dev.nyla.sync.artifact.internal.ManifestCodec.read(Files.readAllBytes(site.resolve("history/1.json")), "version 1");
         java.util.Set<String> before;
         try (var files = Files.list(site)) {
             before = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet());

@@ -2,7 +2,7 @@ package dev.nyla.sync.djl;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.embed.EmbeddingException;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

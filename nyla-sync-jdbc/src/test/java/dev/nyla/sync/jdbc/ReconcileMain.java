@@ -1,7 +1,7 @@
 package dev.nyla.sync.jdbc;
 
 import dev.nyla.sync.embed.CountingEmbedder;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.ReconcileListener;
 import dev.nyla.sync.reconcile.ReconcileSummary;
 import dev.nyla.sync.reconcile.Reconciler;

@@ -2,7 +2,7 @@ package dev.nyla.sync.jdbc;
 
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.Reconciler;
 import dev.nyla.sync.reconcile.SyncReport;
 import java.io.BufferedReader;

@@ -3,7 +3,7 @@ package dev.nyla.sync.jdbc;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.embed.HashingEmbedder;
+import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.Drift;
 import dev.nyla.sync.reconcile.Reconciler;
 import dev.nyla.sync.store.InventoryEntry;

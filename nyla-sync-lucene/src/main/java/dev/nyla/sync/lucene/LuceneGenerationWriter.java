@@ -1,7 +1,7 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

@@ -1,11 +1,11 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
-import dev.nyla.sync.store.DurableFiles;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.NativeInstall;

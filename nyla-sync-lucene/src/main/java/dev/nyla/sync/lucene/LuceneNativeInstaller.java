@@ -1,11 +1,11 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.UnsupportedFormatException;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.NativeInstall;
 import dev.nyla.sync.store.NativeInstaller;
-import dev.nyla.sync.artifact.PayloadFile;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -11,6 +11,13 @@ import java.nio.file.Path;
  * options are those of {@link LuceneOptions#parse}, e.g. {@code lucene:/var/nyla?quantization=int7}.
  */
 public final class LuceneStoreProvider implements VectorStoreProvider {
+    /**
+     * The provider {@link java.util.ServiceLoader} finds; applications open stores with
+     * {@link dev.nyla.sync.store.VectorStores}.
+     */
+    public LuceneStoreProvider() {
+    }
+
     @Override
     public String scheme() {
         return "lucene";

@@ -1,9 +1,9 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.artifact.IntegrityException;
-import dev.nyla.sync.artifact.Payload;
-import dev.nyla.sync.artifact.PayloadFile;
-import dev.nyla.sync.artifact.UnsafeFileNameException;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.UnsafeFileNameException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;

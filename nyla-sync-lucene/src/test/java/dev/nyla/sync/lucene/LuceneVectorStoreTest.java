@@ -3,7 +3,7 @@ package dev.nyla.sync.lucene;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.TestData;
-import dev.nyla.sync.artifact.IntegrityException;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.StoreException;
