@@ -31,6 +31,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.apache.lucene.index.DirectoryReader;
@@ -226,13 +227,18 @@ public final class LuceneVectorStore implements VectorStore {
         T run(Generations generations) throws IOException;
     }
 
-    private GenerationInfo generation(long id) {
+    /** Reads the generations under the write lock: no I/O, and allowed on a closed store. */
+    private <T> T guarded(Function<Generations, T> read) {
         writeLock.lock();
         try {
-            return generations.get(id);
+            return read.apply(generations);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private GenerationInfo generation(long id) {
+        return guarded(g -> g.get(id));
     }
 
     @Override
@@ -243,12 +249,7 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public List<Generation> generations() {
-        writeLock.lock();
-        try {
-            return generations.list();
-        } finally {
-            writeLock.unlock();
-        }
+        return guarded(Generations::list);
     }
 
     /** The Lucene version and codec a generation's index was last committed with, e.g. {@code 10.6.0 Lucene104}. */
@@ -297,12 +298,7 @@ public final class LuceneVectorStore implements VectorStore {
 
     /** The installed files of kept generations, by name, for a Lucene payload's delta by file. */
     Map<String, Path> reusableFiles(Map<String, String> wantedSha256ByName) {
-        writeLock.lock();
-        try {
-            return generations.reusableFiles(wantedSha256ByName);
-        } finally {
-            writeLock.unlock();
-        }
+        return guarded(g -> g.reusableFiles(wantedSha256ByName));
     }
 
     @Override
@@ -391,13 +387,7 @@ public final class LuceneVectorStore implements VectorStore {
                     tenants++;
                 }
             }
-            int kept;
-            writeLock.lock();
-            try {
-                kept = generations.size();
-            } finally {
-                writeLock.unlock();
-            }
+            int kept = guarded(Generations::size);
             return new StoreStats(s.generation() == null ? 0 : s.generation().id(), s.reader().numDocs(), tenants,
                     kept, directory.bytesOnDisk());
         } finally {
