@@ -268,7 +268,7 @@ public final class StoreDirectory implements Closeable {
         return loaded;
     }
 
-    /** An empty work directory {@code tmp/g-<id>} for generation {@code id}, to be {@linkplain #commitGeneration committed}. */
+    /** An empty work directory {@code tmp/g-<id>} for generation {@code id}, for {@link #commitGeneration}. */
     public Path workDirectory(long id) throws IOException {
         Path work = tmp.resolve("g-" + id);
         DurableFiles.deleteRecursively(work);
