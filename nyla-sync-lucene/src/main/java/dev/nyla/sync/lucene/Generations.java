@@ -184,13 +184,14 @@ final class Generations {
         }
     }
 
-    void activate(long generationId) throws IOException {
+    /** Makes {@code generationId} the active generation; returns it. */
+    Generation activate(long generationId) throws IOException {
         GenerationInfo info = kept.get(generationId);
         if (info == null) {
             throw new StoreException(location, "generation to activate", "one of " + kept.keySet(), generationId);
         }
         if (generationId == activeId) {
-            return;
+            return info.generation();
         }
         List<Long> previous = new ArrayList<>(previouslyActive);
         if (activeId != 0) {
@@ -199,6 +200,7 @@ final class Generations {
         }
         previous.remove(generationId);
         switchTo(info, previous);
+        return info.generation();
     }
 
     /** Opens the generation, records the activation durably, then swaps readers; nothing changes on failure. */
@@ -217,6 +219,7 @@ final class Generations {
         manager.swapTo(next);
     }
 
+    /** Activates the most recent earlier generation still kept; returns it. */
     Generation rollback() throws IOException {
         for (int i = previouslyActive.size() - 1; i >= 0; i--) {
             GenerationInfo target = kept.get(previouslyActive.get(i));
@@ -230,6 +233,7 @@ final class Generations {
                 + (activeId == 0 ? " and none is active" : " before generation " + activeId));
     }
 
+    /** Deletes a kept generation that is not active, and takes it out of the history. */
     void delete(long generationId) throws IOException {
         if (generationId == activeId) {
             throw new StoreException(location + ": generation " + generationId + " is active and cannot be deleted");

@@ -303,10 +303,7 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public void activate(long generationId) throws IOException {
-        locked(g -> {
-            g.activate(generationId);
-            return null;
-        });
+        locked(g -> g.activate(generationId));
     }
 
     @Override

@@ -43,31 +43,22 @@ final class Mutations {
                         active.generation().model().dimension(), r.vector().length);
             }
         }
-        IndexWriter writer = writer(active, index);
-        try {
+        return apply(active, index, (writer, reader) -> {
             int inserted = 0;
             int updated = 0;
             Set<String> seen = new HashSet<>();
-            try (DirectoryReader reader = DirectoryReader.open(writer)) {
-                for (VectorRecord r : records) {
-                    // A key repeated within the batch replaces its first occurrence: an update.
-                    if (seen.add(r.tenant() + '\u0000' + r.id()) && !exists(reader, r.tenant(), r.id())) {
-                        inserted++;
-                    } else {
-                        updated++;
-                    }
-                    writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r,
-                            active.generation().model().fingerprint(), active.generation().model().similarity()));
+            for (VectorRecord r : records) {
+                // A key repeated within the batch replaces its first occurrence: an update.
+                if (seen.add(r.tenant() + '\u0000' + r.id()) && !exists(reader, r.tenant(), r.id())) {
+                    inserted++;
+                } else {
+                    updated++;
                 }
+                writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r,
+                        active.generation().model().fingerprint(), active.generation().model().similarity()));
             }
-            writer.commit();
-            manager.maybeRefreshBlocking();
             return WriteResult.upserted(inserted, updated);
-        } catch (IOException | RuntimeException e) {
-            // Nothing of a failed batch may reach the next one's commit.
-            close();
-            throw e;
-        }
+        });
     }
 
     /** Deletes the records of {@code tenant} with {@code ids} from {@code active}; commits when any was found. */
@@ -75,28 +66,45 @@ final class Mutations {
         for (String id : ids) {
             RecordKeys.requireValid(tenant, id);
         }
-        IndexWriter writer = writer(active, index);
-        try {
+        return apply(active, index, (writer, reader) -> {
             int deleted = 0;
             int notFound = 0;
             Set<String> gone = new HashSet<>();
-            try (DirectoryReader reader = DirectoryReader.open(writer)) {
-                for (String id : ids) {
-                    if (!gone.contains(id) && exists(reader, tenant, id)) {
-                        gone.add(id);
-                        writer.deleteDocuments(Schema.keyTerm(tenant, id));
-                        deleted++;
-                    } else {
-                        notFound++;
-                    }
+            for (String id : ids) {
+                if (!gone.contains(id) && exists(reader, tenant, id)) {
+                    gone.add(id);
+                    writer.deleteDocuments(Schema.keyTerm(tenant, id));
+                    deleted++;
+                } else {
+                    notFound++;
                 }
             }
-            if (deleted > 0) {
+            return WriteResult.deleted(deleted, notFound);
+        });
+    }
+
+    /** Changes made through the writer, counted against a reader of what it holds before them. */
+    @FunctionalInterface
+    private interface Batch {
+        WriteResult apply(IndexWriter writer, DirectoryReader before) throws IOException;
+    }
+
+    /** Applies {@code batch} and commits it when it changed anything; a failed batch leaves nothing pending. */
+    private WriteResult apply(GenerationInfo active, Path index, Batch batch) throws IOException {
+        IndexWriter writer = writer(active, index);
+        try {
+            WriteResult result;
+            try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                result = batch.apply(writer, reader);
+            }
+            // A batch that changed nothing has nothing to commit (Lucene skips such a commit anyway).
+            if (result.written() + result.deleted() > 0) {
                 writer.commit();
                 manager.maybeRefreshBlocking();
             }
-            return WriteResult.deleted(deleted, notFound);
+            return result;
         } catch (IOException | RuntimeException e) {
+            // Nothing of a failed batch may reach the next one's commit.
             close();
             throw e;
         }
