@@ -1,14 +1,8 @@
 package dev.nyla.sync.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.RecordKeys;
-import dev.nyla.sync.Similarity;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.internal.RecordEntry;
@@ -23,24 +17,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link VectorStore} kept in a local directory: the zero-dependency durable store. Searches are exact and
@@ -68,25 +53,13 @@ import org.slf4j.LoggerFactory;
  * Mutations rewrite the active generation's file, so they cost time proportional to its size.
  */
 public final class FileVectorStore extends SnapshotVectorStore {
-    private static final Logger LOG = LoggerFactory.getLogger(FileVectorStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
     private static final String RECORDS = "records.nyr";
-    private static final String GENERATION = "generation.json";
-    private static final String LAST_ID = "LAST_ID";
 
-    private final Path root;
-    private final Path generationsDir;
-    private final Path tmpDir;
-    /** The writer's lock; null for a read-only store, which takes none. */
-    private final WriterLock lock;
+    private final StoreDirectory directory;
 
-    private FileVectorStore(String location, Clock clock, Path root, WriterLock lock) {
-        super(location, clock);
-        this.root = root;
-        this.generationsDir = root.resolve("generations");
-        this.tmpDir = root.resolve("tmp");
-        this.lock = lock;
+    private FileVectorStore(StoreDirectory directory, Clock clock) {
+        super(directory.location(), clock);
+        this.directory = directory;
     }
 
     /** Opens (creating it when missing) the store in {@code directory}. */
@@ -96,10 +69,7 @@ public final class FileVectorStore extends SnapshotVectorStore {
 
     /** Opens the store in {@code directory}, stamping new generations with {@code clock}. */
     public static FileVectorStore open(Path directory, Clock clock) throws IOException {
-        Path root = directory.toAbsolutePath().normalize();
-        Files.createDirectories(root);
-        WriterLock lock = WriterLock.acquire("file:" + root, root);
-        FileVectorStore store = new FileVectorStore("file:" + root, clock, root, lock);
+        FileVectorStore store = new FileVectorStore(StoreDirectory.forWriter("file", directory), clock);
         try {
             store.load();
         } catch (IOException | RuntimeException e) {
@@ -118,10 +88,9 @@ public final class FileVectorStore extends SnapshotVectorStore {
      * @throws StoreException when {@code directory} holds no store or the store cannot be read
      */
     public static ReadOnlyVectorStore openReadOnly(Path directory) throws IOException {
-        Path root = directory.toAbsolutePath().normalize();
-        String location = "file:" + root;
-        return ActiveGenerationReader.open(location, root, () -> {
-            FileVectorStore store = new FileVectorStore(location, Clock.systemUTC(), root, null);
+        StoreDirectory dir = StoreDirectory.forReader("file", directory);
+        return ActiveGenerationReader.open(dir.location(), dir.root(), () -> {
+            FileVectorStore store = new FileVectorStore(dir, Clock.systemUTC());
             try {
                 store.load();
                 return store;
@@ -132,119 +101,23 @@ public final class FileVectorStore extends SnapshotVectorStore {
         });
     }
 
-    private boolean readOnly() {
-        return lock == null;
-    }
-
     @Override
     public Optional<Path> directory() {
-        return Optional.of(root);
+        return Optional.of(directory.root());
     }
 
     private void load() throws IOException {
-        if (!readOnly()) {
-            Files.createDirectories(generationsDir);
-            // Leftovers of installs, mutations and deletions that a crash interrupted; the writer's job only.
-            DurableFiles.deleteRecursively(tmpDir);
-            Files.createDirectories(tmpDir);
+        StoreDirectory.Current current = directory.readCurrent();
+        reserveGenerationIds(Math.max(current.highestId(), directory.readLastId()));
+        directory.readGenerations(current, (id, dir) -> {
+            reserveGenerationIds(id);
+            Generation g = StoreDirectory.generation(StoreDirectory.readGenerationFile(dir, id));
+            restore(g, readRecords(dir.resolve(RECORDS), g));
+            return g;
+        });
+        if (current.active() != 0) {
+            restoreActivation(current.active(), current.previous());
         }
-        Current current = readCurrent();
-        long highest = Math.max(current.active, current.previous.stream().mapToLong(Long::longValue).max().orElse(0));
-        highest = Math.max(highest, readLastId());
-        List<Path> dirs;
-        try (Stream<Path> list = Files.list(generationsDir)) {
-            dirs = list.sorted().toList();
-        } catch (NoSuchFileException e) {
-            // A read-only open of a store that was never written to.
-            dirs = List.of();
-        }
-        boolean activeFound = current.active == 0;
-        for (Path dir : dirs) {
-            Matcher m = GENERATION_DIR.matcher(dir.getFileName().toString());
-            if (!m.matches()) {
-                LOG.warn("{}: ignoring {}: not a generation directory", location(), dir);
-                continue;
-            }
-            long id = Long.parseLong(m.group(1));
-            highest = Math.max(highest, id);
-            try {
-                Generation g = readGeneration(dir.resolve(GENERATION), id);
-                restore(g, readRecords(dir.resolve(RECORDS), g));
-                activeFound |= id == current.active;
-            } catch (IOException | RuntimeException e) {
-                if (id == current.active) {
-                    throw new StoreException(location() + ": the active generation " + id + " cannot be read: "
-                            + e.getMessage(), e);
-                }
-                if (readOnly()) {
-                    // Most likely deleted by the writer meanwhile, which is its right.
-                    LOG.debug("{}: ignoring generation {}: {}", location(), id, e.getMessage());
-                } else {
-                    LOG.warn("{}: ignoring generation {}: {}", location(), id, e.getMessage());
-                }
-            }
-        }
-        if (!activeFound) {
-            throw new StoreException(location() + ": " + root.resolve(ActiveGenerationReader.POINTER) + " names generation " + current.active
-                    + ", which is missing from " + generationsDir);
-        }
-        reserveGenerationIds(highest);
-        if (current.active != 0) {
-            restoreActivation(current.active, current.previous);
-        }
-    }
-
-    private long readLastId() throws IOException {
-        Path file = root.resolve(LAST_ID);
-        try {
-            return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (NumberFormatException e) {
-            throw new StoreException(file.toString(), "content", "the last generation id", "unreadable");
-        }
-    }
-
-    private record Current(long active, List<Long> previous) {
-    }
-
-    private Current readCurrent() throws IOException {
-        Path file = root.resolve(ActiveGenerationReader.POINTER);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return new Current(0, List.of());
-        }
-        try {
-            JsonNode n = JSON.readTree(bytes);
-            List<Long> previous = new ArrayList<>();
-            n.path("previous").forEach(p -> previous.add(p.asLong()));
-            long active = n.path("active").asLong(-1);
-            if (active < 1) {
-                throw new IllegalArgumentException("no active generation id");
-            }
-            return new Current(active, previous);
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException(file.toString(), "content", "{\"active\": <id>, \"previous\": [...]}",
-                    "unreadable (" + e.getMessage() + ")");
-        }
-    }
-
-    private Generation readGeneration(Path file, long id) throws IOException {
-        JsonNode n = JSON.readTree(Files.readAllBytes(file));
-        JsonNode m = n.path("model");
-        EmbeddingModel model = new EmbeddingModel(m.path("id").asText(), m.path("dimension").asInt(),
-                Similarity.fromWireName(m.path("similarity").asText()), m.path("normalized").asBoolean(),
-                m.path("fingerprint").asText());
-        Map<String, String> attributes = new TreeMap<>();
-        n.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
-        long storedId = n.path("id").asLong();
-        if (storedId != id) {
-            throw new StoreException(file.toString(), "generation id", id, storedId);
-        }
-        return new Generation(id, n.path("version").asLong(), n.path("label").asText(), model,
-                n.path("recordCount").asLong(), Instant.parse(n.path("committedAt").asText()), attributes);
     }
 
     private static NavigableMap<String, NavigableMap<String, VectorRecord>> readRecords(Path file, Generation g)
@@ -279,11 +152,11 @@ public final class FileVectorStore extends SnapshotVectorStore {
         // Opened under the store's lock: a mutation replaces the file by a rename, a deletion moves it away,
         // and either leaves this open file as it was.
         Opened opened = onActive("verify the active generation", g -> {
-            Path file = generationsDir.resolve("g-" + g.id()).resolve(RECORDS);
+            Path file = directory.generationDirectory(g.id()).resolve(RECORDS);
             try {
                 return new Opened(g, file, new BufferedInputStream(Files.newInputStream(file), 64 << 10));
             } catch (NoSuchFileException e) {
-                if (readOnly() && !Files.isDirectory(file.getParent())) {
+                if (directory.readOnly() && !Files.isDirectory(file.getParent())) {
                     throw new StoreException(location() + ": generation " + g.id() + ", active when this read-only "
                             + "store was opened, has since been deleted by the store's writer; open it again", e);
                 }
@@ -320,46 +193,26 @@ public final class FileVectorStore extends SnapshotVectorStore {
     @Override
     void persistCommit(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) throws IOException {
         // Taken for good before anything else, so an id is never handed out twice, whatever happens later.
-        DurableFiles.writeAtomically(root.resolve(LAST_ID), Long.toString(g.id()).getBytes(StandardCharsets.US_ASCII));
-        Path work = tmpDir.resolve("g-" + g.id());
-        DurableFiles.deleteRecursively(work);
-        Files.createDirectories(work);
+        directory.writeLastId(g.id());
+        Path work = directory.workDirectory(g.id());
         writeRecords(work.resolve(RECORDS), g, tenants);
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", g.id());
-        n.put("version", g.version());
-        n.put("label", g.label());
-        n.put("committedAt", g.committedAt().toString());
-        n.put("recordCount", g.recordCount());
-        ObjectNode m = n.putObject("model");
-        m.put("id", g.model().id());
-        m.put("dimension", g.model().dimension());
-        m.put("similarity", g.model().similarity().wireName());
-        m.put("normalized", g.model().normalized());
-        m.put("fingerprint", g.model().fingerprint());
-        ObjectNode a = n.putObject("attributes");
-        new TreeMap<>(g.attributes()).forEach(a::put);
         // Also forces the work directory, so the records file's entry is durable before the rename below.
-        DurableFiles.writeAtomically(work.resolve(GENERATION), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-        DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()));
+        StoreDirectory.writeGenerationFile(work, StoreDirectory.generationJson(g));
+        directory.commitGeneration(work, g.id());
     }
 
     @Override
     void persistActivation(long activeId, List<Long> previouslyActive) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("active", activeId);
-        ArrayNode p = n.putArray("previous");
-        previouslyActive.forEach(p::add);
-        DurableFiles.writeAtomically(root.resolve(ActiveGenerationReader.POINTER), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        directory.writeCurrent(activeId, previouslyActive);
     }
 
     @Override
     void persistMutation(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants)
             throws IOException {
-        Path work = tmpDir.resolve("g-" + g.id() + "-" + RECORDS);
+        Path work = directory.tmpDirectory().resolve("g-" + g.id() + "-" + RECORDS);
         try {
             writeRecords(work, g, tenants);
-            DurableFiles.moveAtomically(work, generationsDir.resolve("g-" + g.id()).resolve(RECORDS));
+            DurableFiles.moveAtomically(work, directory.generationDirectory(g.id()).resolve(RECORDS));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(work);
             throw e;
@@ -371,28 +224,17 @@ public final class FileVectorStore extends SnapshotVectorStore {
         if (activeId != 0) {
             persistActivation(activeId, previouslyActive);
         }
-        Path doomed = tmpDir.resolve("deleted-g-" + generationId);
-        DurableFiles.moveAtomically(generationsDir.resolve("g-" + generationId), doomed);
-        // The rename is the point of no return: the generation is gone. Reclaiming its space is best effort,
-        // and whatever remains under tmp/ is removed at the next open.
-        try {
-            DurableFiles.deleteRecursively(doomed);
-        } catch (IOException e) {
-            LOG.warn("{}: generation {} deleted, but its files in {} remain until the next open: {}", location(),
-                    generationId, doomed, e.toString());
-        }
+        directory.deleteGeneration(generationId);
     }
 
     @Override
     long bytesOnDisk() throws IOException {
-        return DurableFiles.sizeOf(generationsDir);
+        return directory.bytesOnDisk();
     }
 
     @Override
     void closeStorage() throws IOException {
-        if (lock != null) {
-            lock.close();
-        }
+        directory.close();
     }
 
     private static void writeRecords(Path file, Generation g,

@@ -12,10 +12,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -33,8 +31,8 @@ import java.util.stream.Stream;
  */
 abstract sealed class SnapshotVectorStore implements VectorStore permits MemoryVectorStore, FileVectorStore {
 
-    private static final Comparator<ScoredRecord> WORST_FIRST =
-            Comparator.comparingDouble(ScoredRecord::score).thenComparing(s -> s.record.id(), RecordKeys.ORDER.reversed());
+    private static final Comparator<ScoredRecord> BEST_FIRST =
+            TopK.byScoreThenId(ScoredRecord::score, s -> s.record.id());
 
     private final String location;
     private final Clock clock;
@@ -250,21 +248,14 @@ abstract sealed class SnapshotVectorStore implements VectorStore permits MemoryV
         if (records == null) {
             return List.of();
         }
-        PriorityQueue<ScoredRecord> top = new PriorityQueue<>(request.k() + 1, WORST_FIRST);
+        TopK<ScoredRecord> top = new TopK<>(request.k(), BEST_FIRST);
         for (VectorRecord r : records.values()) {
             if (!r.metadata().entrySet().containsAll(request.filter().entrySet())) {
                 continue;
             }
-            ScoredRecord candidate = new ScoredRecord(model.similarity().score(request.vector(), r.vector()), r);
-            if (top.size() < request.k()) {
-                top.add(candidate);
-            } else if (WORST_FIRST.compare(candidate, top.peek()) > 0) {
-                top.poll();
-                top.add(candidate);
-            }
+            top.offer(new ScoredRecord(model.similarity().score(request.vector(), r.vector()), r));
         }
-        List<ScoredRecord> best = new ArrayList<>(top);
-        best.sort(WORST_FIRST.reversed());
+        List<ScoredRecord> best = top.best();
         List<SearchHit> hits = new ArrayList<>(best.size());
         for (ScoredRecord sr : best) {
             VectorRecord r = sr.record;

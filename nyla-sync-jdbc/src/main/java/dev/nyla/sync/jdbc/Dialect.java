@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Map;
 abstract sealed class Dialect permits PostgresDialect, SqliteDialect {
     /** The columns of a generation table, in the order every insert and COPY uses. */
     static final String COLUMNS = "tenant, id, text, metadata, content_hash, model_fingerprint, vector";
+    /** Ids per {@code IN} list. */
+    private static final int IN_LIST = 500;
 
     final Tables tables;
     final JdbcOptions options;
@@ -101,6 +104,35 @@ abstract sealed class Dialect permits PostgresDialect, SqliteDialect {
         ps.setString(5, r.contentHash());
         ps.setString(6, modelFingerprint);
         bindVector(ps, 7, r.vector());
+    }
+
+    /** Receives the rows of a query one at a time. */
+    interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    /** Reads {@code columns} of the rows of {@code tenant} with the given ids, in statements of up to 500 ids. */
+    final void selectByIds(Connection c, long generation, String columns, String tenant, List<String> ids,
+                           RowConsumer each) throws SQLException {
+        for (int from = 0; from < ids.size(); from += IN_LIST) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_LIST));
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + tables.generation(generation)
+                    + " WHERE tenant = ? AND id IN (" + placeholders(chunk.size()) + ")")) {
+                ps.setString(1, tenant);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(rs);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     static void execute(Connection c, String sql) throws SQLException {

@@ -96,8 +96,8 @@ final class JdbcGenerationWriter implements GenerationWriter {
             return new JdbcGenerationWriter(store, spec, base, id, c, null, upsert, delete);
         } catch (SQLException | RuntimeException e) {
             if (c != null) {
-                JdbcVectorStore.rollbackQuietly(c);
-                JdbcVectorStore.restoreAutoCommit(c);
+                Transactions.rollbackQuietly(c);
+                Transactions.restoreAutoCommit(c);
                 closeQuietly(c);
             }
             throw new StoreException(store.location() + ": start a new generation"
@@ -224,7 +224,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
                 ps.setLong(1, records);
                 ps.setString(2, committedAt.toString());
                 ps.setLong(3, id);
-                JdbcVectorStore.requireOneRow(ps.executeUpdate(), "commit generation " + id);
+                Transactions.requireOneRow(ps.executeUpdate(), "commit generation " + id);
             }
             connection.commit();
             state = State.COMMITTED;
@@ -248,7 +248,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
         if (loader != null) {
             loader.close();
         }
-        JdbcVectorStore.rollbackQuietly(connection);
+        Transactions.rollbackQuietly(connection);
         release();
     }
 
@@ -280,7 +280,7 @@ final class JdbcGenerationWriter implements GenerationWriter {
                 }
             }
         }
-        JdbcVectorStore.restoreAutoCommit(connection);
+        Transactions.restoreAutoCommit(connection);
         closeQuietly(connection);
     }
 

@@ -339,8 +339,8 @@ public final class JdbcSource implements SourceOfTruth {
             } catch (SQLException e) {
                 LOG.debug("{}: closing the cursor: {}", subject, e.getMessage());
             }
-            JdbcVectorStore.rollbackQuietly(c);
-            JdbcVectorStore.restoreAutoCommit(c);
+            Transactions.rollbackQuietly(c);
+            Transactions.restoreAutoCommit(c);
             try {
                 if (readOnlySet) {
                     c.setReadOnly(false);

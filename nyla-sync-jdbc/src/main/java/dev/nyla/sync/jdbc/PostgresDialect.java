@@ -87,7 +87,7 @@ final class PostgresDialect extends Dialect {
                 + "history TEXT NOT NULL DEFAULT '', serial BIGINT NOT NULL DEFAULT 0)");
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.store()
                 + " (singleton, format, dialect) VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING")) {
-            ps.setInt(1, JdbcVectorStore.FORMAT);
+            ps.setInt(1, StoreBootstrap.FORMAT);
             ps.setString(2, kind().wireName());
             ps.executeUpdate();
         }

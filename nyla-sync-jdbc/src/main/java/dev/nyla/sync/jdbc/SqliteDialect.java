@@ -41,7 +41,7 @@ final class SqliteDialect extends Dialect {
                 + "history TEXT NOT NULL DEFAULT '', serial INTEGER NOT NULL DEFAULT 0)");
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.store()
                 + " (singleton, format, dialect) VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING")) {
-            ps.setInt(1, JdbcVectorStore.FORMAT);
+            ps.setInt(1, StoreBootstrap.FORMAT);
             ps.setString(2, kind().wireName());
             ps.executeUpdate();
         }

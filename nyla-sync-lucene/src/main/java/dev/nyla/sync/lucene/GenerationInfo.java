@@ -1,17 +1,11 @@
 package dev.nyla.sync.lucene;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.Similarity;
-import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.StoreDirectory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,9 +20,6 @@ import java.util.TreeMap;
 record GenerationInfo(Generation generation, LuceneOptions writeOptions, String luceneVersion, String codec,
                       Map<String, FileFacts> files) {
 
-    static final String FILE = "generation.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     GenerationInfo {
         files = Map.copyOf(files);
     }
@@ -37,22 +28,9 @@ record GenerationInfo(Generation generation, LuceneOptions writeOptions, String 
     record FileFacts(long size, String sha256) {
     }
 
-    void write(Path file) throws IOException {
-        Generation g = generation;
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", g.id());
-        n.put("version", g.version());
-        n.put("label", g.label());
-        n.put("committedAt", g.committedAt().toString());
-        n.put("recordCount", g.recordCount());
-        ObjectNode m = n.putObject("model");
-        m.put("id", g.model().id());
-        m.put("dimension", g.model().dimension());
-        m.put("similarity", g.model().similarity().wireName());
-        m.put("normalized", g.model().normalized());
-        m.put("fingerprint", g.model().fingerprint());
-        ObjectNode a = n.putObject("attributes");
-        new TreeMap<>(g.attributes()).forEach(a::put);
+    /** Writes {@code generation.json} into the generation's directory: the fields every store writes, then Lucene's. */
+    void write(Path generationDirectory) throws IOException {
+        ObjectNode n = StoreDirectory.generationJson(generation);
         ObjectNode l = n.putObject("lucene");
         l.put("version", luceneVersion);
         l.put("codec", codec);
@@ -65,22 +43,12 @@ record GenerationInfo(Generation generation, LuceneOptions writeOptions, String 
             e.put("size", facts.size());
             e.put("sha256", facts.sha256());
         });
-        DurableFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        StoreDirectory.writeGenerationFile(generationDirectory, n);
     }
 
-    static GenerationInfo read(Path file, long id, LuceneOptions defaults) throws IOException {
-        JsonNode n = JSON.readTree(Files.readAllBytes(file));
-        if (n.path("id").asLong() != id) {
-            throw new StoreException(file.toString(), "generation id", id, n.path("id").asLong());
-        }
-        JsonNode m = n.path("model");
-        EmbeddingModel model = new EmbeddingModel(m.path("id").asText(), m.path("dimension").asInt(),
-                Similarity.fromWireName(m.path("similarity").asText()), m.path("normalized").asBoolean(),
-                m.path("fingerprint").asText());
-        Map<String, String> attributes = new TreeMap<>();
-        n.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
-        Generation g = new Generation(id, n.path("version").asLong(), n.path("label").asText(), model,
-                n.path("recordCount").asLong(), Instant.parse(n.path("committedAt").asText()), attributes);
+    static GenerationInfo read(Path generationDirectory, long id, LuceneOptions defaults) throws IOException {
+        JsonNode n = StoreDirectory.readGenerationFile(generationDirectory, id);
+        Generation g = StoreDirectory.generation(n);
         JsonNode l = n.path("lucene");
         LuceneOptions write = defaults.withHnsw(l.path("maxConn").asInt(defaults.maxConn()),
                 l.path("beamWidth").asInt(defaults.beamWidth()))

@@ -18,7 +18,7 @@ import org.apache.lucene.store.FSDirectory;
  */
 final class LuceneGenerationWriter implements GenerationWriter {
     private final LuceneVectorStore store;
-    private final LuceneVectorStore.Work work;
+    private final Generations.Work work;
     private final GenerationSpec spec;
     private final LuceneOptions writeOptions;
     private final boolean fromBase;
@@ -26,7 +26,7 @@ final class LuceneGenerationWriter implements GenerationWriter {
     private final IndexBuilder builder;
     private boolean done;
 
-    LuceneGenerationWriter(LuceneVectorStore store, LuceneVectorStore.Work work, GenerationSpec spec,
+    LuceneGenerationWriter(LuceneVectorStore store, Generations.Work work, GenerationSpec spec,
                            LuceneOptions writeOptions, boolean fromBase) throws IOException {
         this.store = store;
         this.work = work;

@@ -45,7 +45,7 @@ final class LuceneNativeInstall implements NativeInstall {
     private final LuceneVectorStore store;
     private final GenerationSpec spec;
     private final Payload payload;
-    private final LuceneVectorStore.Work work;
+    private final Generations.Work work;
     private final String subject;
     /** Payload file name to index file name, in payload order. */
     private final Map<String, String> indexNames = new LinkedHashMap<>();
@@ -70,7 +70,7 @@ final class LuceneNativeInstall implements NativeInstall {
                 String name = indexNames.get(f.name());
                 Path from = local.get(name);
                 if (from != null) {
-                    if (LuceneVectorStore.link(from, work.index().resolve(name))) {
+                    if (IndexFiles.link(from, work.index().resolve(name))) {
                         linked.add(name);
                     }
                 } else {
@@ -146,7 +146,7 @@ final class LuceneNativeInstall implements NativeInstall {
             if (fetched.contains(name)) {
                 // Downloaded: the SHA-256 matched the manifest; Lucene's own checksum guards against a
                 // publisher that shipped a damaged index.
-                LuceneVectorStore.checksum(dir, name, where);
+                IndexFiles.checksum(dir, name, where);
             } else {
                 // Reused: verified when it was installed, and Lucene never rewrites a file. A full read here
                 // would cost as much as the download the delta saves; the footer is checked cheaply.

@@ -107,7 +107,7 @@ public final class LucenePayloadFormat implements NativePayloadFormat {
                 write = writeOptions(base.get().payload(), options);
                 for (PayloadFile f : base.get().payload().files()) {
                     String name = PayloadNames.indexFileName(f, base.get().directory().toString());
-                    LuceneVectorStore.link(base.get().directory().resolve(f.name()), work.resolve(name));
+                    IndexFiles.link(base.get().directory().resolve(f.name()), work.resolve(name));
                 }
             }
             return new Builder(work, model, write, segments, base.isPresent(), base.map(Base::compact).orElse(false));

@@ -1,10 +1,5 @@
 package dev.nyla.sync.lucene;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nyla.sync.DimensionMismatchException;
-import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.ActiveGenerationReader;
@@ -18,47 +13,29 @@ import dev.nyla.sync.store.NativeInstaller;
 import dev.nyla.sync.store.ReadOnlyVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.StoreDirectory;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
-import dev.nyla.sync.store.WriterLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.SegmentInfos;
-import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.store.IOContext;
-import org.apache.lucene.store.IndexInput;
-import org.apache.lucene.util.Version;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,41 +75,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class LuceneVectorStore implements VectorStore {
     private static final Logger LOG = LoggerFactory.getLogger(LuceneVectorStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern GENERATION_DIR = Pattern.compile("g-([1-9][0-9]{0,17})");
-    private static final String INDEX = "index";
-    private static final String LAST_ID = "LAST_ID";
     private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
 
     private final String location;
-    private final Path root;
-    private final Path generationsDir;
-    private final Path tmpDir;
+    /** The store's files; opened for reading only by {@link #openReadOnly}. */
+    private final StoreDirectory directory;
     private final LuceneOptions options;
-    private final Clock clock;
-    /** The writer's lock; null for a read-only store, which takes none. */
-    private final WriterLock lock;
     private final Serving.Manager manager = new Serving.Manager();
     /** Serializes installs, activations, mutations and deletions; searches never take it. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final TreeMap<Long, GenerationInfo> generations = new TreeMap<>();
-    private volatile long activeId;
-    /** Earlier active generations, most recent last: rollback's path back. */
-    private final List<Long> previouslyActive = new ArrayList<>();
-    private long lastId;
-    /** The writer of the active generation in mutable mode, opened at the first mutation. */
-    private IndexWriter mutationWriter;
-    private Directory mutationDirectory;
+    /** Guarded by {@link #writeLock}. */
+    private final Generations generations;
+    /** Guarded by {@link #writeLock}. */
+    private final Mutations mutations;
     private volatile boolean closed;
 
-    private LuceneVectorStore(Path root, LuceneOptions options, Clock clock, WriterLock lock) {
-        this.location = "lucene:" + root;
-        this.root = root;
-        this.generationsDir = root.resolve("generations");
-        this.tmpDir = root.resolve("tmp");
+    private LuceneVectorStore(StoreDirectory directory, LuceneOptions options, Clock clock) {
+        this.location = directory.location();
+        this.directory = directory;
         this.options = options;
-        this.clock = clock;
-        this.lock = lock;
+        this.mutations = new Mutations(location, manager);
+        this.generations = new Generations(directory, options, clock, manager, mutations);
     }
 
     /** Opens (creating it when missing) the store in {@code directory} with the default options. */
@@ -148,12 +111,9 @@ public final class LuceneVectorStore implements VectorStore {
     /** Opens the store in {@code directory}, stamping new generations with {@code clock}. */
     public static LuceneVectorStore open(Path directory, LuceneOptions options, Clock clock) throws IOException {
         warnWithoutSimd();
-        Path root = directory.toAbsolutePath().normalize();
-        Files.createDirectories(root);
-        WriterLock lock = WriterLock.acquire("lucene:" + root, root);
-        LuceneVectorStore store = new LuceneVectorStore(root, options, clock, lock);
+        LuceneVectorStore store = new LuceneVectorStore(StoreDirectory.forWriter("lucene", directory), options, clock);
         try {
-            store.load(() -> { });
+            store.generations.load(() -> { });
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -186,11 +146,11 @@ public final class LuceneVectorStore implements VectorStore {
     static ReadOnlyVectorStore openReadOnly(Path directory, LuceneOptions options, IoStep betweenSteps)
             throws IOException {
         warnWithoutSimd();
-        Path root = directory.toAbsolutePath().normalize();
-        return ActiveGenerationReader.open("lucene:" + root, root, () -> {
-            LuceneVectorStore store = new LuceneVectorStore(root, options, Clock.systemUTC(), null);
+        StoreDirectory dir = StoreDirectory.forReader("lucene", directory);
+        return ActiveGenerationReader.open(dir.location(), dir.root(), () -> {
+            LuceneVectorStore store = new LuceneVectorStore(dir, options, Clock.systemUTC());
             try {
-                store.load(betweenSteps);
+                store.generations.load(betweenSteps);
                 return store;
             } catch (IOException | RuntimeException e) {
                 store.close();
@@ -206,7 +166,7 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private boolean readOnly() {
-        return lock == null;
+        return directory.readOnly();
     }
 
     /**
@@ -238,167 +198,63 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public Optional<Path> directory() {
-        return Optional.of(root);
-    }
-
-    // ------------------------------------------------------------------------------------------ opening
-
-    private void load(IoStep afterCurrent) throws IOException {
-        if (!readOnly()) {
-            Files.createDirectories(generationsDir);
-            // Leftovers of interrupted installs and deletions: the writer's job only.
-            DurableFiles.deleteRecursively(tmpDir);
-            Files.createDirectories(tmpDir);
-        }
-        long active = 0;
-        List<Long> previous = new ArrayList<>();
-        Path current = root.resolve(ActiveGenerationReader.POINTER);
-        try {
-            JsonNode n = JSON.readTree(Files.readAllBytes(current));
-            active = n.path("active").asLong(-1);
-            n.path("previous").forEach(p -> previous.add(p.asLong()));
-            if (active < 1) {
-                throw new IllegalArgumentException("no active generation id");
-            }
-        } catch (NoSuchFileException e) {
-            active = 0;
-        } catch (IOException | RuntimeException e) {
-            throw new StoreException(current.toString(), "content", "{\"active\": <id>, \"previous\": [...]}",
-                    "unreadable (" + e.getMessage() + ")");
-        }
-        afterCurrent.run();
-        lastId = Math.max(active, readLastId());
-        if (readOnly() && !Files.isDirectory(generationsDir)) {
-            // A store that was created but never written to; its writer may be about to.
-            if (active != 0) {
-                throw new StoreException(location + ": " + current + " names generation " + active + ", but "
-                        + generationsDir + " is missing");
-            }
-            return;
-        }
-        try (Stream<Path> list = Files.list(generationsDir)) {
-            for (Path dir : (Iterable<Path>) list.sorted()::iterator) {
-                Matcher m = GENERATION_DIR.matcher(dir.getFileName().toString());
-                if (!m.matches()) {
-                    LOG.warn("{}: ignoring {}: not a generation directory", location, dir);
-                    continue;
-                }
-                long id = Long.parseLong(m.group(1));
-                lastId = Math.max(lastId, id);
-                try {
-                    generations.put(id, GenerationInfo.read(dir.resolve(GenerationInfo.FILE), id, options));
-                } catch (IOException | RuntimeException e) {
-                    if (id == active) {
-                        throw new StoreException(location + ": the active generation " + id + " cannot be read: "
-                                + e.getMessage(), e);
-                    }
-                    if (readOnly()) {
-                        // Most likely deleted by the writer meanwhile, which is its right.
-                        LOG.debug("{}: ignoring generation {}: {}", location, id, e.getMessage());
-                    } else {
-                        LOG.warn("{}: ignoring generation {}: {}", location, id, e.getMessage());
-                    }
-                }
-            }
-        }
-        if (active != 0) {
-            if (!generations.containsKey(active)) {
-                throw new StoreException(location + ": " + current + " names generation " + active
-                        + ", which is missing from " + generationsDir);
-            }
-            Serving serving;
-            try {
-                serving = openServing(generations.get(active));
-            } catch (IOException | RuntimeException e) {
-                throw new StoreException(location + ": the active generation " + active + " cannot be opened: "
-                        + e.getMessage(), e);
-            }
-            manager.swapTo(serving);
-            activeId = active;
-            previous.stream().filter(generations::containsKey).forEach(previouslyActive::add);
-        }
-    }
-
-    /**
-     * Removes the empty directories FSDirectory created when the writer deleted a generation between this
-     * reader's check and its open: only empty ones, so nothing of the writer's can go.
-     */
-    private static void removeIfRecreated(Path index) {
-        try {
-            Files.deleteIfExists(index);
-            if (!Files.exists(index.resolveSibling(GenerationInfo.FILE))) {
-                Files.deleteIfExists(index.getParent());
-            }
-        } catch (IOException e) {
-            // Not empty, or not ours to remove (the writer is using it): it stays.
-        }
-    }
-
-    private long readLastId() throws IOException {
-        Path file = root.resolve(LAST_ID);
-        try {
-            return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (NumberFormatException e) {
-            throw new StoreException(file.toString(), "content", "the last generation id", "unreadable");
-        }
-    }
-
-    Path indexDirectory(long generationId) {
-        return generationsDir.resolve("g-" + generationId).resolve(INDEX);
-    }
-
-    private Serving openServing(GenerationInfo info) throws IOException {
-        Path index = indexDirectory(info.generation().id());
-        if (readOnly() && !Files.isDirectory(index)) {
-            throw new NoSuchFileException(index.toString(), null, "deleted by the store's writer");
-        }
-        // FSDirectory creates a missing directory: a generation deleted by the writer just now would reappear.
-        Directory dir = FSDirectory.open(index);
-        DirectoryReader reader;
-        try {
-            reader = DirectoryReader.open(dir);
-        } catch (IOException | RuntimeException e) {
-            dir.close();
-            if (readOnly()) {
-                removeIfRecreated(index);
-            }
-            throw e;
-        }
-        return new Serving.SharedDirectory(dir).serve(info.generation(), reader);
+        return Optional.of(directory.root());
     }
 
     // ------------------------------------------------------------------------------------------ generations
 
-    @Override
-    public Optional<Generation> activeGeneration() {
-        GenerationInfo info = generations(activeId);
-        return info == null ? Optional.empty() : Optional.of(info.generation());
+    Path indexDirectory(long generationId) {
+        return generations.indexDirectory(generationId);
     }
 
-    private GenerationInfo generations(long id) {
+    Path tmpDirectory() {
+        return generations.tmpDirectory();
+    }
+
+    /** Runs {@code work} on the generations under the write lock, the store open. */
+    private <T> T locked(GenerationsWork<T> work) throws IOException {
         writeLock.lock();
         try {
-            return generations.get(id);
+            ensureOpen();
+            return work.run(generations);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    @FunctionalInterface
+    private interface GenerationsWork<T> {
+        T run(Generations generations) throws IOException;
+    }
+
+    /** Reads the generations under the write lock: no I/O, and allowed on a closed store. */
+    private <T> T guarded(Function<Generations, T> read) {
+        writeLock.lock();
+        try {
+            return read.apply(generations);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private GenerationInfo generation(long id) {
+        return guarded(g -> g.get(id));
+    }
+
+    @Override
+    public Optional<Generation> activeGeneration() {
+        GenerationInfo info = generation(generations.activeId());
+        return info == null ? Optional.empty() : Optional.of(info.generation());
     }
 
     @Override
     public List<Generation> generations() {
-        writeLock.lock();
-        try {
-            return generations.descendingMap().values().stream().map(GenerationInfo::generation).toList();
-        } finally {
-            writeLock.unlock();
-        }
+        return guarded(Generations::list);
     }
 
     /** The Lucene version and codec a generation's index was last committed with, e.g. {@code 10.6.0 Lucene104}. */
     public Optional<String> luceneFormat(long generationId) {
-        GenerationInfo info = generations(generationId);
+        GenerationInfo info = generation(generationId);
         return info == null ? Optional.empty() : Optional.of(info.luceneVersion() + " " + info.codec());
     }
 
@@ -413,24 +269,12 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private GenerationWriter newWriter(GenerationSpec spec, long baseId) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            GenerationInfo base = null;
-            if (baseId != 0) {
-                base = generations.get(baseId);
-                if (base == null) {
-                    throw new StoreException(location, "base generation", "one of " + generations.keySet(), baseId);
-                }
-                if (!base.generation().model().isCompatibleWith(spec.model())) {
-                    throw new StoreException(location + " generation " + baseId, "model of the base generation",
-                            spec.model().fingerprint() + " (the new generation's)", base.generation().model().fingerprint());
-                }
-            }
-            Work work = newWork();
+        return locked(g -> {
+            GenerationInfo base = baseId == 0 ? null : g.base(baseId, spec);
+            Generations.Work work = g.reserveWork();
             try {
                 if (base != null) {
-                    linkCommittedFiles(indexDirectory(baseId), work.index());
+                    IndexFiles.linkCommittedFiles(g.indexDirectory(baseId), work.index());
                 }
                 LuceneOptions write = base != null ? base.writeOptions() : options;
                 return new LuceneGenerationWriter(this, work, spec, write, base != null);
@@ -438,222 +282,41 @@ public final class LuceneVectorStore implements VectorStore {
                 DurableFiles.deleteRecursively(work.dir());
                 throw e;
             }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /** A generation being written under {@code tmp/}. */
-    record Work(long id, Path dir, Path index) {
+        });
     }
 
     /** Reserves a generation id for good and creates its work directory. */
-    Work newWork() throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            return reserveWork();
-        } finally {
-            writeLock.unlock();
-        }
+    Generations.Work newWork() throws IOException {
+        return locked(Generations::reserveWork);
     }
 
-    private Work reserveWork() throws IOException {
-        long id = lastId + 1;
-        // Taken for good before anything else, so an id is never handed out twice, whatever happens later.
-        DurableFiles.writeAtomically(root.resolve(LAST_ID), Long.toString(id).getBytes(StandardCharsets.US_ASCII));
-        lastId = id;
-        Path dir = tmpDir.resolve("g-" + id);
-        DurableFiles.deleteRecursively(dir);
-        Path index = dir.resolve(INDEX);
-        Files.createDirectories(index);
-        return new Work(id, dir, index);
-    }
-
-    /** Links (or, across file systems, copies) the files of the latest commit in {@code from} into {@code to}. */
-    private static void linkCommittedFiles(Path from, Path to) throws IOException {
-        try (Directory dir = FSDirectory.open(from)) {
-            for (String name : SegmentInfos.readLatestCommit(dir).files(true)) {
-                link(from.resolve(name), to.resolve(name));
-            }
-        }
-    }
-
-    /**
-     * Hard-links {@code from} as {@code to}, or copies it where the file system cannot link. Returns true for a
-     * link: its data is the already durable file's, so only the new directory entry needs forcing to disk,
-     * while a copy's data must be forced too.
-     */
-    static boolean link(Path from, Path to) throws IOException {
-        try {
-            Files.createLink(to, from);
-            return true;
-        } catch (UnsupportedOperationException | FileSystemException e) {
-            Files.copy(from, to);
-            return false;
-        }
-    }
-
-    /**
-     * Completes a generation written under {@code tmp/}: describes it, forces the description to disk, and
-     * moves it into {@code generations/} in one step. Called with the index committed.
-     */
-    Generation publish(Work work, GenerationSpec spec, long records, LuceneOptions writeOptions,
+    /** Completes a generation written under {@code tmp/} (see {@link Generations#publish}). */
+    Generation publish(Generations.Work work, GenerationSpec spec, long records, LuceneOptions writeOptions,
                        Map<String, GenerationInfo.FileFacts> files) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            String version;
-            String codec;
-            try (Directory dir = FSDirectory.open(work.index())) {
-                SegmentInfos infos = SegmentInfos.readLatestCommit(dir);
-                Version v = infos.getCommitLuceneVersion();
-                version = v == null ? Version.LATEST.toString() : v.toString();
-                codec = infos.size() == 0 ? IndexBuilder.codec(writeOptions, null).getName()
-                        : infos.info(0).info.getCodec().getName();
-            }
-            Generation g = new Generation(work.id(), spec.version(), spec.label(), spec.model(), records,
-                    clock.instant(), spec.attributes());
-            GenerationInfo info = new GenerationInfo(g, writeOptions, version, codec, files);
-            info.write(work.dir().resolve(GenerationInfo.FILE));
-            DurableFiles.fsyncDirectory(work.index());
-            DurableFiles.moveAtomically(work.dir(), generationsDir.resolve("g-" + work.id()));
-            generations.put(g.id(), info);
-            return g;
-        } finally {
-            writeLock.unlock();
-        }
+        return locked(g -> g.publish(work, spec, records, writeOptions, files));
     }
 
     /** The installed files of kept generations, by name, for a Lucene payload's delta by file. */
     Map<String, Path> reusableFiles(Map<String, String> wantedSha256ByName) {
-        writeLock.lock();
-        try {
-            Map<String, Path> found = new HashMap<>();
-            for (GenerationInfo info : generations.descendingMap().values()) {
-                for (Map.Entry<String, GenerationInfo.FileFacts> f : info.files().entrySet()) {
-                    String want = wantedSha256ByName.get(f.getKey());
-                    Path p = indexDirectory(info.generation().id()).resolve(f.getKey());
-                    if (want != null && want.equals(f.getValue().sha256()) && !found.containsKey(f.getKey())
-                            && sizeIs(p, f.getValue().size())) {
-                        found.put(f.getKey(), p);
-                    }
-                }
-            }
-            return found;
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    private static boolean sizeIs(Path p, long size) {
-        try {
-            return Files.size(p) == size;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    Path tmpDirectory() {
-        return tmpDir;
+        return guarded(g -> g.reusableFiles(wantedSha256ByName));
     }
 
     @Override
     public void activate(long generationId) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            GenerationInfo info = generations.get(generationId);
-            if (info == null) {
-                throw new StoreException(location, "generation to activate", "one of " + generations.keySet(),
-                        generationId);
-            }
-            if (generationId == activeId) {
-                return;
-            }
-            List<Long> previous = new ArrayList<>(previouslyActive);
-            if (activeId != 0) {
-                previous.remove(activeId);
-                previous.add(activeId);
-            }
-            previous.remove(generationId);
-            switchTo(info, previous);
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /** Opens the generation, records the activation durably, then swaps readers; nothing changes on failure. */
-    private void switchTo(GenerationInfo info, List<Long> previous) throws IOException {
-        Serving next = openServing(info);
-        try {
-            closeMutationWriter();
-            writeCurrent(info.generation().id(), previous);
-        } catch (IOException | RuntimeException e) {
-            next.reader().decRef();
-            throw e;
-        }
-        activeId = info.generation().id();
-        previouslyActive.clear();
-        previouslyActive.addAll(previous);
-        manager.swapTo(next);
-    }
-
-    private void writeCurrent(long active, List<Long> previous) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("active", active);
-        previous.forEach(n.putArray("previous")::add);
-        DurableFiles.writeAtomically(root.resolve(ActiveGenerationReader.POINTER), JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8));
+        locked(g -> g.activate(generationId));
     }
 
     @Override
     public Generation rollback() throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            for (int i = previouslyActive.size() - 1; i >= 0; i--) {
-                GenerationInfo target = generations.get(previouslyActive.get(i));
-                if (target != null) {
-                    List<Long> previous = new ArrayList<>(previouslyActive.subList(0, i));
-                    switchTo(target, previous);
-                    return target.generation();
-                }
-            }
-            throw new StoreException(location + ": nothing to roll back to: no earlier generation is kept"
-                    + (activeId == 0 ? " and none is active" : " before generation " + activeId));
-        } finally {
-            writeLock.unlock();
-        }
+        return locked(Generations::rollback);
     }
 
     @Override
     public void deleteGeneration(long generationId) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            if (generationId == activeId) {
-                throw new StoreException(location + ": generation " + generationId + " is active and cannot be deleted");
-            }
-            if (!generations.containsKey(generationId)) {
-                throw new StoreException(location, "generation to delete", "one of " + generations.keySet(), generationId);
-            }
-            if (previouslyActive.remove(generationId)) {
-                writeCurrent(activeId, previouslyActive);
-            }
-            generations.remove(generationId);
-            Path doomed = tmpDir.resolve("deleted-g-" + generationId);
-            DurableFiles.moveAtomically(generationsDir.resolve("g-" + generationId), doomed);
-            // Past the rename the generation is gone. A search still reading it keeps its open files (POSIX);
-            // the space returns when it finishes. Whatever is left under tmp/ goes at the next open.
-            try {
-                DurableFiles.deleteRecursively(doomed);
-            } catch (IOException e) {
-                LOG.warn("{}: generation {} deleted, but its files in {} remain until the next open: {}", location,
-                        generationId, doomed, e.toString());
-            }
-        } finally {
-            writeLock.unlock();
-        }
+        locked(g -> {
+            g.delete(generationId);
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------------------------------ reading
@@ -721,15 +384,9 @@ public final class LuceneVectorStore implements VectorStore {
                     tenants++;
                 }
             }
-            int kept;
-            writeLock.lock();
-            try {
-                kept = generations.size();
-            } finally {
-                writeLock.unlock();
-            }
+            int kept = guarded(Generations::size);
             return new StoreStats(s.generation() == null ? 0 : s.generation().id(), s.reader().numDocs(), tenants,
-                    kept, DurableFiles.sizeOf(generationsDir));
+                    kept, directory.bytesOnDisk());
         } finally {
             manager.release(s);
         }
@@ -753,36 +410,9 @@ public final class LuceneVectorStore implements VectorStore {
             if (s.generation() == null) {
                 throw new StoreException(location + ": cannot verify the active generation: none is active");
             }
-            for (org.apache.lucene.index.LeafReaderContext leaf : s.reader().leaves()) {
-                try {
-                    leaf.reader().checkIntegrity();
-                } catch (org.apache.lucene.index.CorruptIndexException e) {
-                    throw new IntegrityException(location + " generation " + s.generation().id() + " segment "
-                            + segmentName(leaf), "Lucene checksums",
-                            "every file's checksum to match its footer", e.getMessage());
-                }
-            }
-            int segments = s.reader().leaves().size();
-            return new IntegrityReport(s.generation().id(), s.reader().numDocs(), segments
-                    + (segments == 1 ? " segment" : " segments") + ": every file's Lucene checksum matches");
+            return IndexFiles.verify(s, location);
         } finally {
             manager.release(s);
-        }
-    }
-
-    /** The segment's name ({@code _3}), which its files start with; its position when it has none. */
-    private static String segmentName(org.apache.lucene.index.LeafReaderContext leaf) {
-        return org.apache.lucene.index.FilterLeafReader.unwrap(leaf.reader())
-                instanceof org.apache.lucene.index.SegmentReader sr ? sr.getSegmentName() : "#" + leaf.ord;
-    }
-
-    /** Reads a whole file and checks Lucene's checksum footer. */
-    static void checksum(Directory dir, String name, String subject) throws IOException {
-        try (IndexInput in = dir.openInput(name, IOContext.READONCE)) {
-            CodecUtil.checksumEntireFile(in);
-        } catch (org.apache.lucene.index.CorruptIndexException e) {
-            throw new IntegrityException(subject, "Lucene checksum", "the checksum in the file's footer",
-                    "a mismatch (" + e.getMessage() + ")");
         }
     }
 
@@ -793,37 +423,7 @@ public final class LuceneVectorStore implements VectorStore {
         writeLock.lock();
         try {
             GenerationInfo active = requireActive("upsert");
-            for (VectorRecord r : records) {
-                if (r.vector().length != active.generation().model().dimension()) {
-                    throw new DimensionMismatchException("vector of " + r.tenant() + "/" + r.id() + " for " + location,
-                            active.generation().model().dimension(), r.vector().length);
-                }
-            }
-            IndexWriter writer = mutationWriter(active);
-            try {
-                int inserted = 0;
-                int updated = 0;
-                Set<String> seen = new HashSet<>();
-                try (DirectoryReader reader = DirectoryReader.open(writer)) {
-                    for (VectorRecord r : records) {
-                        // A key repeated within the batch replaces its first occurrence: an update.
-                        if (seen.add(r.tenant() + '\u0000' + r.id()) && !exists(reader, r.tenant(), r.id())) {
-                            inserted++;
-                        } else {
-                            updated++;
-                        }
-                        writer.updateDocument(Schema.keyTerm(r.tenant(), r.id()), Schema.document(r,
-                                active.generation().model().fingerprint(), active.generation().model().similarity()));
-                    }
-                }
-                writer.commit();
-                manager.maybeRefreshBlocking();
-                return WriteResult.upserted(inserted, updated);
-            } catch (IOException | RuntimeException e) {
-                // Nothing of a failed batch may reach the next one's commit.
-                closeMutationWriter();
-                throw e;
-            }
+            return mutations.upsert(active, indexDirectory(active.generation().id()), records);
         } finally {
             writeLock.unlock();
         }
@@ -834,34 +434,7 @@ public final class LuceneVectorStore implements VectorStore {
         writeLock.lock();
         try {
             GenerationInfo active = requireActive("delete");
-            for (String id : ids) {
-                RecordKeys.requireValid(tenant, id);
-            }
-            IndexWriter writer = mutationWriter(active);
-            try {
-                int deleted = 0;
-                int notFound = 0;
-                Set<String> gone = new HashSet<>();
-                try (DirectoryReader reader = DirectoryReader.open(writer)) {
-                    for (String id : ids) {
-                        if (!gone.contains(id) && exists(reader, tenant, id)) {
-                            gone.add(id);
-                            writer.deleteDocuments(Schema.keyTerm(tenant, id));
-                            deleted++;
-                        } else {
-                            notFound++;
-                        }
-                    }
-                }
-                if (deleted > 0) {
-                    writer.commit();
-                    manager.maybeRefreshBlocking();
-                }
-                return WriteResult.deleted(deleted, notFound);
-            } catch (IOException | RuntimeException e) {
-                closeMutationWriter();
-                throw e;
-            }
+            return mutations.delete(active, indexDirectory(active.generation().id()), tenant, ids);
         } finally {
             writeLock.unlock();
         }
@@ -869,53 +442,11 @@ public final class LuceneVectorStore implements VectorStore {
 
     private GenerationInfo requireActive(String what) throws IOException {
         ensureOpen();
-        GenerationInfo info = generations.get(activeId);
+        GenerationInfo info = generations.get(generations.activeId());
         if (info == null) {
             throw new StoreException(location + ": cannot " + what + ": no generation is active");
         }
         return info;
-    }
-
-    private IndexWriter mutationWriter(GenerationInfo active) throws IOException {
-        if (mutationWriter != null && !mutationWriter.isOpen()) {
-            // Closed by a tragic failure of its own: start over from the last commit.
-            closeMutationWriter();
-        }
-        if (mutationWriter == null) {
-            Directory dir = FSDirectory.open(indexDirectory(active.generation().id()));
-            try {
-                mutationWriter = new IndexWriter(dir, new IndexWriterConfig()
-                        .setOpenMode(IndexWriterConfig.OpenMode.APPEND)
-                        .setCodec(IndexBuilder.codec(active.writeOptions(), null))
-                        .setIndexSort(Schema.INDEX_SORT)
-                        .setCommitOnClose(false));
-            } catch (IOException | RuntimeException e) {
-                dir.close();
-                throw e;
-            }
-            mutationDirectory = dir;
-        }
-        return mutationWriter;
-    }
-
-    private static boolean exists(DirectoryReader reader, String tenant, String id) throws IOException {
-        return new org.apache.lucene.search.IndexSearcher(reader).count(
-                new org.apache.lucene.search.TermQuery(Schema.keyTerm(tenant, id))) > 0;
-    }
-
-    private void closeMutationWriter() throws IOException {
-        if (mutationWriter != null) {
-            try {
-                // Every mutation commits; what is pending here belongs to one that failed.
-                if (mutationWriter.isOpen()) {
-                    mutationWriter.rollback();
-                }
-            } finally {
-                mutationWriter = null;
-                mutationDirectory.close();
-                mutationDirectory = null;
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------------ native
@@ -942,14 +473,12 @@ public final class LuceneVectorStore implements VectorStore {
             }
             closed = true;
             try {
-                closeMutationWriter();
+                mutations.close();
             } finally {
                 try {
                     manager.close();
                 } finally {
-                    if (lock != null) {
-                        lock.close();
-                    }
+                    directory.close();
                 }
             }
         } finally {

@@ -5,11 +5,11 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.TopK;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FloatVectorValues;
@@ -68,7 +68,7 @@ final class Searches {
         List<Scored> rescored = rescore(searcher, docs, request.vector(), similarity);
         // Best first, ties by id: one tenant's keys share the tenant prefix, so their UTF-8 order is the ids'
         // code-point order (RecordKeys order).
-        rescored.sort(WORST_FIRST.reversed());
+        rescored.sort(BEST_FIRST);
         return hits(searcher, rescored.subList(0, Math.min(request.k(), rescored.size())));
     }
 
@@ -87,15 +87,15 @@ final class Searches {
     private record Scored(int doc, float score, BytesRef key) {
     }
 
-    /** Worst first: lower score, then among equal scores the larger key. */
-    private static final Comparator<Scored> WORST_FIRST = Comparator.comparingDouble(Scored::score)
-            .thenComparing(Scored::key, Comparator.reverseOrder());
+    /** Best first: higher score, then among equal scores the smaller key. */
+    private static final Comparator<Scored> BEST_FIRST = Comparator.comparingDouble(Scored::score).reversed()
+            .thenComparing(Scored::key);
 
     /** Scores every matching document with SIMD arithmetic and keeps the best {@code wanted}. */
     private static int[] exactCandidates(IndexSearcher searcher, Query filter, float[] query, Similarity similarity,
                                          int wanted) throws IOException {
         Weight weight = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
-        PriorityQueue<Scored> best = new PriorityQueue<>(WORST_FIRST);
+        TopK<Scored> best = new TopK<>(wanted, BEST_FIRST);
         for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
             Scorer scorer = weight.scorer(leaf);
             FloatVectorValues vectors = leaf.reader().getFloatVectorValues(Schema.VECTOR);
@@ -111,25 +111,15 @@ final class Searches {
                     continue;
                 }
                 float score = Schema.quickScore(similarity, query, vectors.vectorValue(it.index()));
-                if (best.size() >= wanted && score < best.peek().score()) {
+                // Most documents lose to the worst kept: skip them before copying their key.
+                if (best.full() && score < best.worst().score()) {
                     continue;
                 }
                 BytesRef key = keys.advanceExact(doc) ? BytesRef.deepCopyOf(keys.lookupOrd(keys.ordValue())) : new BytesRef();
-                Scored s = new Scored(leaf.docBase + doc, score, key);
-                if (best.size() < wanted) {
-                    best.add(s);
-                } else if (WORST_FIRST.compare(s, best.peek()) > 0) {
-                    best.poll();
-                    best.add(s);
-                }
+                best.offer(new Scored(leaf.docBase + doc, score, key));
             }
         }
-        int[] out = new int[best.size()];
-        int i = 0;
-        for (Scored s : best) {
-            out[i++] = s.doc();
-        }
-        return out;
+        return best.best().stream().mapToInt(Scored::doc).toArray();
     }
 
     /**

@@ -1,13 +1,18 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.StoreDirectory;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -40,6 +45,45 @@ record Serving(Generation generation, IndexReader reader, IndexSearcher searcher
                 }
             });
             return of(generation, reader, this);
+        }
+    }
+
+    /**
+     * Opens generation {@code generation}'s index in {@code index} for searches. A {@code reader} (a read-only
+     * store) must not bring back a generation its writer deleted meanwhile: it fails with
+     * {@link NoSuchFileException} instead, and removes what opening created.
+     */
+    static Serving open(Generation generation, Path index, boolean reader) throws IOException {
+        if (reader && !Files.isDirectory(index)) {
+            throw new NoSuchFileException(index.toString(), null, "deleted by the store's writer");
+        }
+        // FSDirectory creates a missing directory: a generation deleted by the writer just now would reappear.
+        Directory dir = FSDirectory.open(index);
+        DirectoryReader opened;
+        try {
+            opened = DirectoryReader.open(dir);
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            if (reader) {
+                removeIfRecreated(index);
+            }
+            throw e;
+        }
+        return new SharedDirectory(dir).serve(generation, opened);
+    }
+
+    /**
+     * Removes the empty directories FSDirectory created when the writer deleted a generation between this
+     * reader's check and its open: only empty ones, so nothing of the writer's can go.
+     */
+    private static void removeIfRecreated(Path index) {
+        try {
+            Files.deleteIfExists(index);
+            if (!Files.exists(index.resolveSibling(StoreDirectory.GENERATION_FILE))) {
+                Files.deleteIfExists(index.getParent());
+            }
+        } catch (IOException e) {
+            // Not empty, or not ours to remove (the writer is using it): it stays.
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.nyla.sync.lucene;
+
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.store.IntegrityReport;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.FilterLeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.SegmentReader;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+
+/**
+ * The files of generations' indexes: sharing them between generations by hard links (Lucene never modifies a
+ * file it wrote) and checking them against the checksums in their footers.
+ */
+final class IndexFiles {
+    private IndexFiles() {
+    }
+
+    /** Links (or, across file systems, copies) the files of the latest commit in {@code from} into {@code to}. */
+    static void linkCommittedFiles(Path from, Path to) throws IOException {
+        try (Directory dir = FSDirectory.open(from)) {
+            for (String name : SegmentInfos.readLatestCommit(dir).files(true)) {
+                link(from.resolve(name), to.resolve(name));
+            }
+        }
+    }
+
+    /**
+     * Hard-links {@code from} as {@code to}, or copies it where the file system cannot link. Returns true for a
+     * link: its data is the already durable file's, so only the new directory entry needs forcing to disk,
+     * while a copy's data must be forced too.
+     */
+    static boolean link(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+            return true;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            Files.copy(from, to);
+            return false;
+        }
+    }
+
+    /**
+     * Reads every file of the served generation's segments and checks Lucene's checksum in its footer.
+     *
+     * @throws IntegrityException naming the generation and the first segment with a file whose checksum does
+     *         not match
+     */
+    static IntegrityReport verify(Serving s, String location) throws IOException {
+        for (LeafReaderContext leaf : s.reader().leaves()) {
+            try {
+                leaf.reader().checkIntegrity();
+            } catch (CorruptIndexException e) {
+                throw new IntegrityException(location + " generation " + s.generation().id() + " segment "
+                        + segmentName(leaf), "Lucene checksums",
+                        "every file's checksum to match its footer", e.getMessage());
+            }
+        }
+        int segments = s.reader().leaves().size();
+        return new IntegrityReport(s.generation().id(), s.reader().numDocs(), segments
+                + (segments == 1 ? " segment" : " segments") + ": every file's Lucene checksum matches");
+    }
+
+    /** The segment's name ({@code _3}), which its files start with; its position when it has none. */
+    private static String segmentName(LeafReaderContext leaf) {
+        return FilterLeafReader.unwrap(leaf.reader())
+                instanceof SegmentReader sr ? sr.getSegmentName() : "#" + leaf.ord;
+    }
+
+    /** Reads a whole file and checks Lucene's checksum footer. */
+    static void checksum(Directory dir, String name, String subject) throws IOException {
+        try (IndexInput in = dir.openInput(name, IOContext.READONCE)) {
+            CodecUtil.checksumEntireFile(in);
+        } catch (CorruptIndexException e) {
+            throw new IntegrityException(subject, "Lucene checksum", "the checksum in the file's footer",
+                    "a mismatch (" + e.getMessage() + ")");
+        }
+    }
+}
