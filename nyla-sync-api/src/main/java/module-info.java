@@ -32,6 +32,8 @@ module dev.nyla.sync {
     exports dev.nyla.sync.store;
 
     exports dev.nyla.sync.internal to dev.nyla.sync.lucene, dev.nyla.sync.jdbc, dev.nyla.sync.djl, dev.nyla.sync.cli;
+    exports dev.nyla.sync.store.internal to dev.nyla.sync.lucene, dev.nyla.sync.jdbc, dev.nyla.sync.cli;
+    exports dev.nyla.sync.nativepayload to dev.nyla.sync.lucene, dev.nyla.sync.cli;
     exports dev.nyla.sync.artifact.internal to dev.nyla.sync.cli;
     exports dev.nyla.sync.demo to dev.nyla.sync.cli;
 

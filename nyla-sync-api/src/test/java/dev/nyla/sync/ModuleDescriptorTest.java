@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleDescriptor.Exports;
 import java.lang.module.ModuleDescriptor.Provides;
 import java.lang.module.ModuleDescriptor.Requires;
+import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +32,8 @@ class ModuleDescriptorTest {
     private static final Map<String, Set<String>> EXPORTED_TO = Map.of(
             "dev.nyla.sync.internal",
             Set.of("dev.nyla.sync.lucene", "dev.nyla.sync.jdbc", "dev.nyla.sync.djl", "dev.nyla.sync.cli"),
+            "dev.nyla.sync.store.internal", Set.of("dev.nyla.sync.lucene", "dev.nyla.sync.jdbc", "dev.nyla.sync.cli"),
+            "dev.nyla.sync.nativepayload", Set.of("dev.nyla.sync.lucene", "dev.nyla.sync.cli"),
             "dev.nyla.sync.artifact.internal", Set.of("dev.nyla.sync.cli"),
             "dev.nyla.sync.demo", Set.of("dev.nyla.sync.cli"));
     /** Exported to no one: the providers of the memory: and file: stores, which only the service loader reaches. */

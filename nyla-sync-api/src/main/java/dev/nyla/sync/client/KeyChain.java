@@ -1,13 +1,13 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.internal.Artifacts;
-import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.internal.KeyDocumentFiles;
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.artifact.internal.KeyDocumentFiles;
 import dev.nyla.sync.artifact.internal.RootRotation;
 import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;

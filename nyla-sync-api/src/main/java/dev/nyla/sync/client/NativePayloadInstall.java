@@ -2,11 +2,11 @@ package dev.nyla.sync.client;
 
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.NativeInstaller;
+import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
-import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.NativeInstall;
-import dev.nyla.sync.store.NativeInstaller;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

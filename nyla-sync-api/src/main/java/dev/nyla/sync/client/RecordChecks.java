@@ -3,9 +3,9 @@ package dev.nyla.sync.client;
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.Delta;
-import dev.nyla.sync.MalformedArtifactException;
 
 /**
  * What every record of a payload file must pass at install, before any store sees it, beyond what the record

@@ -1,14 +1,14 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.artifact.internal.Artifacts;
-import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.artifact.Delta;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.nativepayload.NativeInstaller;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
-import dev.nyla.sync.UnsupportedFormatException;
-import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.NativeInstaller;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,12 +3,13 @@ package dev.nyla.sync.client;
 import static dev.nyla.sync.client.SyncState.*;
 
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.MalformedArtifactException;
+import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.ManifestRequest;
 import dev.nyla.sync.artifact.ManifestResponse;
-import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.nativepayload.NativeFormatStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.VectorStore;
 import java.io.FileNotFoundException;
@@ -258,7 +259,7 @@ final class SyncStateMachine {
             return run.result(SyncResult.Outcome.UP_TO_DATE, Optional.empty(), Optional.empty());
         }
 
-        RoutePlan plan = RoutePlan.of(run, manifest, name, active, store.nativeInstaller().orElse(null),
+        RoutePlan plan = RoutePlan.of(run, manifest, name, active, store instanceof NativeFormatStore n ? n.nativeInstaller() : null,
                 rebuild.isPresent(), forced);
         if (plan.routes().isEmpty()) {
             throw new UnsupportedFormatException(name, "payload files", "a gzip or uncompressed record file",

@@ -2,6 +2,7 @@ package dev.nyla.sync.internal;
 
 import static dev.nyla.sync.internal.RecordFile.*;
 
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.RecordKeys;

@@ -2,13 +2,13 @@ package dev.nyla.sync.publish;
 
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
-import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
+import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.artifact.internal.RootRotation;
-import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.internal.BuilderOptions;
+import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

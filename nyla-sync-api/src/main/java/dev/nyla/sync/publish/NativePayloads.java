@@ -1,13 +1,13 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.store.Compression;
-import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.FileNotFoundException;

@@ -1,11 +1,11 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.ArtifactException;
+import dev.nyla.sync.LimitExceededException;
 import dev.nyla.sync.artifact.KeyDocument;
+import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
 import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
-import dev.nyla.sync.LimitExceededException;
-import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.artifact.internal.RootRotation;
 import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;

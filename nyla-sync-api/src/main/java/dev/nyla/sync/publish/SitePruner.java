@@ -1,12 +1,12 @@
 package dev.nyla.sync.publish;
 
 import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.internal.FileNames;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.Manifest;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.internal.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

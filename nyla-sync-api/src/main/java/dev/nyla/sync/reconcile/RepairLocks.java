@@ -1,7 +1,7 @@
 package dev.nyla.sync.reconcile;
 
-import dev.nyla.sync.store.TenantLocking;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.internal.TenantLocking;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;

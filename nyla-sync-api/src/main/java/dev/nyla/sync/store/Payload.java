@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * A full payload of an artifact version, as its manifest describes it: the portable records every client can
  * install ({@link dev.nyla.sync.artifact.Manifest#payload()}), or a store-native alternative to them
- * ({@link dev.nyla.sync.artifact.Manifest#nativePayloads()}) that a {@link NativeInstaller} installs.
+ * ({@link dev.nyla.sync.artifact.Manifest#nativePayloads()}) that a store of that format installs.
  *
  * <p>For kind {@value #RECORDS} the files are alternative encodings of one record stream (say gzip and
  * uncompressed), the preferred one first; a client downloads one of them. For store-native kinds, defined

@@ -1,7 +1,7 @@
 package dev.nyla.sync.store;
 
-import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.VectorRecord;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,15 +44,6 @@ public interface VectorStore extends Closeable {
      * and its downloads beneath it by default, so that they share the store's disk and fate.
      */
     default Optional<java.nio.file.Path> directory() {
-        return Optional.empty();
-    }
-
-    /**
-     * The installer of this store's own payload format, if it has one: the sync client then installs a
-     * manifest's store-native payload of that kind (such as a prebuilt Lucene index) instead of rebuilding
-     * from portable records, and downloads only the files this store does not hold yet.
-     */
-    default Optional<NativeInstaller> nativeInstaller() {
         return Optional.empty();
     }
 

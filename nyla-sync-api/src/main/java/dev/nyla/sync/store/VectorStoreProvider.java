@@ -1,5 +1,6 @@
 package dev.nyla.sync.store;
 
+import dev.nyla.sync.store.internal.ReadOnlyVectorStore;
 import java.io.IOException;
 
 /**

@@ -3,11 +3,11 @@ package dev.nyla.sync.client;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.store.FileVectorStore;
-import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.internal.FileVectorStore;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,7 +1,7 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 

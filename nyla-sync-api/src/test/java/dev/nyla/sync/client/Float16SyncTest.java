@@ -2,19 +2,19 @@ package dev.nyla.sync.client;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.HttpArtifactSource;
-import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.internal.ManifestSignature;
 import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.internal.RecordFileReader;
-import dev.nyla.sync.UnsupportedFormatException;
-import dev.nyla.sync.VectorEncoding;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.FileVectorStore;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.InvalidVectorException;
+import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.internal.RecordEntry;

@@ -8,15 +8,15 @@ import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.artifact.DowngradeException;
 import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.KeyDocument;
-import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
-import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.artifact.internal.KeyDocumentCodec;
+import dev.nyla.sync.artifact.internal.KeyDocumentSignature;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.publish.KeyRotation;
 import dev.nyla.sync.publish.Publisher;
-import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -329,7 +329,7 @@ class KeyRotationSyncTest {
         rotate(K1, K2);
         publish(K2);
         for (int start = 0; start < 2; start++) {
-            var memory = closer.later(new dev.nyla.sync.store.MemoryVectorStore());
+            var memory = closer.later(new dev.nyla.sync.store.internal.MemoryVectorStore());
             NylaSync sync = closer.later(NylaSync.builder().source(new DirectoryArtifactSource(site)).store(memory)
                     .publicKey(K1.getPublic()).queryEmbedder(Releases.EMBEDDER).build());
             assertInstalled(sync.checkNow(), 2, sync);

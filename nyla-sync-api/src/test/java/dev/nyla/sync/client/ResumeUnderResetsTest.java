@@ -4,16 +4,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.SourceRecord;
-import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.artifact.HttpArtifactSource;
+import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
-import dev.nyla.sync.store.FileVectorStore;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

@@ -1,8 +1,8 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.store.FileVectorStore;
-import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.internal.FileVectorStore;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.params.Parameter;

@@ -1,23 +1,24 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.internal.RecordFileReader;
-import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.nativepayload.NativeFormatStore;
+import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.NativeInstaller;
 import dev.nyla.sync.publish.TenantFilesFormat;
-import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.ForwardingVectorStore;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
-import dev.nyla.sync.store.MemoryVectorStore;
-import dev.nyla.sync.store.NativeInstall;
-import dev.nyla.sync.store.NativeInstaller;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ import java.util.Set;
  * checks (the record file's trailer SHA-256) at commit, and loads the records into the
  * {@link MemoryVectorStore} it wraps. Every other method delegates to that store.
  */
-final class TenantFilesStore extends ForwardingVectorStore {
+final class TenantFilesStore extends ForwardingVectorStore implements NativeFormatStore {
     private final Path files;
     private final String readableLayout;
     /** A store bug for tests: one record fewer than the files hold ends up in the generation. */
@@ -58,8 +59,8 @@ final class TenantFilesStore extends ForwardingVectorStore {
     }
 
     @Override
-    public Optional<NativeInstaller> nativeInstaller() {
-        return Optional.of(new Installer());
+    public NativeInstaller nativeInstaller() {
+        return new Installer();
     }
 
     private final class Installer implements NativeInstaller {

@@ -2,20 +2,20 @@ package dev.nyla.sync.publish;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.ArtifactException;
-import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
-import dev.nyla.sync.store.Compression;
-import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.artifact.SigningKeys;
+import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.demo.HashingEmbedder;
+import dev.nyla.sync.store.Compression;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

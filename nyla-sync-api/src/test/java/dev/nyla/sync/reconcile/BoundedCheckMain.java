@@ -2,6 +2,7 @@ package dev.nyla.sync.reconcile;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.SourceRecord;
+import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
@@ -12,7 +13,6 @@ import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
-import dev.nyla.sync.VectorRecord;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.demo.HashingEmbedder;
 import dev.nyla.sync.reconcile.SyncReport.Outcome;
-import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.nyla.sync.store;
 
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -3,9 +3,10 @@ package dev.nyla.sync.store;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

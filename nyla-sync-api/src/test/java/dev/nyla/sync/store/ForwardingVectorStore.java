@@ -9,8 +9,8 @@ import java.util.stream.Stream;
 
 /**
  * A store for tests that passes every SPI method to another store, so that a test store overrides only what
- * it changes. {@link #directory()} and {@link #nativeInstaller()} keep the SPI's defaults (none): a wrapper
- * that has them says so itself. {@link #verifyActiveGeneration()} keeps the SPI's default too, so it checks
+ * it changes. {@link #directory()} keeps the SPI's default (none) and a wrapper is no native-format store: a
+ * wrapper that has either says so itself. {@link #verifyActiveGeneration()} keeps the SPI's default too, so it checks
  * what the wrapper lists, not the delegate's own files.
  */
 public abstract class ForwardingVectorStore implements VectorStore {

@@ -2,8 +2,10 @@ package dev.nyla.sync.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.TestData;
 import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.TestData;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
+import dev.nyla.sync.store.internal.ReadOnlyVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nyla.sync.internal.ServiceFiles;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.net.URLClassLoader;
 import java.nio.file.Path;

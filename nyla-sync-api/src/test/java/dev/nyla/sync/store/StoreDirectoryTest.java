@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
+import dev.nyla.sync.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

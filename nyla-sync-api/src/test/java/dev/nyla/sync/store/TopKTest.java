@@ -2,6 +2,7 @@ package dev.nyla.sync.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.nyla.sync.store.internal.TopK;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;

@@ -8,6 +8,7 @@ import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.NylaSyncException;
-import dev.nyla.sync.artifact.internal.Artifacts;
 import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.artifact.Manifest;
-import dev.nyla.sync.artifact.internal.ManifestCodec;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.artifact.TrustRoot;
+import dev.nyla.sync.artifact.internal.Artifacts;
+import dev.nyla.sync.artifact.internal.ManifestCodec;
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.IntegrityReport;
@@ -16,8 +16,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -5,7 +5,7 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
-import dev.nyla.sync.store.TopK;
+import dev.nyla.sync.store.internal.TopK;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

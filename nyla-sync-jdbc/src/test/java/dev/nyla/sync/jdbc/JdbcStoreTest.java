@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;

@@ -3,7 +3,7 @@ package dev.nyla.sync.lucene;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.StoreDirectory;
+import dev.nyla.sync.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

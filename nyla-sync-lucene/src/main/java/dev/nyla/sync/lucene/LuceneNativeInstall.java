@@ -1,14 +1,14 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.artifact.ModelMismatchException;
 import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.nativepayload.NativeInstall;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
-import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.StoreException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;

@@ -1,10 +1,10 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.NativeInstaller;
 import dev.nyla.sync.store.GenerationSpec;
-import dev.nyla.sync.store.NativeInstall;
-import dev.nyla.sync.store.NativeInstaller;
+import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
 import java.util.List;

@@ -1,23 +1,24 @@
 package dev.nyla.sync.lucene;
 
-import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.store.ActiveGenerationReader;
+import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.nativepayload.NativeFormatStore;
+import dev.nyla.sync.nativepayload.NativeInstaller;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
-import dev.nyla.sync.store.NativeInstaller;
-import dev.nyla.sync.store.ReadOnlyVectorStore;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
-import dev.nyla.sync.store.StoreDirectory;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.StoreStats;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.WriteResult;
+import dev.nyla.sync.store.internal.ActiveGenerationReader;
+import dev.nyla.sync.store.internal.ReadOnlyVectorStore;
+import dev.nyla.sync.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * {@code --add-modules jdk.incubator.vector}; without it, it falls back to scalar code several times
  * slower. The store logs a warning at open when that is the case ({@link #simdEnabled()}).
  */
-public final class LuceneVectorStore implements VectorStore {
+public final class LuceneVectorStore implements NativeFormatStore {
     private static final Logger LOG = LoggerFactory.getLogger(LuceneVectorStore.class);
     private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
 
@@ -452,8 +453,8 @@ public final class LuceneVectorStore implements VectorStore {
     // ------------------------------------------------------------------------------------------ native
 
     @Override
-    public Optional<NativeInstaller> nativeInstaller() {
-        return Optional.of(new LuceneNativeInstaller(this));
+    public NativeInstaller nativeInstaller() {
+        return new LuceneNativeInstaller(this);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle

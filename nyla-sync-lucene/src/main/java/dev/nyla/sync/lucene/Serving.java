@@ -1,11 +1,12 @@
 package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.store.Generation;
-import dev.nyla.sync.store.StoreDirectory;
+import dev.nyla.sync.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
@@ -13,7 +14,6 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The generation searches see: a point-in-time reader of one generation's index. Reference counted through

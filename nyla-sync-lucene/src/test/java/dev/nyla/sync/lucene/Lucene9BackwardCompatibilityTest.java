@@ -6,15 +6,15 @@ import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
-import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.NativeInstaller;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.InventoryEntry;
-import dev.nyla.sync.store.NativeInstall;
-import dev.nyla.sync.store.NativeInstaller;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.WriteResult;
@@ -207,7 +207,7 @@ class Lucene9BackwardCompatibilityTest {
         attributes.put(LucenePayloadFormat.ATTR_CREATED_MAJOR, "8");
         Payload lucene8 = new Payload(payload.kind(), attributes, payload.files());
         try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("store"))) {
-            NativeInstaller installer = store.nativeInstaller().orElseThrow();
+            NativeInstaller installer = store.nativeInstaller();
 
             UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
                     () -> installer.checkReadable(lucene8, "https://cdn.example.com/kb/manifest.json"));
@@ -230,7 +230,7 @@ class Lucene9BackwardCompatibilityTest {
         Payload custom = new Payload(payload.kind(), attributes, payload.files());
         try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("store"))) {
             UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
-                    () -> store.nativeInstaller().orElseThrow().checkReadable(custom, "manifest.json"));
+                    () -> store.nativeInstaller().checkReadable(custom, "manifest.json"));
             assertTrue(e.getMessage().contains("codec"), e.getMessage());
             assertEquals("AcmeLucene912", e.actual(), e.getMessage());
             assertTrue(e.expected().contains("Lucene912") && e.expected().contains("Lucene104"), e.getMessage());
@@ -321,7 +321,7 @@ class Lucene9BackwardCompatibilityTest {
 
     /** Installs the Lucene 9 payload as the sync client would, and activates it. */
     private Generation install(LuceneVectorStore store) throws IOException {
-        NativeInstaller installer = store.nativeInstaller().orElseThrow();
+        NativeInstaller installer = store.nativeInstaller();
         installer.checkReadable(payload, host.toString());
         Path downloads = Files.createDirectories(dir.resolve("downloads"));
         try (NativeInstall install = installer.begin(GenerationSpec.of(1, "written by Lucene 9", MODEL), payload,

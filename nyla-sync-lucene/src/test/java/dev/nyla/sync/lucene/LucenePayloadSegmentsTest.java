@@ -7,15 +7,15 @@ import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.nativepayload.NativeInstall;
 import dev.nyla.sync.publish.NativePayloadBuilder;
 import dev.nyla.sync.publish.NativePayloadFormat;
-import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.InventoryEntry;
-import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,7 +160,7 @@ class LucenePayloadSegmentsTest {
     /** What the sync client does: fetch the files the store lacks from the host, put them, commit, activate. */
     private static Set<String> install(LuceneVectorStore store, Site site, long version) throws IOException {
         Set<String> fetched = new java.util.TreeSet<>();
-        try (NativeInstall install = store.nativeInstaller().orElseThrow()
+        try (NativeInstall install = store.nativeInstaller()
                 .begin(GenerationSpec.of(version, "v" + version, MODEL), site.payload, true)) {
             for (PayloadFile f : install.filesToFetch()) {
                 Path download = Files.createTempFile(site.host.getParent(), "download", ".part");

@@ -3,16 +3,15 @@ package dev.nyla.sync.lucene;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
-import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.IntegrityException;
-import dev.nyla.sync.artifact.ModelMismatchException;
-import dev.nyla.sync.store.Payload;
-import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.UnsafeFileNameException;
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.artifact.ModelMismatchException;
+import dev.nyla.sync.nativepayload.NativeInstall;
 import dev.nyla.sync.publish.NativePayloadBuilder;
 import dev.nyla.sync.publish.NativePayloadFormat;
 import dev.nyla.sync.store.Generation;
@@ -20,7 +19,8 @@ import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.IntegrityReport;
 import dev.nyla.sync.store.InventoryEntry;
-import dev.nyla.sync.store.NativeInstall;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
@@ -87,7 +87,7 @@ class LucenePayloadTest {
     /** What the sync client does: fetch (here: copy from the host) what the store lacks, put, commit. */
     private static Generation install(LuceneVectorStore store, Payload payload, Path host, long version,
                                       List<PayloadFile> fetched) throws IOException {
-        try (NativeInstall install = store.nativeInstaller().orElseThrow()
+        try (NativeInstall install = store.nativeInstaller()
                 .begin(GenerationSpec.of(version, "v" + version, MODEL), payload, true)) {
             for (PayloadFile f : install.filesToFetch()) {
                 Path download = Files.createTempFile(host.getParent(), "download", ".part");
@@ -251,7 +251,7 @@ class LucenePayloadTest {
         Payload payload = publish(corpus(50, 5), host);
         EmbeddingModel other = new EmbeddingModel(MODEL.id(), DIM, Similarity.COSINE, true, "sha256:" + "0".repeat(64));
         try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH);
-             NativeInstall install = store.nativeInstaller().orElseThrow()
+             NativeInstall install = store.nativeInstaller()
                      .begin(GenerationSpec.of(1, "v1", other), payload, true)) {
             for (PayloadFile f : install.filesToFetch()) {
                 Path copy = Files.createTempFile(tmp, "f", ".part");
@@ -269,7 +269,7 @@ class LucenePayloadTest {
         Path host = Files.createDirectories(tmp.resolve("host"));
         Payload payload = publish(corpus(20, 6), host);
         try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH)) {
-            var installer = store.nativeInstaller().orElseThrow();
+            var installer = store.nativeInstaller();
             installer.checkReadable(payload, "host");
             Map<String, String> newer = new HashMap<>(payload.attributes());
             newer.put("lucene.version", "11.0.0");
@@ -295,7 +295,7 @@ class LucenePayloadTest {
             PayloadFile renamed = new PayloadFile(name, f.size(), f.sha256(), f.compression(), f.uncompressedSize());
             Payload bad = new Payload(payload.kind(), payload.attributes(), List.of(renamed));
             try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client-" + name.length() + name.hashCode()), GRAPH)) {
-                assertThrows(UnsafeFileNameException.class, () -> store.nativeInstaller().orElseThrow()
+                assertThrows(UnsafeFileNameException.class, () -> store.nativeInstaller()
                         .begin(GenerationSpec.of(1, "v1", MODEL), bad, true), name);
                 assertEquals(List.of(), store.generations());
             }

@@ -9,7 +9,6 @@ import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

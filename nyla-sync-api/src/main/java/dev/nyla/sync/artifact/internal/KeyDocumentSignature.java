@@ -5,7 +5,6 @@ import dev.nyla.sync.MalformedArtifactException;
 import dev.nyla.sync.artifact.BadSignatureException;
 import dev.nyla.sync.artifact.KeyDocument;
 import dev.nyla.sync.artifact.SigningKeys;
-import dev.nyla.sync.artifact.TrustRoot;
 import dev.nyla.sync.internal.Ed25519;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,9 +17,9 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The signatures of a key document, stored as {@code keys-<n>.json.sig}: several detached Ed25519

@@ -1,9 +1,9 @@
 package dev.nyla.sync.store.providers;
 
-import dev.nyla.sync.store.FileVectorStore;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStoreProvider;
+import dev.nyla.sync.store.internal.FileVectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 

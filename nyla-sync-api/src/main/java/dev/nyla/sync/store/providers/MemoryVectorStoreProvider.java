@@ -1,8 +1,8 @@
 package dev.nyla.sync.store.providers;
 
-import dev.nyla.sync.store.MemoryVectorStore;
 import dev.nyla.sync.store.VectorStore;
 import dev.nyla.sync.store.VectorStoreProvider;
+import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.time.Clock;
 
 /** Serves {@code memory:} locations: a new, empty {@link MemoryVectorStore} for every open. */

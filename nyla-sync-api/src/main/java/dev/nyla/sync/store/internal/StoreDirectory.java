@@ -1,6 +1,4 @@
-package dev.nyla.sync.store;
-
-import dev.nyla.sync.internal.DurableFiles;
+package dev.nyla.sync.store.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.Similarity;
+import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.StoreLockedException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
+import dev.nyla.sync.store.LockTimeoutException;
+import dev.nyla.sync.store.VectorStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;

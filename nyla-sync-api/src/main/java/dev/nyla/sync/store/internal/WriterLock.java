@@ -1,5 +1,7 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
+import dev.nyla.sync.store.StoreLockedException;
+import dev.nyla.sync.store.VectorStores;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

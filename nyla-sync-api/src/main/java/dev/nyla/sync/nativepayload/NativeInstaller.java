@@ -1,13 +1,17 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.nativepayload;
 
 import dev.nyla.sync.UnsupportedFormatException;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.Payload;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.util.List;
 
 /**
  * Installs payloads in a store's own format (a <em>store-native</em> payload, such as a prebuilt Lucene
  * index) as new generations, without rebuilding anything on the client: the fast path of an install.
- * A store offers one through {@link VectorStore#nativeInstaller()}.
+ * A store offers one through {@link NativeFormatStore#nativeInstaller()}.
  *
  * <p>The split follows Lucene's replicator: the manifest's {@link Payload} says what to copy, the sync
  * client copies (and verifies every file's size and SHA-256 while downloading), and the store installs.

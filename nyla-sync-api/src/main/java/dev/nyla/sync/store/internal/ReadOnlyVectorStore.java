@@ -1,6 +1,19 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.IntegrityReport;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.ReadOnlyStoreException;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.StoreStats;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.VectorStoreProvider;
+import dev.nyla.sync.store.VectorStores;
+import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -12,7 +25,7 @@ import java.util.stream.Stream;
 /**
  * A store that serves reads (searches, inventories, statistics, verification) and refuses every write with
  * a {@link ReadOnlyStoreException}: what {@link VectorStores#openReadOnly} returns. It has no
- * {@linkplain #nativeInstaller() native installer}, since installing is writing. Closing it closes the
+ * native installer (it is no {@link dev.nyla.sync.nativepayload.NativeFormatStore}), since installing is writing. Closing it closes the
  * store it wraps.
  */
 public final class ReadOnlyVectorStore implements VectorStore {

@@ -1,5 +1,7 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

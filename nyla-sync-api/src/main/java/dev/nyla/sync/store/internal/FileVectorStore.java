@@ -1,15 +1,19 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
 import dev.nyla.sync.ContentHash;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.NylaSyncException;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
-import dev.nyla.sync.IntegrityException;
+import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.internal.RecordFileKind;
 import dev.nyla.sync.internal.RecordFileReader;
 import dev.nyla.sync.internal.RecordFileWriter;
-import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.IntegrityReport;
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.VectorStore;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
 import dev.nyla.sync.RecordKeys;
 import java.util.ArrayList;

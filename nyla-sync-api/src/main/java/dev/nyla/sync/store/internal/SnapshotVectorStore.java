@@ -1,9 +1,19 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
 import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.VectorRecord;
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.GenerationSpec;
+import dev.nyla.sync.store.GenerationWriter;
+import dev.nyla.sync.store.InventoryEntry;
+import dev.nyla.sync.store.SearchHit;
+import dev.nyla.sync.store.SearchRequest;
+import dev.nyla.sync.store.StoreException;
+import dev.nyla.sync.store.StoreStats;
+import dev.nyla.sync.store.VectorStore;
+import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayDeque;

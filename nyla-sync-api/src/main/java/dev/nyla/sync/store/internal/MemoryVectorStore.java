@@ -1,5 +1,6 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.store.internal;
 
+import dev.nyla.sync.store.VectorStore;
 import java.time.Clock;
 
 /**

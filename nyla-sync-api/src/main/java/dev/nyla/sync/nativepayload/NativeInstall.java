@@ -1,5 +1,8 @@
-package dev.nyla.sync.store;
+package dev.nyla.sync.nativepayload;
 
+import dev.nyla.sync.store.Generation;
+import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.store.StoreException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
