@@ -120,11 +120,11 @@ final class IndexBuilder implements Closeable {
     }
 
     /**
-     * @param graphsWhenMerging whether only merges build graphs: segments written by a flush then hold their
+     * @param graphsWhenMerging whether only merges build graphs: segments of added documents then hold their
      *                          vectors without a graph (and are searched exactly until merged)
      */
-    private static Codec codec(LuceneOptions options, int mergeWorkers, ExecutorService mergeExecutor,
-                               boolean graphsWhenMerging) {
+    static Codec codec(LuceneOptions options, int mergeWorkers, ExecutorService mergeExecutor,
+                       boolean graphsWhenMerging) {
         int workers = mergeExecutor == null ? 1 : mergeWorkers;
         KnnVectorsFormat format = new AnyDimension(hnsw(options, workers, mergeExecutor, GRAPH_THRESHOLD),
                 graphsWhenMerging ? hnsw(options, 1, null, NO_GRAPH) : null);
@@ -159,8 +159,8 @@ final class IndexBuilder implements Closeable {
     /**
      * Lucene's HNSW formats accept at most 1,024 dimensions when indexing, a guard rail rather than a limit
      * of the format: models with 1,536 or 3,072 dimensions are common. Same name, so readers find the
-     * original format by it. With a flush format, segments written by a flush use it instead (the same
-     * format without a graph: same name, same files, readable by the same reader).
+     * original format by it. With a flush format, segments of added documents (all but merges) use it
+     * instead (the same format without a graph: same name, same files, readable by the same reader).
      */
     private static final class AnyDimension extends KnnVectorsFormat {
         private final KnnVectorsFormat delegate;
@@ -175,8 +175,10 @@ final class IndexBuilder implements Closeable {
         @Override
         public org.apache.lucene.codecs.KnnVectorsWriter fieldsWriter(org.apache.lucene.index.SegmentWriteState state)
                 throws IOException {
-            boolean flush = state.context.context() == IOContext.Context.FLUSH;
-            return (atFlush != null && flush ? atFlush : delegate).fieldsWriter(state);
+            // A segment's vector writer is opened when its first document comes (context DEFAULT, not
+            // FLUSH), so what is not a merge is a segment of added documents.
+            boolean merge = state.context.context() == IOContext.Context.MERGE;
+            return (atFlush != null && !merge ? atFlush : delegate).fieldsWriter(state);
         }
 
         @Override

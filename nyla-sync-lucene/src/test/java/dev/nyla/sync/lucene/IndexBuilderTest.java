@@ -19,6 +19,7 @@ import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.search.IndexSearcher;
@@ -76,6 +77,32 @@ class IndexBuilderTest {
                 assertEquals(IndexWriter.SOURCE_MERGE,
                         ((org.apache.lucene.index.SegmentReader) leaf).getSegmentInfo().info.getDiagnostics()
                                 .get(IndexWriter.SOURCE));
+            }
+        }
+    }
+
+    @Test
+    void withGraphsWhenMergingAddedDocumentsGetNoGraphAndTheMergeBuildsIt() throws IOException {
+        // The mechanism the rebuild rests on: were added segments given graphs, the work would stay on the
+        // adding thread, and the merge would only merge graphs.
+        List<VectorRecord> records = ClusteredVectors.records(MODEL, ClusteredVectors.vectors(1_000, DIM, 10, 0.6, 3), 1);
+        try (Directory dir = new ByteBuffersDirectory();
+             IndexWriter w = new IndexWriter(dir, new IndexWriterConfig()
+                     .setCodec(IndexBuilder.codec(LuceneOptions.DEFAULTS, 1, null, true))
+                     .setIndexSort(Schema.INDEX_SORT))) {
+            for (VectorRecord r : records) {
+                w.addDocument(Schema.document(r, MODEL.fingerprint(), MODEL.similarity()));
+            }
+            w.commit();
+            try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                assertEquals(0, graphSize(reader.leaves().getFirst().reader()), "graph of the added segment");
+            }
+            w.addDocument(Schema.document(VectorRecord.of("t1", "x", "", Map.of(), MODEL, records.getFirst().vector()),
+                    MODEL.fingerprint(), MODEL.similarity()));
+            w.forceMerge(1);
+            w.commit();
+            try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                assertEquals(records.size() + 1, graphSize(reader.leaves().getFirst().reader()), "graph after the merge");
             }
         }
     }
