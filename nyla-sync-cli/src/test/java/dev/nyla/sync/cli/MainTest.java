@@ -62,6 +62,29 @@ class MainTest {
     }
 
     @Test
+    void theQuantizedModelPublishesAndSearchFindsItByTheStoresModelId() throws IOException {
+        Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
+                "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
+                "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}"));
+        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
+        Result p = run("publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", dir.resolve("site").toString(),
+                "--signing-key", dir.resolve("k.key").toString(), "--model", "quantized");
+        assertEquals(0, p.exit(), p.err());
+        String store = "file:" + dir.resolve("store");
+        Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", store, "--public-key",
+                dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString(), "--model", "quantized");
+        assertEquals(0, s.exit(), s.err());
+        // No --model: the store's vectors name all-MiniLM-L6-v2-q, which the command line bundles.
+        Result found = run("search", "--store", store, "--k", "1", "how hot should the water be for tea");
+        assertEquals(0, found.exit(), found.err());
+        assertTrue(found.out().contains("tea") && !found.out().contains("tyres"), found.out());
+        // The float model is another model: the guard refuses it for these vectors.
+        Result refused = run("search", "--store", store, "--model", "default", "tea");
+        assertNotEquals(0, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("all-MiniLM-L6-v2-q"), refused.err());
+    }
+
+    @Test
     void rotateKeyMovesAClientPinningTheOldKeyToTheNewOneAndRevokesTheOld() throws IOException {
         String store = storeWithVersionOne();
         String site = dir.resolve("site").toString();
