@@ -65,7 +65,7 @@ final class DeltaWriter {
              RecordFileReader now = Artifacts.openRecordFile(new DirectoryArtifactSource(out), current, dimension, encoding);
              Old old = new Old(base, dimension)) {
             VectorRecord o = old.next();
-            VectorRecord n = Publisher.nextUpsert(now, "new full payload");
+            VectorRecord n = FullPayloads.next(now, "new full payload");
             while (o != null || n != null) {
                 int c = o == null ? 1 : n == null ? -1 : RecordKeys.compare(o.tenant(), o.id(), n.tenant(), n.id());
                 if (c < 0) {
@@ -73,7 +73,7 @@ final class DeltaWriter {
                     o = old.next();
                 } else if (c > 0) {
                     delta.upsert(n);
-                    n = Publisher.nextUpsert(now, "new full payload");
+                    n = FullPayloads.next(now, "new full payload");
                 } else {
                     // Exact equality, vector bits included: a record re-embedded to the same content hash
                     // but another vector must reach the client too.
@@ -81,7 +81,7 @@ final class DeltaWriter {
                         delta.upsert(n);
                     }
                     o = old.next();
-                    n = Publisher.nextUpsert(now, "new full payload");
+                    n = FullPayloads.next(now, "new full payload");
                 }
             }
             return Optional.of(new Delta(from, delta.upserts(), delta.deletes(), delta.finish()));

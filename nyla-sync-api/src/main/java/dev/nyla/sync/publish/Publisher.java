@@ -2,7 +2,6 @@ package dev.nyla.sync.publish;
 
 import dev.nyla.sync.ArtifactException;
 import dev.nyla.sync.ContentHash;
-import dev.nyla.sync.DimensionMismatchException;
 import dev.nyla.sync.EmbeddingModel;
 import dev.nyla.sync.InvalidVectorException;
 import dev.nyla.sync.RecordKeys;
@@ -23,12 +22,9 @@ import dev.nyla.sync.artifact.internal.ManifestSignature;
 import dev.nyla.sync.corpus.Corpus;
 import dev.nyla.sync.corpus.SeedIndex;
 import dev.nyla.sync.embed.Embedder;
-import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.internal.BuilderOptions;
-import dev.nyla.sync.internal.RecordEntry;
 import dev.nyla.sync.internal.RecordFileKind;
 import dev.nyla.sync.internal.RecordFileReader;
-import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
 import java.io.IOException;
@@ -83,13 +79,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
-    /** Records buffered before embedding and writing; bounds memory whatever the corpus size. */
-    private static final int WINDOW = 4096;
-    /**
-     * Batches of changed records gathered before embedding, so that they can be sorted by length: a model pads
-     * every text of a batch to its longest, and batches of similar lengths waste little compute on padding.
-     */
-    private static final int BUCKETED_BATCHES = 16;
     /** The default {@link Builder#deltaWindow}. */
     public static final int DEFAULT_DELTA_WINDOW = 10;
     /**
@@ -139,7 +128,7 @@ public final class Publisher {
 
     /** Publishes version 1 of {@code corpus} into {@code out}, embedding every record. */
     public PublishResult publish(Corpus corpus, Path out) throws IOException {
-        return run(corpus.records(), requireEmbedder().model(), new EmbedderVectors(requireEmbedder()), out, null);
+        return run(corpus.records(), requireEmbedder().model(), new PublishBatch.EmbedderVectors(requireEmbedder()), out, null);
     }
 
     /**
@@ -149,7 +138,7 @@ public final class Publisher {
      */
     public PublishResult publish(Corpus corpus, Path out, Path previous) throws IOException {
         Objects.requireNonNull(previous, "previous");
-        return run(corpus.records(), requireEmbedder().model(), new EmbedderVectors(requireEmbedder()), out, previous);
+        return run(corpus.records(), requireEmbedder().model(), new PublishBatch.EmbedderVectors(requireEmbedder()), out, previous);
     }
 
     /**
@@ -174,7 +163,7 @@ public final class Publisher {
         }
         // Corpus.of sorts and refuses duplicate keys, as for any corpus.
         List<SourceRecord> sorted = Corpus.of(sources).records();
-        VectorSupplier lookup = pending -> {
+        PublishBatch.VectorSupplier lookup = pending -> {
             List<float[]> out2 = new ArrayList<>(pending.size());
             pending.forEach(s -> out2.add(vectors.get(s.tenant() + '\u0000' + s.id())));
             return out2;
@@ -189,41 +178,7 @@ public final class Publisher {
         return embedder;
     }
 
-    /** Supplies vectors for records that need new ones, in order. */
-    @FunctionalInterface
-    private interface VectorSupplier {
-        List<float[]> vectors(List<SourceRecord> pending) throws IOException;
-    }
-
-    private record EmbedderVectors(Embedder embedder) implements VectorSupplier {
-        @Override
-        public List<float[]> vectors(List<SourceRecord> pending) throws IOException {
-            List<String> texts = new ArrayList<>(pending.size());
-            pending.forEach(s -> texts.add(s.text()));
-            return embedder.embed(texts);
-        }
-    }
-
-    /** What happened to one key of the union of previous and current records. */
-    private enum Change { ADDED, UPDATED, UNCHANGED, DELETED }
-
-    private static final class Item {
-        final Change change;
-        final String tenant;
-        final String id;
-        final SourceRecord source;
-        VectorRecord record;
-
-        Item(Change change, String tenant, String id, SourceRecord source, VectorRecord record) {
-            this.change = change;
-            this.tenant = tenant;
-            this.id = id;
-            this.source = source;
-            this.record = record;
-        }
-    }
-
-    private PublishResult run(List<SourceRecord> records, EmbeddingModel model, VectorSupplier supplier, Path out,
+    private PublishResult run(List<SourceRecord> records, EmbeddingModel model, PublishBatch.VectorSupplier supplier, Path out,
                               Path previousDir) throws IOException {
         Files.createDirectories(out);
         SiteKeys siteKeys = SiteKeys.read(previousDir == null ? out : previousDir);
@@ -249,68 +204,51 @@ public final class Publisher {
         boolean reuseVectors = sameModel && (sameEncoding || previous.vectorEncoding() == VectorEncoding.F32);
         boolean buildOnPrevious = sameModel && sameEncoding;
         String fingerprint = model.fingerprint();
-        long[] counts = new long[Change.values().length];
-        long embedded = 0;
         long tenants = 0;
         String lastTenant = null;
         List<PayloadFile> fullFiles;
         List<Payload> nativePayloads;
         List<PublishResult.NativeBytes> nativeBytes;
+        PublishBatch batch;
         LOG.info("publishing version {} of channel {}: {} records, model {}", version, channel, records.size(), model.id());
-        Progress progress = new Progress(records.size(), listener == PublishListener.NONE ? 0
-                : toEmbed(records, previous, previousDir, reuseVectors, fingerprint));
-        listener.embeddingStarted(progress.toEmbed);
+        long toEmbed = listener == PublishListener.NONE ? 0
+                : FullPayloads.toEmbed(records, previous, previousDir, reuseVectors, fingerprint);
+        listener.embeddingStarted(toEmbed);
         try (EncodedRecordFile full = new EncodedRecordFile(out, "records", RecordFileKind.FULL, model.dimension(),
                 vectorEncoding, gzipLevel);
-             RecordFileReader prev = previous == null ? null : Artifacts.openRecordFile(
-                     new DirectoryArtifactSource(previousDir), plainFirst(previous.payload().files()),
-                     previous.model().dimension(), previous.vectorEncoding());
+             RecordFileReader prev = previous == null ? null : FullPayloads.open(previous, previousDir);
              NativePayloads natives = NativePayloads.begin(nativeFormats, model, previous, previousDir, buildOnPrevious,
                      compactNativePayloads)) {
-            VectorRecord prevRecord = nextUpsert(prev);
-            List<Item> window = new ArrayList<>();
-            List<Item> pending = new ArrayList<>();
+            batch = new PublishBatch(supplier, model, vectorEncoding, batchSize, listener, full, natives,
+                    records.size(), toEmbed);
+            // A merge of two key-ordered streams: the corpus and the previous version's full payload.
+            VectorRecord prevRecord = FullPayloads.nextPrevious(prev);
             for (SourceRecord s : records) {
                 while (prevRecord != null && RecordKeys.compare(prevRecord.tenant(), prevRecord.id(), s.tenant(), s.id()) < 0) {
-                    window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
-                    prevRecord = nextUpsert(prev);
-                    if (window.size() >= WINDOW) {
-                        embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
-                    }
+                    batch.deleted(prevRecord.tenant(), prevRecord.id());
+                    prevRecord = FullPayloads.nextPrevious(prev);
                 }
-                String hash = s.contentHash(fingerprint);
-                Item item;
                 if (prevRecord != null && prevRecord.tenant().equals(s.tenant()) && prevRecord.id().equals(s.id())) {
-                    if (reuseVectors && prevRecord.contentHash().equals(hash)) {
-                        item = new Item(Change.UNCHANGED, s.tenant(), s.id(), s, sameEncoding ? prevRecord
+                    if (reuseVectors && prevRecord.contentHash().equals(s.contentHash(fingerprint))) {
+                        batch.unchanged(s, sameEncoding ? prevRecord
                                 : prevRecord.withVector(vectorEncoding.round(prevRecord.vector(), s.tenant() + "/" + s.id())));
                     } else {
-                        item = new Item(Change.UPDATED, s.tenant(), s.id(), s, null);
+                        batch.changed(s, false);
                     }
-                    prevRecord = nextUpsert(prev);
+                    prevRecord = FullPayloads.nextPrevious(prev);
                 } else {
-                    item = new Item(Change.ADDED, s.tenant(), s.id(), s, null);
+                    batch.changed(s, true);
                 }
                 if (!s.tenant().equals(lastTenant)) {
                     tenants++;
                     lastTenant = s.tenant();
                 }
-                window.add(item);
-                if (item.record == null) {
-                    pending.add(item);
-                }
-                if (pending.size() >= batchSize * BUCKETED_BATCHES || window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
-                }
             }
             while (prevRecord != null) {
-                window.add(new Item(Change.DELETED, prevRecord.tenant(), prevRecord.id(), null, null));
-                prevRecord = nextUpsert(prev);
-                if (window.size() >= WINDOW) {
-                    embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
-                }
+                batch.deleted(prevRecord.tenant(), prevRecord.id());
+                prevRecord = FullPayloads.nextPrevious(prev);
             }
-            embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
+            batch.flush();
             fullFiles = full.finish();
             nativePayloads = natives.finish(out);
             nativeBytes = natives.sizes(nativePayloads);
@@ -331,124 +269,15 @@ public final class Publisher {
         writeAtomically(out.resolve(Manifest.SIGNATURE_FILE_NAME), signature);
         writeAtomically(out.resolve(Manifest.FILE_NAME), manifestBytes);
         recordHistory(out, previousDir, previous, version, manifestBytes, signature);
-        PublishResult result = new PublishResult(manifest, out, counts[Change.ADDED.ordinal()],
-                counts[Change.UPDATED.ordinal()], counts[Change.UNCHANGED.ordinal()], counts[Change.DELETED.ordinal()],
-                embedded, Artifacts.preferredEncoding(fullFiles).size(), plainFirst(fullFiles).size(),
+        PublishResult result = new PublishResult(manifest, out, batch.count(PublishBatch.Change.ADDED),
+                batch.count(PublishBatch.Change.UPDATED), batch.count(PublishBatch.Change.UNCHANGED),
+                batch.count(PublishBatch.Change.DELETED), batch.embedded(), Artifacts.preferredEncoding(fullFiles).size(),
+                FullPayloads.plainFirst(fullFiles).size(),
                 deltas.stream().filter(d -> d.fromVersion() == version - 1).findFirst()
                         .map(d -> Artifacts.preferredEncoding(d.files()).size()).orElse(0L), nativeBytes);
         LOG.info("published version {}: {} added, {} updated, {} unchanged, {} deleted, {} embedded", version,
                 result.added(), result.updated(), result.unchanged(), result.deleted(), result.embedded());
         return result;
-    }
-
-    /**
-     * Embeds the pending records of the window in batches of similar text length, then writes the whole window
-     * in key order.
-     */
-    private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
-                       EncodedRecordFile full, NativePayloads natives, long[] counts, Progress progress)
-            throws IOException {
-        int[] byLength = LengthOrder.of(pending, i -> i.source.text());
-        for (int from = 0; from < byLength.length; from += batchSize) {
-            int to = Math.min(byLength.length, from + batchSize);
-            List<SourceRecord> sources = new ArrayList<>(to - from);
-            for (int k = from; k < to; k++) {
-                sources.add(pending.get(byLength[k]).source);
-            }
-            List<float[]> vectors = supplier.vectors(sources);
-            if (vectors.size() != sources.size()) {
-                throw new EmbeddingException("embedder " + model.id(), "vectors returned for a batch", sources.size(),
-                        vectors.size());
-            }
-            for (int k = from; k < to; k++) {
-                // Back to the record it was embedded for: the batch was in length order, the window is in key order.
-                Item item = pending.get(byLength[k]);
-                item.record = checkedRecord(item.source, vectors.get(k - from), model);
-            }
-            progress.embedded += sources.size();
-            listener.embedded(progress.embedded, progress.toEmbed);
-        }
-        for (Item item : window) {
-            counts[item.change.ordinal()]++;
-            switch (item.change) {
-                case DELETED -> natives.deleted(item.tenant, item.id);
-                case UNCHANGED -> {
-                    full.upsert(item.record);
-                    natives.unchanged(item.record);
-                }
-                case ADDED, UPDATED -> {
-                    full.upsert(item.record);
-                    natives.changed(item.record);
-                }
-            }
-        }
-        long embedded = pending.size();
-        window.clear();
-        pending.clear();
-        listener.recordsWritten(full.upserts(), progress.records);
-        return embedded;
-    }
-
-    private VectorRecord checkedRecord(SourceRecord s, float[] v, EmbeddingModel model) throws IOException {
-        String subject = "embedding of " + s.tenant() + "/" + s.id() + " by " + model.id();
-        if (v == null || v.length != model.dimension()) {
-            throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
-        }
-        for (int d = 0; d < v.length; d++) {
-            if (!Float.isFinite(v[d])) {
-                throw new InvalidVectorException(subject, d, v[d]);
-            }
-        }
-        // Rounded once, here, before the vector goes anywhere: every payload then holds the same
-        // values, and carrying it over to the next version round-trips exactly.
-        v = vectorEncoding.round(v, subject);
-        // After rounding: a float16 rounding can turn a tiny vector into the zero vector.
-        model.similarity().requireDirection(v, subject);
-        return s.toVectorRecord(v, model.fingerprint());
-    }
-
-    /** What the listener is told: records of the corpus, records to embed, and records embedded so far. */
-    private static final class Progress {
-        final long records;
-        final long toEmbed;
-        long embedded;
-
-        Progress(long records, long toEmbed) {
-            this.records = records;
-            this.toEmbed = toEmbed;
-        }
-    }
-
-    /**
-     * How many records the publication will embed: all of them without previous vectors to reuse (no previous
-     * version, another model, float16 before float32 now), else those whose key is new or whose content hash
-     * changed. A streaming merge of the sorted records with the previous full payload, as the publication
-     * itself does, so memory stays one record whatever the size.
-     */
-    private static long toEmbed(List<SourceRecord> records, Manifest previous, Path previousDir, boolean reuseVectors,
-                                String fingerprint) throws IOException {
-        if (previous == null || !reuseVectors) {
-            return records.size();
-        }
-        long count = 0;
-        try (RecordFileReader prev = Artifacts.openRecordFile(new DirectoryArtifactSource(previousDir),
-                plainFirst(previous.payload().files()), previous.model().dimension(), previous.vectorEncoding())) {
-            VectorRecord p = nextUpsert(prev);
-            for (SourceRecord s : records) {
-                while (p != null && RecordKeys.compare(p.tenant(), p.id(), s.tenant(), s.id()) < 0) {
-                    p = nextUpsert(prev);
-                }
-                if (p != null && p.tenant().equals(s.tenant()) && p.id().equals(s.id())) {
-                    if (!p.contentHash().equals(s.contentHash(fingerprint))) {
-                        count++;
-                    }
-                    p = nextUpsert(prev);
-                } else {
-                    count++;
-                }
-            }
-        }
-        return count;
     }
 
     /**
@@ -463,7 +292,7 @@ public final class Publisher {
             return List.of();
         }
         DeltaWriter writer = new DeltaWriter(out, model.dimension(), vectorEncoding, gzipLevel);
-        PayloadFile current = plainFirst(fullFiles);
+        PayloadFile current = FullPayloads.plainFirst(fullFiles);
         List<Delta> deltas = new ArrayList<>();
         for (DeltaWindow.Base base : DeltaWindow.bases(previous, previousDir, deltaWindow, model, vectorEncoding,
                 trustedKeys)) {
@@ -521,32 +350,6 @@ public final class Publisher {
                     Files.readAllBytes(previousDir.resolve(Manifest.SIGNATURE_FILE_NAME)));
         }
         history.record(version, manifest, signature);
-    }
-
-    private static VectorRecord nextUpsert(RecordFileReader reader) throws IOException {
-        return reader == null ? null : nextUpsert(reader, "previous full payload");
-    }
-
-    /**
-     * The next record of a full payload, null at its end.
-     *
-     * @param subject what the file is, for the message when it holds a deletion
-     */
-    static VectorRecord nextUpsert(RecordFileReader reader, String subject) throws IOException {
-        Optional<RecordEntry> e = reader.next();
-        if (e.isEmpty()) {
-            return null;
-        }
-        if (!(e.get() instanceof RecordEntry.Upsert upsert)) {
-            throw new ArtifactException(subject, "entry " + e.get().tenant() + "/" + e.get().id(),
-                    "an upsert", "a deletion (is the manifest pointing at a delta?)");
-        }
-        return upsert.record();
-    }
-
-    /** Reading a local previous version is fastest without decompression. */
-    private static PayloadFile plainFirst(List<PayloadFile> files) {
-        return files.stream().filter(f -> f.compression() == Compression.NONE).findFirst().orElse(files.get(0));
     }
 
     private static String salt(String channel, long version) {
