@@ -17,6 +17,7 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -37,8 +38,10 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  * in key order. Shared by the store's generation writer and the publisher's payload builder, so that what
  * a client builds from records and what a publisher ships are the same index. Built on a base with a
  * {@link SegmentPolicy} (the publisher's payloads), segments merge by it at commit, in the committing thread;
- * otherwise Lucene's default policy merges in the background, and what it has not finished when the writer
- * closes is dropped (a merge into one segment, when asked for, is waited for).
+ * otherwise Lucene's default policy merges in the background, one merge at a time and never into a segment
+ * whose HNSW graph would not fit the heap ({@link HeapBudget}), and what it has not finished when the writer
+ * closes is dropped (a merge into one segment, when asked for, is waited for; past that bound it ends as a few
+ * segments).
  *
  * <p>An index built from scratch with {@link LuceneOptions#buildThreads()} above 1 is written in two
  * steps. Lucene builds a segment's graph on the thread that adds its documents, and merges graphs with one
@@ -47,9 +50,12 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  * threshold), nothing merges while records arrive ({@link RebuildMergePolicy}), and the merge into one
  * segment at commit builds the one graph with {@code buildThreads} workers (Lucene's concurrent HNSW merge).
  * One graph over all vectors is also less work than graphs per segment merged afterwards. The index ends as
- * before: one segment, documents in key order (the index sort), the configured graph.
+ * before: one segment, documents in key order (the index sort), the configured graph; in a store whose heap
+ * cannot hold that graph, a few segments, each merged (so each with its graph).
  */
 final class IndexBuilder implements Closeable {
+    /** Merges queued behind the one running before adding documents waits: Lucene's default on 2 cores. */
+    private static final int ONE_MERGE_PENDING_LIMIT = 6;
     private final Directory directory;
     private final EmbeddingModel model;
     private final String subject;
@@ -98,7 +104,10 @@ final class IndexBuilder implements Closeable {
                 .setCommitOnClose(false);
         if (graphsWhenMerging) {
             config.setMergePolicy(new RebuildMergePolicy());
-        } else if (segments != null && withBase) {
+        }
+        if (segments == null) {
+            boundHeap(config, options);
+        } else if (withBase) {
             // Merges run in this thread when asked for, one after the other: what merges depends only on the
             // documents, never on how threads were scheduled. (An index built from scratch ends as one
             // segment whatever merged before, so it keeps Lucene's background merges while documents come.)
@@ -112,6 +121,20 @@ final class IndexBuilder implements Closeable {
             throw e;
         }
         this.writer = w;
+    }
+
+    /**
+     * Keeps a store's writer within the JVM's heap whatever the generation's size ({@link HeapBudget}): a
+     * smaller RAM buffer in a small heap, merged segments of bounded size, one merge at a time (the graph of
+     * a merge can use {@code mergeThreads} workers, so the parallelism is within it).
+     */
+    static IndexWriterConfig boundHeap(IndexWriterConfig config, LuceneOptions options) {
+        HeapBudget budget = HeapBudget.of(options);
+        ConcurrentMergeScheduler oneAtATime = new ConcurrentMergeScheduler();
+        oneAtATime.setMaxMergesAndThreads(ONE_MERGE_PENDING_LIMIT, 1);
+        return config.setRAMBufferSizeMB(Math.min(config.getRAMBufferSizeMB(), budget.ramBufferMb()))
+                .setMergePolicy(new HeapBoundedMergePolicy(config.getMergePolicy(), budget.maxSegmentDocs()))
+                .setMergeScheduler(oneAtATime);
     }
 
     /** The codec for new segments: Lucene's current one with the configured HNSW format for vectors. */

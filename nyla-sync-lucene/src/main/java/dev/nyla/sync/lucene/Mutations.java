@@ -118,11 +118,11 @@ final class Mutations {
         if (writer == null) {
             Directory dir = FSDirectory.open(index);
             try {
-                writer = new IndexWriter(dir, new IndexWriterConfig()
+                writer = new IndexWriter(dir, IndexBuilder.boundHeap(new IndexWriterConfig()
                         .setOpenMode(IndexWriterConfig.OpenMode.APPEND)
                         .setCodec(IndexBuilder.codec(active.writeOptions(), null))
                         .setIndexSort(Schema.INDEX_SORT)
-                        .setCommitOnClose(false));
+                        .setCommitOnClose(false), active.writeOptions()));
             } catch (IOException | RuntimeException e) {
                 dir.close();
                 throw e;

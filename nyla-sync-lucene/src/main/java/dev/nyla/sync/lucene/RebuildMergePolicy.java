@@ -56,7 +56,7 @@ final class RebuildMergePolicy extends MergePolicy {
     }
 
     /** Only merges write graphs; an index built from scratch has no deleted documents to expunge. */
-    private static boolean hasGraph(SegmentCommitInfo segment) {
+    static boolean hasGraph(SegmentCommitInfo segment) {
         return IndexWriter.SOURCE_MERGE.equals(segment.info.getDiagnostics().get(IndexWriter.SOURCE))
                 && !segment.hasDeletions();
     }
