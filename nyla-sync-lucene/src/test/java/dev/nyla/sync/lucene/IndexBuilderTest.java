@@ -21,6 +21,7 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -103,6 +104,37 @@ class IndexBuilderTest {
             w.commit();
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 assertEquals(records.size() + 1, graphSize(reader.leaves().getFirst().reader()), "graph after the merge");
+            }
+        }
+    }
+
+    @Test
+    void aRebuildSplitByTheHeapBoundGivesEverySegmentItsGraph() throws IOException {
+        // Where the heap cannot hold one graph of everything, the forced merge packs the graphless flushed
+        // segments into a few merged ones: a flushed segment alone in its pack must be rewritten too, or it
+        // would stay without a graph (searched by a scan, not the graph).
+        List<VectorRecord> records = ClusteredVectors.records(MODEL, ClusteredVectors.vectors(3_000, DIM, 10, 0.6, 5), 1);
+        // Segments large enough for Lucene to give them a graph at all (it leaves tiny ones without).
+        int bound = 1_500;
+        try (Directory dir = new ByteBuffersDirectory();
+             IndexWriter w = new IndexWriter(dir, new IndexWriterConfig()
+                     .setCodec(IndexBuilder.codec(LuceneOptions.DEFAULTS, 1, null, true))
+                     .setIndexSort(Schema.INDEX_SORT)
+                     .setMergePolicy(new HeapBoundedMergePolicy(new RebuildMergePolicy(), bound)))) {
+            // Three flushed segments of 1,000 documents: no two fit one merged segment of 1,500.
+            for (int i = 0; i < records.size(); i++) {
+                w.addDocument(Schema.document(records.get(i), MODEL.fingerprint(), MODEL.similarity()));
+                if (i % 1_000 == 999) {
+                    w.flush();
+                }
+            }
+            w.forceMerge(1);
+            w.commit();
+            try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                assertEquals(3, reader.leaves().size(), "segments of at most " + bound + " documents");
+                for (LeafReaderContext leaf : reader.leaves()) {
+                    assertEquals(leaf.reader().maxDoc(), graphSize(leaf.reader()), "graph of " + leaf);
+                }
             }
         }
     }
