@@ -130,6 +130,11 @@ final class IndexBuilder implements Closeable {
      */
     static IndexWriterConfig boundHeap(IndexWriterConfig config, LuceneOptions options) {
         HeapBudget budget = HeapBudget.of(options);
+        if (config.getMergePolicy() instanceof RebuildMergePolicy) {
+            // A rebuild's flushed segments carry no graph, so the RAM buffer does not count one; the graph of
+            // each is built when a merge rewrites it, and must fit the budget too: flush at that many documents.
+            config.setMaxBufferedDocs(budget.maxSegmentDocs());
+        }
         ConcurrentMergeScheduler oneAtATime = new ConcurrentMergeScheduler();
         oneAtATime.setMaxMergesAndThreads(ONE_MERGE_PENDING_LIMIT, 1);
         return config.setRAMBufferSizeMB(Math.min(config.getRAMBufferSizeMB(), budget.ramBufferMb()))
