@@ -123,6 +123,7 @@ class StoreDirectoryTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the first writer holds the lock for the block's duration
     void secondWriterIsRefusedWhileTheFirstHoldsTheLock() throws IOException {
         try (StoreDirectory first = StoreDirectory.forWriter("file", dir)) {
             StoreLockedException e = assertThrows(StoreLockedException.class,
