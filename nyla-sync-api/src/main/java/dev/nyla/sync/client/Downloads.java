@@ -4,6 +4,7 @@ import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.internal.DurableFiles;
@@ -14,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The download area: payload files are fetched into {@code <name>.part}, hashed while streaming, forced to
  * disk, and renamed to {@code <name>} only once size and SHA-256 match the signed manifest. A broken download
- * (even one cut short by a crash) resumes from the bytes already on disk; the hash then covers them too.
+ * (even one cut short by a crash) resumes from the bytes already on disk; the hash then covers them too, as
+ * does a store's {@link StreamingCheck}, which sees every byte in the same pass.
  */
 final class Downloads {
     private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
@@ -68,6 +71,15 @@ final class Downloads {
      *         source ended early (the bytes so far are kept, and the next attempt resumes after them)
      */
     Path fetch(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+        return fetch(source, file, () -> StreamingCheck.NONE, progress);
+    }
+
+    /**
+     * As {@link #fetch(ArtifactSource, PayloadFile, Progress)}, feeding every byte of each pass over the file
+     * (resumed bytes included) to a new check from {@code checks}, completed when the pass verified.
+     */
+    Path fetch(ArtifactSource source, PayloadFile file, Supplier<StreamingCheck> checks, Progress progress)
+            throws IOException {
         Path done = dir.resolve(file.name());
         if (Files.isRegularFile(done) && Files.size(done) == file.size()) {
             // Verified when it was renamed here; the install reads it through the hash check again.
@@ -86,9 +98,9 @@ final class Downloads {
             // A part file must exist to count as complete: a file declared empty is fetched like any other.
             if (started && have == file.size()) {
                 // Complete but not renamed (a crash in between): check it here, nothing left to ask the source.
-                checkLocally(part, file);
+                checkLocally(part, file, checks.get());
             } else {
-                download(source, file, part, have, progress);
+                download(source, file, part, have, checks.get(), progress);
             }
         } catch (IntegrityException | LimitExceededException e) {
             if (Files.isRegularFile(part) && Files.size(part) < file.size()) {
@@ -103,7 +115,7 @@ final class Downloads {
             LOG.warn("{}: resumed download failed verification ({}); downloading it again from the start",
                     file.name(), e.getMessage());
             try {
-                download(source, file, part, 0, progress);
+                download(source, file, part, 0, checks.get(), progress);
             } catch (IntegrityException | LimitExceededException again) {
                 if (Files.size(part) >= file.size()) {
                     Files.deleteIfExists(part);
@@ -119,13 +131,15 @@ final class Downloads {
     /**
      * As {@link #fetch}, for a file handed to a store as it is stored instead of being read through the
      * checks again: a copy found already downloaded (by an earlier, failed attempt) is hashed before it is
-     * trusted, and fetched again when it no longer matches.
+     * trusted, and fetched again when it no longer matches. Every pass over the file's bytes (download,
+     * resumed download, or the hash of the earlier copy) feeds a new check from {@code checks}.
      */
-    Path fetchVerified(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+    Path fetchVerified(ArtifactSource source, PayloadFile file, Supplier<StreamingCheck> checks, Progress progress)
+            throws IOException {
         Path done = dir.resolve(file.name());
         if (Files.isRegularFile(done)) {
             try {
-                checkLocally(done, file);
+                checkLocally(done, file, checks.get());
                 progress.update(file.size());
                 return done;
             } catch (IntegrityException | LimitExceededException e) {
@@ -134,7 +148,7 @@ final class Downloads {
                 Files.delete(done);
             }
         }
-        return fetch(source, file, progress);
+        return fetch(source, file, checks, progress);
     }
 
     /** Forgets a downloaded file found damaged at install, so the next attempt fetches it again. */
@@ -143,15 +157,16 @@ final class Downloads {
         Files.deleteIfExists(dir.resolve(file.name() + ".part"));
     }
 
-    private static void checkLocally(Path local, PayloadFile file) throws IOException {
+    private static void checkLocally(Path local, PayloadFile file, StreamingCheck check) throws IOException {
         try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(local), file.size(), file.sha256(),
-                local.toString())) {
+                local.toString(), check::update)) {
             in.drainAndVerify();
         }
+        check.complete();
     }
 
-    private void download(ArtifactSource source, PayloadFile file, Path part, long offset, Progress progress)
-            throws IOException {
+    private void download(ArtifactSource source, PayloadFile file, Path part, long offset, StreamingCheck check,
+                          Progress progress) throws IOException {
         String name = source.describe(file.name());
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             out.truncate(offset);
@@ -160,11 +175,11 @@ final class Downloads {
             InputStream remote = source.open(file.name(), offset);
             try {
                 if (offset == 0) {
-                    in = VerifyingInputStream.of(remote, file.size(), file.sha256(), name);
+                    in = VerifyingInputStream.of(remote, file.size(), file.sha256(), name, check::update);
                 } else {
                     try (InputStream already = Files.newInputStream(part)) {
                         in = VerifyingInputStream.resumeAfter(new BoundedPrefix(already, offset), remote, file.size(),
-                                file.sha256(), name);
+                                file.sha256(), name, check::update);
                     }
                     LOG.info("{}: resuming at byte {} of {}", name, offset, file.size());
                 }
@@ -193,6 +208,7 @@ final class Downloads {
             }
             out.force(true);
         }
+        check.complete();
     }
 
     /** Deletes every download: called once an install committed, when they are no longer needed. */
