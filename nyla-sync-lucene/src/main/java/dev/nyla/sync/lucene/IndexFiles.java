@@ -79,17 +79,21 @@ final class IndexFiles {
 
     /**
      * Checks Lucene's checksum of a file whose CRC32 was computed as it was downloaded ({@link FooterCrc}):
-     * reads only its index header (codec magic and names) and its footer (magic, algorithm, checksum), and
-     * compares the footer's checksum with {@code crc}.
+     * reads only its index header (codec magic and names) and its footer (magic, algorithm, checksum), checks
+     * that the file has {@code size} bytes, and compares the footer's checksum with {@code crc}.
      *
      * @throws IntegrityException naming the file, the footer's checksum and the downloaded bytes' one, or
      *         what is wrong with the header or footer
      */
-    static void checkFooter(Directory dir, String name, String subject, long crc) throws IOException {
+    static void checkFooter(Directory dir, String name, String subject, long size, long crc) throws IOException {
+        if (size < CodecUtil.footerLength()) {
+            throw new IntegrityException(subject, "size of a Lucene index file",
+                    "at least the footer's " + CodecUtil.footerLength() + " bytes", size + " bytes");
+        }
         long footer;
         try (IndexInput in = dir.openInput(name, IOContext.READONCE)) {
             CodecUtil.readIndexHeader(in);
-            footer = CodecUtil.retrieveChecksum(in);
+            footer = CodecUtil.retrieveChecksum(in, size);
         } catch (CorruptIndexException | EOFException e) {
             throw new IntegrityException(subject, "Lucene index header and footer", "a valid header and footer",
                     e.getMessage());

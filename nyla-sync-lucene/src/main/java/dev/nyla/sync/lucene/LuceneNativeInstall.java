@@ -153,17 +153,17 @@ final class LuceneNativeInstall implements NativeInstall {
 
     /** Lucene's checksums, the commit's file list, the schema and the model; returns the live documents. */
     private long check(Directory dir) throws IOException {
-        Set<String> fetched = new HashSet<>();
-        toFetch.forEach(f -> fetched.add(indexNames.get(f.name())));
+        Map<String, PayloadFile> fetched = new HashMap<>();
+        toFetch.forEach(f -> fetched.put(indexNames.get(f.name()), f));
         for (String name : indexNames.values()) {
             String where = work.index().resolve(name).toString();
-            if (fetched.contains(name)) {
+            if (fetched.containsKey(name)) {
                 // Downloaded: the SHA-256 matched the manifest; Lucene's own checksum guards against a
                 // publisher that shipped a damaged index. Computed while downloading when the client did,
                 // so that only the header and footer are read here; otherwise the whole file is read.
                 Long crc = streamedCrc.get(name);
                 if (crc != null) {
-                    IndexFiles.checkFooter(dir, name, where, crc);
+                    IndexFiles.checkFooter(dir, name, where, fetched.get(name).size(), crc);
                 } else {
                     IndexFiles.checksum(dir, name, where);
                 }
