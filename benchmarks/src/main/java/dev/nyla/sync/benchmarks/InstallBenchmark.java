@@ -20,6 +20,7 @@ import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.GenerationWriter;
 import dev.nyla.sync.store.Payload;
 import dev.nyla.sync.store.PayloadFile;
+import dev.nyla.sync.store.SearchRequest;
 import dev.nyla.sync.store.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,7 +65,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code lucenePrebuilt}: {@link dev.nyla.sync.client.NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
  *       download with SHA-256 and fsync, Lucene's checksums, open, swap;</li>
  *   <li>{@code luceneFromRecords}: the same version from the portable records (gzip): the client rebuilds
- *       the HNSW graph;</li>
+ *       the HNSW graph, with the store's default {@link LuceneOptions#buildThreads()} (every available
+ *       processor); {@code luceneFromRecordsOneThread} the same with {@code buildThreads = 1}, the graph
+ *       built while records are added and the segments' graphs merged, on one thread. Both report
+ *       {@code recall@10.graph}: the overlap with the exact top 10 of the graph's own top 10 (no over-fetch,
+ *       no candidate floor), the figure that shows a worse graph;</li>
  *   <li>{@code sqlite}, {@code postgresInsert}, {@code postgresCopy}: the records into the JDBC store:
  *       embedded SQLite, PostgreSQL by batched inserts, PostgreSQL by binary {@code COPY};</li>
  *   <li>{@code seedDesign}: the design this project replaces: parse the JSON index from {@code .json.gz},
@@ -95,6 +100,8 @@ public class InstallBenchmark {
     private EmbeddingModel model;
     private Payload lucenePayload;
     private VectorStore target;
+    /** Set by an op whose store's recall is measured after it, outside the time. */
+    private GraphRecall measureRecall;
 
     @Setup(Level.Trial)
     public void publish() throws IOException {
@@ -136,6 +143,10 @@ public class InstallBenchmark {
 
     @TearDown(Level.Invocation)
     public void closeTarget() throws IOException {
+        if (measureRecall != null && target != null) {
+            measureRecall.report(target);
+        }
+        measureRecall = null;
         if (target != null) {
             target.close();
             target = null;
@@ -181,9 +192,49 @@ public class InstallBenchmark {
     }
 
     @Benchmark
-    public SyncResult luceneFromRecords() throws IOException {
-        target = LuceneVectorStore.open(dir.resolve("store"));
+    public SyncResult luceneFromRecords(GraphRecall recall) throws IOException {
+        return luceneFromRecords(recall, LuceneOptions.DEFAULTS.buildThreads());
+    }
+
+    @Benchmark
+    public SyncResult luceneFromRecordsOneThread(GraphRecall recall) throws IOException {
+        return luceneFromRecords(recall, 1);
+    }
+
+    private SyncResult luceneFromRecords(GraphRecall recall, int buildThreads) throws IOException {
+        // Over-fetch 1 and no candidate floor change only searches: the recall measured after the op is the
+        // graph's own; the build is the default one.
+        target = LuceneVectorStore.open(dir.resolve("store"), LuceneOptions.DEFAULTS.withBuildThreads(buildThreads)
+                .withOverFetch(1).withMinCandidates(0));
+        measureRecall = recall;
+        Metrics.report("buildThreads", buildThreads, "threads");
         return sync("records-only", InstallRoute.FULL_COMPRESSED);
+    }
+
+    /** Queries from the clusters of the installed vectors and their exact top 10, for the rebuilds' recall. */
+    @State(Scope.Benchmark)
+    public static class GraphRecall {
+        static final int QUERIES = 200;
+        float[][] queries;
+        int[][] exact;
+
+        @Setup(Level.Trial)
+        public void exactTop10(InstallBenchmark b) {
+            float[][] vectors = Vectors.clustered(b.size, DIMENSION, 42);
+            queries = Vectors.queries(QUERIES, DIMENSION, 42);
+            exact = new int[QUERIES][];
+            for (int i = 0; i < QUERIES; i++) {
+                exact[i] = Exact.topK(vectors, queries[i], 10);
+            }
+        }
+
+        void report(VectorStore store) throws IOException {
+            double overlap = 0;
+            for (int i = 0; i < QUERIES; i++) {
+                overlap += Exact.overlap(exact[i], Vectors.indexes(store.search(SearchRequest.of(queries[i], 10))));
+            }
+            Metrics.report("recall@10.graph", overlap / QUERIES, "ratio");
+        }
     }
 
     @Benchmark

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -97,8 +98,10 @@ final class Downloads {
         try {
             // A part file must exist to count as complete: a file declared empty is fetched like any other.
             if (started && have == file.size()) {
-                // Complete but not renamed (a crash in between): check it here, nothing left to ask the source.
+                // Complete but not renamed (a crash in between): check it here, nothing left to ask the source,
+                // and force it, which the crash may have prevented: a file renamed to its name is on disk.
                 checkLocally(part, file, checks.get());
+                DurableFiles.fsync(part);
             } else {
                 download(source, file, part, have, checks.get(), progress);
             }
@@ -124,7 +127,9 @@ final class Downloads {
                 throw again;
             }
         }
-        DurableFiles.moveAtomically(part, done);
+        // Renamed without forcing the directory: the content is forced already (download), and a rename lost
+        // in a power cut leaves a complete part file, which the next attempt checks and renames again.
+        Files.move(part, done, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return done;
     }
 

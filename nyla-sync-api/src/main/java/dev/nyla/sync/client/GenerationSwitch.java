@@ -72,6 +72,10 @@ final class GenerationSwitch {
         }
         local.record(clock.instant(), "install", built.version(),
                 (m == null ? "rebuilt locally" : "installed") + ", " + built.recordCount() + " records");
+        // Durable after the activation, never before: the state must not claim a version the store does not
+        // serve. Until this write lands, a restart infers the trust from the store (LocalState.storeIsAhead);
+        // after it the client trusts the version by its own record (which clearVersion can withdraw) and the
+        // next check can be a conditional request. The run's last save then finds nothing new to write.
         local.save();
     }
 

@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +42,15 @@ final class InstalledManifests {
 
     void save(long version, ManifestResponse.Fetched fetched) throws IOException {
         if (dir.isPresent()) {
-            // The signature first: a kept manifest always has its signature beside it, so that a later check of
-            // the installed generation (the command line's verify) can verify it again with the pinned key.
-            DurableFiles.writeAtomically(dir.get().resolve(version + ".json.sig"), fetched.signature());
-            DurableFiles.writeAtomically(dir.get().resolve(version + ".json"), fetched.manifest());
+            // The signature renamed first: a kept manifest has its signature beside it (after a power cut, as
+            // far as the file system keeps the order of renames), so that a later check of the installed
+            // generation (the command line's verify) can verify it again with the pinned key. Both durable
+            // before the activation: the next checks hold the active version's expiry against its manifest.
+            // One force of the directory covers both.
+            SequencedMap<String, byte[]> files = new LinkedHashMap<>();
+            files.put(version + ".json.sig", fetched.signature());
+            files.put(version + ".json", fetched.manifest());
+            DurableFiles.writeAtomically(dir.get(), files);
         } else {
             inMemory.put(version, fetched.manifest());
         }

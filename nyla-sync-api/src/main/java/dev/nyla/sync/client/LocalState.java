@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -37,6 +38,8 @@ final class LocalState {
     /** Set by clearVersion: until the next install, the active generation's version is not trusted again. */
     boolean versionCleared;
     final List<SyncHistoryEntry> history = new ArrayList<>();
+    /** The content of the file as last read or written: a save that would write the same bytes is skipped. */
+    private byte[] onDisk = new byte[0];
 
     private LocalState(Path file) {
         this.file = file;
@@ -71,6 +74,8 @@ final class LocalState {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+        // As it would be written back, so that a save of unchanged state writes nothing.
+        s.onDisk = s.toJson();
         return Optional.of(s);
     }
 
@@ -131,11 +136,24 @@ final class LocalState {
         }
     }
 
-    /** Writes the state durably (atomic replace + fsync); a no-op without a directory. */
+    /**
+     * Writes the state durably (atomic replace + fsync) when it changed since it was read or last written;
+     * a no-op without a directory. Callers save at every point where the state must survive a crash, and
+     * only the saves that change something cost a write: on an install that is one (see SyncStateMachine).
+     */
     void save() throws IOException {
         if (file == null) {
             return;
         }
+        byte[] content = toJson();
+        if (Arrays.equals(content, onDisk)) {
+            return;
+        }
+        DurableFiles.writeAtomically(file, content);
+        onDisk = content;
+    }
+
+    private byte[] toJson() throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("clientId", clientId);
         n.put("trustedVersion", trustedVersion);
@@ -150,6 +168,6 @@ final class LocalState {
             h.addObject().put("at", e.at().toString()).put("kind", e.kind()).put("version", e.version())
                     .put("detail", e.detail());
         }
-        DurableFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
     }
 }

@@ -113,6 +113,8 @@ final class SyncStateMachine {
             local.trustedVersion = active.get().version();
             local.etag = "";
         }
+        // Writes only on the first start (the new client id) or after the correction above; otherwise the
+        // file already says this.
         local.save();
         publish();
     }
@@ -188,13 +190,18 @@ final class SyncStateMachine {
     }
 
     private SyncResult finish(SyncResult result) throws IOException {
-        local.lastResult = result.outcome();
-        local.consecutiveFailures = result.outcome() == SyncResult.Outcome.FAILED ? local.consecutiveFailures + 1 : 0;
+        noteOutcome(result.outcome());
+        // After an install this changes nothing (swap saved the outcome with the new trust) and writes nothing.
         saveQuietly();
         if (result.outcome() != SyncResult.Outcome.FAILED) {
             events.emit(l -> l.completed(result));
         }
         return result;
+    }
+
+    private void noteOutcome(SyncResult.Outcome outcome) {
+        local.lastResult = outcome;
+        local.consecutiveFailures = outcome == SyncResult.Outcome.FAILED ? local.consecutiveFailures + 1 : 0;
     }
 
     int consecutiveFailures() {
@@ -336,10 +343,10 @@ final class SyncStateMachine {
                 continue;
             }
             if (route == InstallRoute.LOCAL_REBUILD) {
-                swap(run, built, null, null);
+                swap(run, built, null, null, SyncResult.Outcome.REBUILT_LOCALLY);
                 return run.result(SyncResult.Outcome.REBUILT_LOCALLY, Optional.of(route), Optional.ofNullable(last));
             }
-            swap(run, built, m, fetched);
+            swap(run, built, m, fetched, SyncResult.Outcome.INSTALLED);
             return run.result(SyncResult.Outcome.INSTALLED, Optional.of(route), Optional.empty());
         }
         throw last;
@@ -375,21 +382,27 @@ final class SyncStateMachine {
         run.step("no artifact reachable (" + why.getMessage() + "); nothing is installed, so rebuilding locally");
         move(INSTALLING);
         Generation built = rebuild.get().build(run);
-        swap(run, built, null, null);
+        swap(run, built, null, null, SyncResult.Outcome.REBUILT_LOCALLY);
         return run.result(SyncResult.Outcome.REBUILT_LOCALLY, Optional.of(InstallRoute.LOCAL_REBUILD), Optional.of(why));
     }
 
     // ------------------------------------------------------------------------------------------------ swap
 
     /**
-     * Activates {@code built} and records the version as trusted; when that cannot be completed, activates
-     * the previous generation again. {@code m} is null for a local rebuild, which changes no trust.
+     * Activates {@code built} and records the version as trusted, with the run's {@code outcome}, in one
+     * save of the state; when that cannot be completed, activates the previous generation again. {@code m}
+     * is null for a local rebuild, which changes no trust.
      */
-    private void swap(SyncRun run, Generation built, Manifest m, ManifestResponse.Fetched fetched) throws IOException {
+    private void swap(SyncRun run, Generation built, Manifest m, ManifestResponse.Fetched fetched,
+                      SyncResult.Outcome outcome) throws IOException {
         move(SWAPPING);
         Optional<Generation> previous = generations.activate(built, m, fetched);
         events.emit(l -> l.swapped(previous.orElse(null), built));
         LocalState.Trust before = local.trusted();
+        SyncResult.Outcome resultBefore = local.lastResult;
+        int failuresBefore = local.consecutiveFailures;
+        // Saved with the trust, so that the run's final save finds nothing new to write.
+        noteOutcome(outcome);
         try {
             generations.recordInstall(built, m, fetched);
         } catch (IOException | RuntimeException e) {
@@ -401,6 +414,8 @@ final class SyncStateMachine {
             } else {
                 move(ROLLING_BACK);
                 local.trust(before);
+                local.lastResult = resultBefore;
+                local.consecutiveFailures = failuresBefore;
                 try {
                     store.activate(previous.get().id());
                 } catch (IOException | RuntimeException again) {

@@ -12,6 +12,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * Crash-safe file operations for stores and the sync client that keep state in local files.
@@ -26,15 +30,49 @@ public final class DurableFiles {
 
     /** Replaces {@code target} with {@code content} atomically and durably. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path tmp = writeTemporary(target, content);
+        moveAtomically(tmp, target);
+    }
+
+    /**
+     * Replaces several files of {@code directory} atomically and durably, with one force of the directory
+     * for all of them: each is written and forced under a temporary name, then they are renamed in the
+     * map's order. A crash leaves each file old or new, and a killed process the earlier ones renamed first.
+     */
+    public static void writeAtomically(Path directory, SequencedMap<String, byte[]> contentByName)
+            throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : contentByName.entrySet()) {
+            written.add(writeTemporary(directory.resolve(e.getKey()), e.getValue()));
+        }
+        int i = 0;
+        for (String name : contentByName.keySet()) {
+            Files.move(written.get(i++), directory.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+        fsyncDirectory(directory.toAbsolutePath());
+    }
+
+    /** Writes and forces {@code content} as {@code <target>.tmp}; returns that file. */
+    private static Path writeTemporary(Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        writeAndForce(tmp, content);
+        return tmp;
+    }
+
+    /**
+     * Writes {@code file} (replacing it) and forces its content, under its own name: for a file in a
+     * directory that nothing reads until the directory is renamed into place, which needs no temporary
+     * name. The directory's entry is the caller's to force.
+     */
+    public static void writeAndForce(Path file, byte[] content) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             out.write(content);
             out.flush();
             ch.force(true);
         }
-        moveAtomically(tmp, target);
     }
 
     /**

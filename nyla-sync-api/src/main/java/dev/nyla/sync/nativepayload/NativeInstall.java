@@ -31,8 +31,9 @@ public interface NativeInstall extends Closeable {
     }
 
     /**
-     * Takes over a downloaded file whose size and SHA-256 the caller has verified. The store moves it
-     * into place (or copies it when it cannot be moved); the caller must not use {@code verified} afterwards.
+     * Takes over a downloaded file whose size and SHA-256 the caller has verified and whose content it has
+     * forced to disk. The store moves it into place (or copies it when it cannot be moved, and then forces
+     * the copy); the caller must not use {@code verified} afterwards.
      *
      * @throws IllegalArgumentException when {@code file} is not one of {@link #filesToFetch()}
      */

@@ -160,7 +160,7 @@ final class TenantRepair {
     }
 
     /** A store without an active generation gets an empty one for the embedder's model, so that it can be written. */
-    @SuppressWarnings("try") // the lock is held for the block's duration, never used in it
+    @SuppressWarnings("try") // the lock is held for the block's extent, never read
     private void ensureActiveGeneration() throws IOException {
         Optional<Generation> active = store.activeGeneration();
         if (active.isEmpty()) {

@@ -544,6 +544,47 @@ class NylaSyncTest {
     }
 
     @Test
+    void anInstallSavesTheStateOnceAfterTheActivationAndAClientOverUnchangedStateNotAtAll() throws IOException {
+        releases.publish(V1);
+        Path stateDir = dir.resolve("state");
+        Path stateFile = stateDir.resolve(LocalState.FILE_NAME);
+        MemoryVectorStore store = new MemoryVectorStore();
+        try (NylaSync sync = builder(store).stateDirectory(stateDir).build()) {
+            assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        }
+        releases.publish(V2);
+        // A save replaces the file by a rename of a new one written while it exists: another file key.
+        Object before = fileKey(stateFile);
+        Map<SyncState, Object> keyAt = new java.util.EnumMap<>(SyncState.class);
+        Map<SyncState, Long> trustedAt = new java.util.EnumMap<>(SyncState.class);
+        SyncListener watcher = new SyncListener() {
+            @Override
+            public void stateChanged(SyncState from, SyncState to) {
+                try {
+                    keyAt.put(to, fileKey(stateFile));
+                    trustedAt.put(to, LocalState.peek(stateDir).orElseThrow().trustedVersion);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        try (NylaSync sync = builder(store, watcher).stateDirectory(stateDir).build()) {
+            assertEquals(before, fileKey(stateFile), "building a client over unchanged state rewrote it");
+            SyncResult r = sync.checkNow();
+            assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
+        }
+        assertEquals(before, keyAt.get(SyncState.SWAPPING), "saved before the activation");
+        assertEquals(1L, trustedAt.get(SyncState.SWAPPING));
+        assertEquals(2L, trustedAt.get(SyncState.COMMITTED), "saved between the activation and COMMITTED");
+        assertEquals(keyAt.get(SyncState.COMMITTED), keyAt.get(SyncState.IDLE), "saved again after COMMITTED");
+        assertEquals(SyncResult.Outcome.INSTALLED, LocalState.peek(stateDir).orElseThrow().lastResult);
+    }
+
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    @Test
     void anInterruptedDownloadResumesFromTheBytesOnDisk() throws IOException {
         PublishResult v1 = releases.publish(V1);
         PayloadFile gz = file(v1.manifest(), Compression.GZIP);

@@ -207,7 +207,7 @@ public abstract class ReadOnlyStoreContract {
     }
 
     @Test
-    @SuppressWarnings("try") // the writer holds the lock for the block's duration
+    @SuppressWarnings("try") // the writer holds the lock for the block, never referenced in it
     void aSecondWriterIsRefusedWithAStoreLockedException() throws IOException {
         try (VectorStore writer = openWriter(dir)) {
             StoreLockedException e = assertThrows(StoreLockedException.class, () -> VectorStores.open(location(dir)));

@@ -53,11 +53,12 @@ class StoreDirectoryTest {
     void pointerFilesKeepTheirBytes() throws IOException {
         try (StoreDirectory store = StoreDirectory.forWriter("file", dir)) {
             store.writeCurrent(7, List.of(6L, 5L));
-            store.writeLastId(7);
+            commit(store, 8);
+            store.deleteGeneration(8);
             assertEquals("{\"active\":7,\"previous\":[6,5]}", Files.readString(dir.resolve("CURRENT")));
-            assertEquals("7", Files.readString(dir.resolve("LAST_ID")));
+            assertEquals("8", Files.readString(dir.resolve("LAST_ID")));
             assertEquals(new StoreDirectory.Current(7, List.of(6L, 5L)), store.readCurrent());
-            assertEquals(7, store.readLastId());
+            assertEquals(8, store.readLastId());
         }
     }
 
@@ -123,7 +124,7 @@ class StoreDirectoryTest {
     }
 
     @Test
-    @SuppressWarnings("try") // the first writer holds the lock for the block's duration
+    @SuppressWarnings("try") // the first writer holds the lock for the block, never referenced in it
     void secondWriterIsRefusedWhileTheFirstHoldsTheLock() throws IOException {
         try (StoreDirectory first = StoreDirectory.forWriter("file", dir)) {
             StoreLockedException e = assertThrows(StoreLockedException.class,
@@ -137,9 +138,7 @@ class StoreDirectoryTest {
     void generationsAreCommittedLoadedAndDeleted() throws IOException {
         try (StoreDirectory store = StoreDirectory.forWriter("file", dir)) {
             for (long id : new long[] {1, 2}) {
-                Path work = store.workDirectory(id);
-                StoreDirectory.writeGenerationFile(work, StoreDirectory.generationJson(withId(id)));
-                store.commitGeneration(work, id);
+                commit(store, id);
             }
             Files.createDirectories(store.generationsDirectory().resolve("not-a-generation"));
             NavigableMap<Long, Generation> loaded = store.readGenerations(new StoreDirectory.Current(2, List.of(1L)),
@@ -150,6 +149,30 @@ class StoreDirectoryTest {
             assertEquals(List.of(2L), List.copyOf(store.readGenerations(new StoreDirectory.Current(2, List.of()),
                     (id, d) -> id).keySet()));
         }
+    }
+
+    @Test
+    void lastIdKeepsTheIdOfADeletedGenerationOnlyWhenNoNewerDirectoryDoes() throws IOException {
+        try (StoreDirectory store = StoreDirectory.forWriter("file", dir)) {
+            for (long id = 1; id <= 3; id++) {
+                commit(store, id);
+            }
+            // Committing writes no LAST_ID: the directories under generations/ keep their ids taken.
+            assertEquals(0, store.readLastId());
+            store.deleteGeneration(2);
+            assertEquals(0, store.readLastId(), "generation 3 keeps ids up to 3 taken");
+            store.deleteGeneration(3);
+            assertEquals(3, store.readLastId(), "no directory keeps 3 taken any more");
+            commit(store, 4);
+            store.deleteGeneration(1);
+            assertEquals(3, store.readLastId());
+        }
+    }
+
+    private static void commit(StoreDirectory store, long id) throws IOException {
+        Path work = store.workDirectory(id);
+        StoreDirectory.writeGenerationFile(work, StoreDirectory.generationJson(withId(id)));
+        store.commitGeneration(work, id);
     }
 
     @Test

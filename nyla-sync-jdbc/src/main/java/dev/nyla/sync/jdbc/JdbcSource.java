@@ -1,8 +1,5 @@
 package dev.nyla.sync.jdbc;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nyla.sync.RecordKeys;
 import dev.nyla.sync.SourceRecord;
 import dev.nyla.sync.VectorRecord;
@@ -10,7 +7,6 @@ import dev.nyla.sync.internal.BuilderOptions;
 import dev.nyla.sync.reconcile.SourceException;
 import dev.nyla.sync.reconcile.SourceOfTruth;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -18,23 +14,14 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,12 +77,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcSource implements SourceOfTruth {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSource.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Ids per {@code IN} list of {@link #existing}. */
     static final int IN_LIST = 500;
-    private static final String ID = "id";
-    private static final String TEXT = "text";
-    private static final String METADATA = "metadata";
 
     private final DataSource dataSource;
     private final boolean postgres;
@@ -151,7 +134,8 @@ public final class JdbcSource implements SourceOfTruth {
         String subject = database + " (tenants query)";
         // Names are passed on as they are: one that no store can hold fails that tenant alone in the
         // reconciler, instead of ending a run over all tenants here.
-        return new Cursor<>(subject + ": tenants", tenantsSql, null, (rs, row) -> rs.getString(1)).stream();
+        return new SourceCursor<>(dataSource, fetchSize, subject + ": tenants", tenantsSql, null,
+                (rs, row) -> rs.getString(1)).stream();
     }
 
     @Override
@@ -161,10 +145,10 @@ public final class JdbcSource implements SourceOfTruth {
             return Stream.empty();
         }
         String subject = description + ": records of tenant '" + tenant + "'";
-        Columns[] columns = new Columns[1];
-        return new Cursor<>(subject, recordsSql, tenant, (rs, row) -> {
+        SourceColumns[] columns = new SourceColumns[1];
+        return new SourceCursor<>(dataSource, fetchSize, subject, recordsSql, ps -> bindTenant(ps, tenant), (rs, row) -> {
             if (columns[0] == null) {
-                columns[0] = Columns.of(rs.getMetaData(), rs.getMetaData().getColumnCount() - 1, description);
+                columns[0] = SourceColumns.of(rs.getMetaData(), rs.getMetaData().getColumnCount() - 1, description);
             }
             return columns[0].record(rs, tenant, row, subject);
         }).stream();
@@ -223,237 +207,6 @@ public final class JdbcSource implements SourceOfTruth {
     @Override
     public String toString() {
         return "JdbcSource[" + description + "]";
-    }
-
-    // ---- reading rows ------------------------------------------------------------------------------------
-
-    private interface RowMapper<T> {
-        T map(ResultSet rs, long row) throws SQLException, SourceException;
-    }
-
-    /**
-     * A result set read through a cursor on a connection of its own, as a stream; the connection goes back
-     * when the stream is closed or read to its end.
-     */
-    private final class Cursor<T> implements Iterator<T> {
-        private final String subject;
-        private final String sql;
-        private final String tenant;
-        private final RowMapper<T> mapper;
-        private Connection connection;
-        private boolean readOnlySet;
-        private PreparedStatement statement;
-        private ResultSet rows;
-        private long row;
-        private T next;
-        private boolean done;
-
-        Cursor(String subject, String sql, String tenant, RowMapper<T> mapper) {
-            this.subject = subject;
-            this.sql = sql;
-            this.tenant = tenant;
-            this.mapper = mapper;
-        }
-
-        Stream<T> stream() throws SourceException {
-            try {
-                connection = dataSource.getConnection();
-                try {
-                    connection.setReadOnly(true);
-                    readOnlySet = true;
-                } catch (SQLException e) {
-                    // A hint only; SQLite's driver cannot change it on an open connection.
-                    LOG.trace("{}: connection stays read-write: {}", subject, e.getMessage());
-                }
-                // PostgreSQL streams with a cursor only outside autocommit; elsewhere it reads everything at once.
-                connection.setAutoCommit(false);
-                statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-                statement.setFetchSize(fetchSize);
-                if (tenant != null) {
-                    bindTenant(statement, tenant);
-                }
-                rows = statement.executeQuery();
-            } catch (SQLException e) {
-                close();
-                throw new SourceException(subject + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                close();
-                throw e;
-            }
-            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this,
-                    Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(this::close);
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (next != null) {
-                return true;
-            }
-            if (done) {
-                return false;
-            }
-            try {
-                if (!rows.next()) {
-                    done = true;
-                    close();
-                    return false;
-                }
-                row++;
-                next = mapper.map(rows, row);
-                return true;
-            } catch (SQLException e) {
-                close();
-                SourceException failure = new SourceException(subject + ": row " + (row + 1) + ": " + e.getMessage(), e);
-                throw new UncheckedIOException(failure.getMessage(), failure);
-            } catch (SourceException e) {
-                close();
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public T next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            T t = next;
-            next = null;
-            return t;
-        }
-
-        /** Gives the connection back as a pool expects it: transaction ended, autocommit on, read-write. */
-        void close() {
-            done = true;
-            Connection c = connection;
-            if (c == null) {
-                return;
-            }
-            connection = null;
-            try {
-                if (rows != null) {
-                    rows.close();
-                }
-                if (statement != null) {
-                    statement.close();
-                }
-            } catch (SQLException e) {
-                LOG.debug("{}: closing the cursor: {}", subject, e.getMessage());
-            }
-            Transactions.rollbackQuietly(c);
-            Transactions.restoreAutoCommit(c);
-            try {
-                if (readOnlySet) {
-                    c.setReadOnly(false);
-                }
-            } catch (SQLException e) {
-                LOG.debug("{}: restoring read-write: {}", subject, e.getMessage());
-            }
-            try {
-                c.close();
-            } catch (SQLException e) {
-                // Nothing was written; the pool discards a connection that fails to close.
-                LOG.debug("{}: closing the connection: {}", subject, e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Where {@code id}, {@code text} and {@code metadata} are in a result set of the records query, which
-     * other columns become metadata entries, and where the id's text (the sort key) is: the last column the
-     * wrapping query adds, so that the id a record gets is exactly what the database sorted by.
-     */
-    private record Columns(int id, int text, int metadata, int[] extra, String[] extraLabels, int key) {
-
-        /** The columns of a result whose first {@code userColumns} columns are the records query's. */
-        static Columns of(ResultSetMetaData md, int userColumns, String description) throws SQLException, SourceException {
-            int id = 0;
-            int text = 0;
-            int metadata = 0;
-            List<Integer> extra = new ArrayList<>();
-            List<String> labels = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
-            for (int i = 1; i <= userColumns; i++) {
-                String label = md.getColumnLabel(i);
-                labels.add(label);
-                String lower = label.toLowerCase(Locale.ROOT);
-                boolean reserved = lower.equals(ID) || lower.equals(TEXT) || lower.equals(METADATA);
-                if (!seen.add(reserved ? lower : label)) {
-                    throw new SourceException(description, "result columns", "distinct labels",
-                            labels + " (the label '" + label + "' repeats)");
-                }
-                switch (reserved ? lower : "") {
-                    case ID -> id = i;
-                    case TEXT -> text = i;
-                    case METADATA -> metadata = i;
-                    default -> extra.add(i);
-                }
-            }
-            for (String required : List.of(ID, TEXT)) {
-                if ((required.equals(ID) ? id : text) == 0) {
-                    throw new SourceException(description, "result columns",
-                            "a column labelled '" + required + "' (any case)", labels + ", which has none");
-                }
-            }
-            int[] extraIndexes = extra.stream().mapToInt(Integer::intValue).toArray();
-            String[] extraLabels = new String[extraIndexes.length];
-            for (int k = 0; k < extraIndexes.length; k++) {
-                extraLabels[k] = md.getColumnLabel(extraIndexes[k]);
-            }
-            return new Columns(id, text, metadata, extraIndexes, extraLabels, userColumns + 1);
-        }
-
-        SourceRecord record(ResultSet rs, String tenant, long row, String subject) throws SQLException, SourceException {
-            String id = rs.getString(key);
-            if (id == null) {
-                throw new SourceException(subject, "id of row " + row, "a value", "NULL");
-            }
-            String where = "record '" + id + "' (row " + row + ")";
-            String text = rs.getString(this.text);
-            if (text == null) {
-                throw new SourceException(subject, "text of " + where, "a value", "NULL");
-            }
-            Map<String, String> metadata = new HashMap<>();
-            if (this.metadata > 0) {
-                String json = rs.getString(this.metadata);
-                if (json != null) {
-                    parseMetadata(json, metadata, subject + ": metadata of " + where);
-                }
-            }
-            for (int k = 0; k < extra.length; k++) {
-                String value = rs.getString(extra[k]);
-                if (value != null) {
-                    metadata.put(extraLabels[k], value);
-                }
-            }
-            try {
-                return new SourceRecord(tenant, id, text, metadata);
-            } catch (IllegalArgumentException e) {
-                throw new SourceException(subject + ": " + where + ": " + e.getMessage(), e);
-            }
-        }
-
-        /** As the corpus reads JSONL metadata: strings as they are, other values as their JSON text, nulls dropped. */
-        private static void parseMetadata(String json, Map<String, String> into, String subject) throws SourceException {
-            JsonNode node;
-            try {
-                node = JSON.readTree(json);
-            } catch (JsonProcessingException e) {
-                throw new SourceException(subject, "value", "a JSON object", "not JSON (" + e.getOriginalMessage() + ")");
-            }
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (!node.isObject()) {
-                throw new SourceException(subject, "value", "a JSON object", "a JSON " + node.getNodeType().name()
-                        .toLowerCase(Locale.ROOT));
-            }
-            for (Map.Entry<String, JsonNode> e : node.properties()) {
-                JsonNode v = e.getValue();
-                if (!v.isNull()) {
-                    into.put(e.getKey(), v.isTextual() ? v.textValue() : v.toString());
-                }
-            }
-        }
     }
 
     // ---- building ------------------------------------------------------------------------------------------
@@ -625,7 +378,7 @@ public final class JdbcSource implements SourceOfTruth {
                     }
                     try (ResultSet rs = ps.executeQuery()) {
                         probe = rs.getMetaData();
-                        Columns columns = Columns.of(probe, probe.getColumnCount(), description);
+                        SourceColumns columns = SourceColumns.of(probe, probe.getColumnCount(), description);
                         idColumn = "nyla_q." + quoted(probe.getColumnLabel(columns.id()), quote);
                         textId = isCharacterType(probe.getColumnType(columns.id()), probe.getColumnTypeName(columns.id()));
                     }

@@ -123,11 +123,12 @@ final class Generations {
     record Work(long id, Path dir, Path index) {
     }
 
-    /** Reserves a generation id for good and creates its work directory. */
+    /**
+     * Reserves a generation id and creates its work directory. The id is taken for this process; across a
+     * restart, once its directory reached {@code generations/} (StoreDirectory keeps deleted ids taken).
+     */
     Work reserveWork() throws IOException {
         long id = lastId + 1;
-        // Taken for good before anything else, so an id is never handed out twice, whatever happens later.
-        directory.writeLastId(id);
         lastId = id;
         Path dir = directory.workDirectory(id);
         Path index = dir.resolve(INDEX);

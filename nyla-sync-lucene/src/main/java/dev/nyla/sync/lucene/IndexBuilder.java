@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
@@ -26,6 +27,7 @@ import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.IOContext;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
@@ -37,6 +39,15 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  * {@link SegmentPolicy} (the publisher's payloads), segments merge by it at commit, in the committing thread;
  * otherwise Lucene's default policy merges in the background, and what it has not finished when the writer
  * closes is dropped (a merge into one segment, when asked for, is waited for).
+ *
+ * <p>An index built from scratch with {@link LuceneOptions#buildThreads()} above 1 is written in two
+ * steps. Lucene builds a segment's graph on the thread that adds its documents, and merges graphs with one
+ * thread unless told otherwise, so adding records from one thread keeps one core busy however many there
+ * are. Here the flushed segments get no graph at all (Lucene's tiny-segment rule, with an unreachable
+ * threshold), nothing merges while records arrive ({@link RebuildMergePolicy}), and the merge into one
+ * segment at commit builds the one graph with {@code buildThreads} workers (Lucene's concurrent HNSW merge).
+ * One graph over all vectors is also less work than graphs per segment merged afterwards. The index ends as
+ * before: one segment, documents in key order (the index sort), the configured graph.
  */
 final class IndexBuilder implements Closeable {
     private final Directory directory;
@@ -72,19 +83,22 @@ final class IndexBuilder implements Closeable {
         this.segments = segments;
         this.base = withBase ? DirectoryReader.open(directory) : null;
         this.count = withBase ? base.numDocs() : 0;
-        this.mergeExecutor = options.mergeThreads() > 1 ? Executors.newFixedThreadPool(options.mergeThreads(),
-                r -> {
-                    Thread t = new Thread(r, "nyla-lucene-merge");
-                    t.setDaemon(true);
-                    return t;
-                }) : null;
+        boolean graphsWhenMerging = !withBase && options.buildThreads() > 1;
+        int mergeWorkers = graphsWhenMerging ? options.buildThreads() : options.mergeThreads();
+        this.mergeExecutor = mergeWorkers > 1 ? Executors.newFixedThreadPool(mergeWorkers, r -> {
+            Thread t = new Thread(r, "nyla-lucene-merge");
+            t.setDaemon(true);
+            return t;
+        }) : null;
         IndexWriterConfig config = new IndexWriterConfig()
                 .setOpenMode(withBase ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE)
-                .setCodec(codec(options, mergeExecutor))
+                .setCodec(codec(options, mergeWorkers, mergeExecutor, graphsWhenMerging))
                 .setIndexSort(Schema.INDEX_SORT)
                 .setRAMBufferSizeMB(options.ramBufferMb())
                 .setCommitOnClose(false);
-        if (segments != null && withBase) {
+        if (graphsWhenMerging) {
+            config.setMergePolicy(new RebuildMergePolicy());
+        } else if (segments != null && withBase) {
             // Merges run in this thread when asked for, one after the other: what merges depends only on the
             // documents, never on how threads were scheduled. (An index built from scratch ends as one
             // segment whatever merged before, so it keeps Lucene's background merges while documents come.)
@@ -102,40 +116,69 @@ final class IndexBuilder implements Closeable {
 
     /** The codec for new segments: Lucene's current one with the configured HNSW format for vectors. */
     static Codec codec(LuceneOptions options, ExecutorService mergeExecutor) {
-        int workers = mergeExecutor == null ? 1 : options.mergeThreads();
-        KnnVectorsFormat format = switch (options.quantization()) {
-            case NONE -> new Lucene99HnswVectorsFormat(options.maxConn(), options.beamWidth(), workers, mergeExecutor);
-            case INT7 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SEVEN_BIT, options.maxConn(),
-                    options.beamWidth(), workers, mergeExecutor);
-            case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, options.maxConn(),
-                    options.beamWidth(), workers, mergeExecutor);
-        };
-        KnnVectorsFormat anyDimension = new AnyDimension(format);
+        return codec(options, mergeExecutor == null ? 1 : options.mergeThreads(), mergeExecutor, false);
+    }
+
+    /**
+     * @param graphsWhenMerging whether only merges build graphs: segments of added documents then hold their
+     *                          vectors without a graph (and are searched exactly until merged)
+     */
+    static Codec codec(LuceneOptions options, int mergeWorkers, ExecutorService mergeExecutor,
+                       boolean graphsWhenMerging) {
+        int workers = mergeExecutor == null ? 1 : mergeWorkers;
+        KnnVectorsFormat format = new AnyDimension(hnsw(options, workers, mergeExecutor, GRAPH_THRESHOLD),
+                graphsWhenMerging ? hnsw(options, 1, null, NO_GRAPH) : null);
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                return anyDimension;
+                return format;
             }
+        };
+    }
+
+    /** Lucene's own: segments too small for a graph to beat a scan get none. */
+    private static final int GRAPH_THRESHOLD = Lucene99HnswVectorsFormat.HNSW_GRAPH_THRESHOLD;
+    /**
+     * A tiny-segment threshold no segment reaches: Lucene builds a graph for {@code n} vectors only when
+     * {@code n > threshold × ln n}.
+     */
+    private static final int NO_GRAPH = Integer.MAX_VALUE;
+
+    private static KnnVectorsFormat hnsw(LuceneOptions options, int workers, ExecutorService executor,
+                                         int tinySegments) {
+        return switch (options.quantization()) {
+            case NONE -> new Lucene99HnswVectorsFormat(options.maxConn(), options.beamWidth(), workers, executor,
+                    tinySegments);
+            case INT7 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SEVEN_BIT, options.maxConn(),
+                    options.beamWidth(), workers, executor, tinySegments);
+            case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, options.maxConn(),
+                    options.beamWidth(), workers, executor, tinySegments);
         };
     }
 
     /**
      * Lucene's HNSW formats accept at most 1,024 dimensions when indexing, a guard rail rather than a limit
      * of the format: models with 1,536 or 3,072 dimensions are common. Same name, so readers find the
-     * original format by it.
+     * original format by it. With a flush format, segments of added documents (all but merges) use it
+     * instead (the same format without a graph: same name, same files, readable by the same reader).
      */
     private static final class AnyDimension extends KnnVectorsFormat {
         private final KnnVectorsFormat delegate;
+        private final KnnVectorsFormat atFlush;
 
-        AnyDimension(KnnVectorsFormat delegate) {
+        AnyDimension(KnnVectorsFormat delegate, KnnVectorsFormat atFlush) {
             super(delegate.getName());
             this.delegate = delegate;
+            this.atFlush = atFlush;
         }
 
         @Override
         public org.apache.lucene.codecs.KnnVectorsWriter fieldsWriter(org.apache.lucene.index.SegmentWriteState state)
                 throws IOException {
-            return delegate.fieldsWriter(state);
+            // A segment's vector writer is opened when its first document comes (context DEFAULT, not
+            // FLUSH), so what is not a merge is a segment of added documents.
+            boolean merge = state.context.context() == IOContext.Context.MERGE;
+            return (atFlush != null && !merge ? atFlush : delegate).fieldsWriter(state);
         }
 
         @Override
@@ -257,7 +300,14 @@ final class IndexBuilder implements Closeable {
             // Closing a reader releases only memory and file handles.
         }
         if (mergeExecutor != null) {
+            // The writer is closed or rolled back, which ends or aborts its merges, so the workers are idle
+            // or about to be: wait for them, so that a builder leaves no thread behind.
             mergeExecutor.shutdownNow();
+            try {
+                mergeExecutor.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -23,16 +23,24 @@ import java.util.Map;
  *                              exactly instead of walking the graph (exact, and faster for small tenants); so
  *                              does one that matches no more records than it would ask the graph for
  * @param mergeThreads          threads that build the graph when segments merge (1: the calling thread)
+ *                              while an index is written on a base (updates, deltas, mutable mode)
  * @param ramBufferMb           memory for buffered documents while writing a generation, in MiB
+ * @param buildThreads          threads that build the graph of an index written from scratch (a generation
+ *                              rebuilt from records, a publisher's full payload). Above 1, documents are
+ *                              written without graphs and the one graph is built once, by this many threads,
+ *                              when the segments merge into one; 1 builds the graph while documents are added,
+ *                              on the writing thread, and merges the segments' graphs (as before this option)
  */
 public record LuceneOptions(int maxConn, int beamWidth, Quantization quantization, int overFetch,
-                            int minCandidates, int exactSearchThreshold, int mergeThreads, int ramBufferMb) {
+                            int minCandidates, int exactSearchThreshold, int mergeThreads, int ramBufferMb,
+                            int buildThreads) {
 
     /**
      * The defaults: HNSW 16/100, no quantization, over-fetch 4, at least 100 candidates, exact scan up to 2,000
-     * records.
+     * records, rebuilds on every available processor.
      */
-    public static final LuceneOptions DEFAULTS = new LuceneOptions(16, 100, Quantization.NONE, 4, 100, 2_000, 1, 64);
+    public static final LuceneOptions DEFAULTS = new LuceneOptions(16, 100, Quantization.NONE, 4, 100, 2_000, 1, 64,
+            Math.min(512, Runtime.getRuntime().availableProcessors()));
 
     public LuceneOptions {
         List<String> problems = new ArrayList<>();
@@ -43,6 +51,7 @@ public record LuceneOptions(int maxConn, int beamWidth, Quantization quantizatio
         check(problems, "exactSearchThreshold", exactSearchThreshold, 0, 10_000_000);
         check(problems, "mergeThreads", mergeThreads, 1, 512);
         check(problems, "ramBufferMb", ramBufferMb, 1, 2047);
+        check(problems, "buildThreads", buildThreads, 1, 512);
         if (quantization == null) {
             problems.add("quantization: expected none, int7 or int4 but was null");
         }
@@ -60,43 +69,49 @@ public record LuceneOptions(int maxConn, int beamWidth, Quantization quantizatio
     /** These options with another HNSW graph shape. */
     public LuceneOptions withHnsw(int newMaxConn, int newBeamWidth) {
         return new LuceneOptions(newMaxConn, newBeamWidth, quantization, overFetch, minCandidates, exactSearchThreshold,
-                mergeThreads, ramBufferMb);
+                mergeThreads, ramBufferMb, buildThreads);
     }
 
     /** These options with another quantization. */
     public LuceneOptions withQuantization(Quantization q) {
         return new LuceneOptions(maxConn, beamWidth, q, overFetch, minCandidates, exactSearchThreshold, mergeThreads,
-                ramBufferMb);
+                ramBufferMb, buildThreads);
     }
 
     /** These options with another over-fetch factor. */
     public LuceneOptions withOverFetch(int factor) {
         return new LuceneOptions(maxConn, beamWidth, quantization, factor, minCandidates, exactSearchThreshold,
-                mergeThreads, ramBufferMb);
+                mergeThreads, ramBufferMb, buildThreads);
     }
 
     /** These options with another floor of graph candidates (0: only {@code k × overFetch}). */
     public LuceneOptions withMinCandidates(int candidates) {
         return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, candidates, exactSearchThreshold,
-                mergeThreads, ramBufferMb);
+                mergeThreads, ramBufferMb, buildThreads);
     }
 
     /** These options with another exact-search threshold (0: always walk the graph when possible). */
     public LuceneOptions withExactSearchThreshold(int records) {
         return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, records, mergeThreads,
-                ramBufferMb);
+                ramBufferMb, buildThreads);
     }
 
     /** These options with another number of graph-merge threads. */
     public LuceneOptions withMergeThreads(int threads) {
         return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold, threads,
-                ramBufferMb);
+                ramBufferMb, buildThreads);
     }
 
     /** These options with another indexing buffer size. */
     public LuceneOptions withRamBufferMb(int mb) {
         return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold,
-                mergeThreads, mb);
+                mergeThreads, mb, buildThreads);
+    }
+
+    /** These options with another number of threads for building an index from scratch (1: one thread). */
+    public LuceneOptions withBuildThreads(int threads) {
+        return new LuceneOptions(maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold,
+                mergeThreads, ramBufferMb, threads);
     }
 
     /**
@@ -128,9 +143,10 @@ public record LuceneOptions(int maxConn, int beamWidth, Quantization quantizatio
                 case "exactSearchThreshold" -> o.withExactSearchThreshold(integer(e));
                 case "mergeThreads" -> o.withMergeThreads(integer(e));
                 case "ramBufferMb" -> o.withRamBufferMb(integer(e));
+                case "buildThreads" -> o.withBuildThreads(integer(e));
                 default -> throw new IllegalArgumentException("Lucene option '" + e.getKey() + "': expected one of "
                         + "maxConn, beamWidth, quantization, overFetch, minCandidates, exactSearchThreshold, mergeThreads, "
-                        + "ramBufferMb");
+                        + "ramBufferMb, buildThreads");
             };
         }
         return o;

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * &lt;dir&gt;/LOCK                              held by the writer (one process at a time), naming its process
  * &lt;dir&gt;/CURRENT                           {"active": 7, "previous": [6]}, replaced atomically
- * &lt;dir&gt;/LAST_ID                           the highest generation id handed out, so none is reused
+ * &lt;dir&gt;/LAST_ID                           keeps deleted generations' ids taken, so none is reused
  * &lt;dir&gt;/generations/g-7/index/            the generation's Lucene index
  * &lt;dir&gt;/generations/g-7/generation.json   version, model, settings, Lucene version and codec, installed files
  * &lt;dir&gt;/tmp/                              work in progress; emptied at open

@@ -10,7 +10,8 @@ class LuceneOptionsTest {
     @Test
     void parseReadsEveryNamedOptionAndKeepsTheDefaultsOfTheOthers() {
         LuceneOptions o = LuceneOptions.parse("maxConn=32&overFetch=2&minCandidates=250&exactSearchThreshold=0");
-        assertEquals(new LuceneOptions(32, 100, Quantization.NONE, 2, 250, 0, 1, 64), o);
+        assertEquals(new LuceneOptions(32, 100, Quantization.NONE, 2, 250, 0, 1, 64,
+                LuceneOptions.DEFAULTS.buildThreads()), o);
         assertEquals(LuceneOptions.DEFAULTS, LuceneOptions.parse(""));
         assertEquals(100, LuceneOptions.DEFAULTS.minCandidates());
     }

@@ -42,7 +42,7 @@ import java.util.TreeMap;
  * &lt;dir&gt;/CURRENT                    {"active": 7, "previous": [6]}, replaced atomically
  * &lt;dir&gt;/generations/g-7/records.nyr   the generation's records in the nyla record format (with SHA-256 trailer)
  * &lt;dir&gt;/generations/g-7/generation.json
- * &lt;dir&gt;/LAST_ID                    the highest generation id handed out, so none is reused
+ * &lt;dir&gt;/LAST_ID                    keeps deleted generations' ids taken, so none is reused
  * &lt;dir&gt;/tmp/                       work in progress; emptied at open
  * </pre>
  * A generation is written under {@code tmp/}, forced to disk, and renamed into {@code generations/} in one
@@ -196,8 +196,6 @@ public final class FileVectorStore extends SnapshotVectorStore {
 
     @Override
     void persistCommit(Generation g, NavigableMap<String, NavigableMap<String, VectorRecord>> tenants) throws IOException {
-        // Taken for good before anything else, so an id is never handed out twice, whatever happens later.
-        directory.writeLastId(g.id());
         Path work = directory.workDirectory(g.id());
         writeRecords(work.resolve(RECORDS), g, tenants);
         // Also forces the work directory, so the records file's entry is durable before the rename below.

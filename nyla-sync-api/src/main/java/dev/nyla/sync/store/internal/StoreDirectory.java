@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * &lt;dir&gt;/LOCK                           held by the writer (one process at a time), naming its process
  * &lt;dir&gt;/CURRENT                        {"active":7,"previous":[6]}, replaced atomically
- * &lt;dir&gt;/LAST_ID                        the highest generation id handed out, so none is reused
+ * &lt;dir&gt;/LAST_ID                        keeps deleted generations' ids taken, so none is reused
  * &lt;dir&gt;/generations/g-7/               one generation: the store's own files and ...
  * &lt;dir&gt;/generations/g-7/generation.json  ... its metadata (id, version, label, model, attributes, more)
  * &lt;dir&gt;/tmp/                           work in progress; emptied when the writer opens the store
@@ -191,7 +191,9 @@ public final class StoreDirectory implements Closeable {
     }
 
     /**
-     * The highest generation id handed out, from {@code LAST_ID}; 0 when there is none.
+     * The id {@code LAST_ID} keeps taken, that of the newest generation deleted; 0 when there is none. A
+     * store hands out ids above this, above those {@code CURRENT} names and above those of the directories
+     * under {@code generations/}.
      *
      * @throws StoreException naming the file when it holds no number
      */
@@ -206,8 +208,23 @@ public final class StoreDirectory implements Closeable {
         }
     }
 
-    /** Records {@code id} as handed out for good, before anything of its generation is written. */
-    public void writeLastId(long id) throws IOException {
+    /**
+     * Keeps {@code id} taken once its directory is gone: durably in {@code LAST_ID}, when no directory of a
+     * higher id remains under {@code generations/} to keep it taken. An id never written there is not
+     * recorded at all (so an install costs no write for it): only {@code tmp/} ever held its generation,
+     * nothing outside names it, and a crash may let it be handed out again.
+     */
+    private void keepIdTaken(long id) throws IOException {
+        if (readLastId() >= id) {
+            return;
+        }
+        try (Stream<Path> list = Files.list(generations)) {
+            boolean higherRemains = list.map(p -> GENERATION_DIR.matcher(p.getFileName().toString()))
+                    .anyMatch(m -> m.matches() && Long.parseLong(m.group(1)) > id);
+            if (higherRemains) {
+                return;
+            }
+        }
         DurableFiles.writeAtomically(root.resolve(LAST_ID), Long.toString(id).getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -280,7 +297,10 @@ public final class StoreDirectory implements Closeable {
         return work;
     }
 
-    /** Moves a finished work directory into {@code generations/} in one durable step. */
+    /**
+     * Moves a finished work directory into {@code generations/} in one durable step: the generation exists
+     * once this returns, and must before any {@code CURRENT} naming it is written.
+     */
     public void commitGeneration(Path work, long id) throws IOException {
         DurableFiles.moveAtomically(work, generationDirectory(id));
     }
@@ -290,6 +310,8 @@ public final class StoreDirectory implements Closeable {
      * return, then the files, best effort (whatever remains goes when the writer next opens the store).
      */
     public void deleteGeneration(long id) throws IOException {
+        // Durable before the rename below: once the directory is gone, nothing else keeps the id taken.
+        keepIdTaken(id);
         Path doomed = tmp.resolve("deleted-g-" + id);
         DurableFiles.moveAtomically(generationDirectory(id), doomed);
         try {
@@ -325,12 +347,15 @@ public final class StoreDirectory implements Closeable {
     }
 
     /**
-     * Writes {@code json} as {@code generation.json} in {@code generationDirectory}, atomically; this also
-     * forces the directory, so the entries of files written into it before are durable.
+     * Writes {@code json} as {@code generation.json} in {@code generationDirectory}, a work directory that
+     * {@link #commitGeneration} moves into place (until then nothing reads it, so no temporary name is
+     * needed), and forces it and the directory, so that the entries of the files written into it before are
+     * durable too, ahead of that rename.
      */
     public static void writeGenerationFile(Path generationDirectory, ObjectNode json) throws IOException {
-        DurableFiles.writeAtomically(generationDirectory.resolve(GENERATION_FILE),
+        DurableFiles.writeAndForce(generationDirectory.resolve(GENERATION_FILE),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+        DurableFiles.fsyncDirectory(generationDirectory.toAbsolutePath());
     }
 
     /**
