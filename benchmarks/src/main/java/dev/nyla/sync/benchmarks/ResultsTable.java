@@ -24,7 +24,7 @@ import java.util.Set;
  */
 public final class ResultsTable {
     static final Set<String> BASELINES = Set.of("physicalLimit", "fullPrebuilt", "exactScan", "postgresExact",
-            "baselineSortedMerge", "rawOnnxRuntime", "baselineCopySha256");
+            "baselineSortedMerge", "rawOnnxRuntime", "baselineCopySha256", "unbucketedEmbedding");
 
     private record Row(String cls, String method, Map<String, String> params, String mode, double median,
                        double mean, double error, String unit, Map<String, String> figures) {

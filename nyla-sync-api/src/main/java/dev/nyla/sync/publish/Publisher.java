@@ -85,6 +85,11 @@ public final class Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     /** Records buffered before embedding and writing; bounds memory whatever the corpus size. */
     private static final int WINDOW = 4096;
+    /**
+     * Batches of changed records gathered before embedding, so that they can be sorted by length: a model pads
+     * every text of a batch to its longest, and batches of similar lengths waste little compute on padding.
+     */
+    private static final int BUCKETED_BATCHES = 16;
     /** The default {@link Builder#deltaWindow}. */
     public static final int DEFAULT_DELTA_WINDOW = 10;
     /**
@@ -294,7 +299,7 @@ public final class Publisher {
                 if (item.record == null) {
                     pending.add(item);
                 }
-                if (pending.size() >= batchSize || window.size() >= WINDOW) {
+                if (pending.size() >= batchSize * BUCKETED_BATCHES || window.size() >= WINDOW) {
                     embedded += flush(window, pending, supplier, model, full, natives, counts, progress);
                 }
             }
@@ -336,36 +341,29 @@ public final class Publisher {
         return result;
     }
 
-    /** Embeds the pending records of the window, then writes the whole window in key order. */
+    /**
+     * Embeds the pending records of the window in batches of similar text length, then writes the whole window
+     * in key order.
+     */
     private long flush(List<Item> window, List<Item> pending, VectorSupplier supplier, EmbeddingModel model,
                        EncodedRecordFile full, NativePayloads natives, long[] counts, Progress progress)
             throws IOException {
-        if (!pending.isEmpty()) {
-            List<SourceRecord> sources = new ArrayList<>(pending.size());
-            pending.forEach(i -> sources.add(i.source));
+        int[] byLength = LengthOrder.of(pending, i -> i.source.text());
+        for (int from = 0; from < byLength.length; from += batchSize) {
+            int to = Math.min(byLength.length, from + batchSize);
+            List<SourceRecord> sources = new ArrayList<>(to - from);
+            for (int k = from; k < to; k++) {
+                sources.add(pending.get(byLength[k]).source);
+            }
             List<float[]> vectors = supplier.vectors(sources);
             if (vectors.size() != sources.size()) {
                 throw new EmbeddingException("embedder " + model.id(), "vectors returned for a batch", sources.size(),
                         vectors.size());
             }
-            for (int i = 0; i < sources.size(); i++) {
-                SourceRecord s = sources.get(i);
-                float[] v = vectors.get(i);
-                String subject = "embedding of " + s.tenant() + "/" + s.id() + " by " + model.id();
-                if (v == null || v.length != model.dimension()) {
-                    throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
-                }
-                for (int d = 0; d < v.length; d++) {
-                    if (!Float.isFinite(v[d])) {
-                        throw new InvalidVectorException(subject, d, v[d]);
-                    }
-                }
-                // Rounded once, here, before the vector goes anywhere: every payload then holds the same
-                // values, and carrying it over to the next version round-trips exactly.
-                v = vectorEncoding.round(v, subject);
-                // After rounding: a float16 rounding can turn a tiny vector into the zero vector.
-                model.similarity().requireDirection(v, subject);
-                pending.get(i).record = s.toVectorRecord(v, model.fingerprint());
+            for (int k = from; k < to; k++) {
+                // Back to the record it was embedded for: the batch was in length order, the window is in key order.
+                Item item = pending.get(byLength[k]);
+                item.record = checkedRecord(item.source, vectors.get(k - from), model);
             }
             progress.embedded += sources.size();
             listener.embedded(progress.embedded, progress.toEmbed);
@@ -389,6 +387,24 @@ public final class Publisher {
         pending.clear();
         listener.recordsWritten(full.upserts(), progress.records);
         return embedded;
+    }
+
+    private VectorRecord checkedRecord(SourceRecord s, float[] v, EmbeddingModel model) throws IOException {
+        String subject = "embedding of " + s.tenant() + "/" + s.id() + " by " + model.id();
+        if (v == null || v.length != model.dimension()) {
+            throw new DimensionMismatchException(subject, model.dimension(), v == null ? 0 : v.length);
+        }
+        for (int d = 0; d < v.length; d++) {
+            if (!Float.isFinite(v[d])) {
+                throw new InvalidVectorException(subject, d, v[d]);
+            }
+        }
+        // Rounded once, here, before the vector goes anywhere: every payload then holds the same
+        // values, and carrying it over to the next version round-trips exactly.
+        v = vectorEncoding.round(v, subject);
+        // After rounding: a float16 rounding can turn a tiny vector into the zero vector.
+        model.similarity().requireDirection(v, subject);
+        return s.toVectorRecord(v, model.fingerprint());
     }
 
     /** What the listener is told: records of the corpus, records to embed, and records embedded so far. */

@@ -202,6 +202,46 @@ class PublisherTest {
     }
 
     @Test
+    void changedRecordsAreEmbeddedInBatchesOfSimilarLengthAndEachKeepsItsOwnVector() throws IOException {
+        // Lengths that zigzag in key order: batches in key order would each mix short and long texts.
+        List<SourceRecord> records = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String text = "Paragraph " + i + " " + "word ".repeat((i * 37) % 50);
+            records.add(new SourceRecord("default", String.format("doc-%03d", i), text, Map.of()));
+        }
+        List<List<String>> calls = new ArrayList<>();
+        HashingEmbedder hashing = new HashingEmbedder(32);
+        Embedder recording = new Embedder() {
+            @Override
+            public EmbeddingModel model() {
+                return hashing.model();
+            }
+
+            @Override
+            public List<float[]> embed(List<String> texts) throws IOException {
+                calls.add(List.copyOf(texts));
+                return hashing.embed(texts);
+            }
+        };
+        Path v1 = dir.resolve("v1");
+        Publisher.builder().signingKey(KEYS).embedder(recording).clock(CLOCK).batchSize(8).build()
+                .publish(Corpus.of(records), v1);
+
+        List<String> order = calls.stream().flatMap(List::stream).toList();
+        assertEquals(60, order.size(), "each record embedded once");
+        for (int i = 1; i < order.size(); i++) {
+            assertTrue(order.get(i - 1).length() <= order.get(i).length(),
+                    "texts reach the embedder from the shortest to the longest: " + order.get(i - 1) + " before " + order.get(i));
+        }
+        Manifest m = Artifacts.fetchVerifiedManifest(new DirectoryArtifactSource(v1), List.of(KEYS.getPublic()));
+        List<VectorRecord> written = readFull(v1, Artifacts.preferredEncoding(m.payload().files()));
+        assertEquals(60, written.size());
+        for (VectorRecord r : written) {
+            assertArrayEquals(hashing.embed(r.text()), r.vector(), "the vector of " + r.id() + " is its own text's");
+        }
+    }
+
+    @Test
     void theListenerIsToldHowManyRecordsWillBeEmbeddedBeforeTheFirstBatch() throws IOException {
         List<SourceRecord> records = corpus(300);
         publisher(new HashingEmbedder(32)).publish(Corpus.of(records), dir.resolve("v1"));

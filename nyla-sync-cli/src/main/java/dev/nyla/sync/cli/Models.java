@@ -13,11 +13,14 @@ import java.util.Optional;
 /** The embedding models the command line can load, named by {@code --model}. */
 final class Models {
     static final String DEFAULT = "default";
+    static final String QUANTIZED = "quantized";
     static final String HASHING = "hashing";
-    static final String SYNTAX = "'default' (the bundled all-MiniLM-L6-v2), 'hashing' (a lexical embedder for tests), "
-            + "a model directory (model.onnx or model.pt with tokenizer.json) or a djl:// URL";
+    static final String SYNTAX = "'default' (the bundled all-MiniLM-L6-v2), 'quantized' (its bundled int8 version, "
+            + "another model), 'hashing' (a lexical embedder for tests), a model directory (model.onnx or model.pt "
+            + "with tokenizer.json) or a djl:// URL";
     private static final String HASHING_ID = new HashingEmbedder().model().id();
     private static final String MINILM_ID = "all-MiniLM-L6-v2";
+    private static final String MINILM_Q_ID = "all-MiniLM-L6-v2-q";
 
     private Models() {
     }
@@ -26,6 +29,9 @@ final class Models {
     static Embedder open(String spec) throws IOException {
         if (spec.equals(DEFAULT)) {
             return DjlEmbedder.allMiniLmL6V2();
+        }
+        if (spec.equals(QUANTIZED)) {
+            return DjlEmbedder.builder().quantized(true).build();
         }
         if (spec.equals(HASHING)) {
             return new HashingEmbedder();
@@ -53,6 +59,8 @@ final class Models {
             embedder = new HashingEmbedder(model.dimension());
         } else if (model.id().equals(MINILM_ID)) {
             embedder = DjlEmbedder.allMiniLmL6V2();
+        } else if (model.id().equals(MINILM_Q_ID)) {
+            embedder = DjlEmbedder.builder().quantized(true).build();
         } else {
             throw new NylaSyncException("the store's vectors were embedded by '" + model.id() + "' (" + model.fingerprint()
                     + "), which this command line does not bundle; pass --model <model directory|djl:// URL>");

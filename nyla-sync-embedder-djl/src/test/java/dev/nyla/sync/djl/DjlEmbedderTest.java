@@ -41,6 +41,32 @@ class DjlEmbedderTest {
     }
 
     @Test
+    void theQuantizedModelIsAnotherModelWithNearbyVectorsThatTheModelGuardRefuses() throws IOException {
+        try (DjlEmbedder int8 = DjlEmbedder.builder().cacheDirectory(CACHE).quantized(true).build()) {
+            assertEquals("all-MiniLM-L6-v2-q", int8.model().id());
+            assertEquals(embedder.model().dimension(), int8.model().dimension());
+            assertNotEquals(embedder.model().fingerprint(), int8.model().fingerprint());
+            assertFalse(int8.model().isCompatibleWith(embedder.model()), "a float client must refuse int8 artifacts");
+            assertFalse(embedder.model().isCompatibleWith(int8.model()));
+            String text = "How do I install a new knowledge base?";
+            double cos = cosine(embedder.embed(text), int8.embed(text));
+            assertTrue(cos > 0.9 && cos < 0.99999, "int8 weights move the vector a little: cos " + cos);
+        }
+    }
+
+    @Test
+    void textsOfMixedLengthsInOneCallEachGetTheirOwnVector() throws IOException {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("Note " + i + ": " + "the knowledge base syncs its vectors. ".repeat((i * 7) % 11));
+        }
+        List<float[]> together = embedder.embed(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertTrue(cosine(embedder.embed(texts.get(i)), together.get(i)) > 0.9999, "text " + i);
+        }
+    }
+
+    @Test
     void theBundledModelIsMiniLmWith384UnitVectorsAndAFileFingerprint() throws IOException {
         assertEquals("all-MiniLM-L6-v2", embedder.model().id());
         assertEquals(384, embedder.model().dimension());
