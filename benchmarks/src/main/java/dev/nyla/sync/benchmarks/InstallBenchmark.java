@@ -63,7 +63,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code physicalLimit}: copy the prebuilt Lucene payload's files while SHA-256 hashing them, fsync
  *       each: the least any "download and verify" of those bytes can cost;</li>
  *   <li>{@code lucenePrebuilt}: {@link dev.nyla.sync.client.NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
- *       download with SHA-256 and fsync, Lucene's checksums, open, swap;</li>
+ *       download with SHA-256 and Lucene's CRC32 in one pass, fsync, header and footer checks, open, swap;</li>
  *   <li>{@code luceneFromRecords}: the same version from the portable records (gzip): the client rebuilds
  *       the HNSW graph, with the store's default {@link LuceneOptions#buildThreads()} (every available
  *       processor); {@code luceneFromRecordsOneThread} the same with {@code buildThreads = 1}, the graph

@@ -4,6 +4,7 @@ import dev.nyla.sync.artifact.ArtifactSource;
 import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.internal.VerifyingInputStream;
 import dev.nyla.sync.internal.DurableFiles;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The download area: payload files are fetched into {@code <name>.part}, hashed while streaming, forced to
  * disk, and renamed to {@code <name>} only once size and SHA-256 match the signed manifest. A broken download
- * (even one cut short by a crash) resumes from the bytes already on disk; the hash then covers them too.
+ * (even one cut short by a crash) resumes from the bytes already on disk; the hash then covers them too, as
+ * does a store's {@link StreamingCheck}, which sees every byte in the same pass.
  */
 final class Downloads {
     private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
@@ -69,6 +72,15 @@ final class Downloads {
      *         source ended early (the bytes so far are kept, and the next attempt resumes after them)
      */
     Path fetch(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+        return fetch(source, file, () -> StreamingCheck.NONE, progress);
+    }
+
+    /**
+     * As {@link #fetch(ArtifactSource, PayloadFile, Progress)}, feeding every byte of each pass over the file
+     * (resumed bytes included) to a new check from {@code checks}, completed when the pass verified.
+     */
+    Path fetch(ArtifactSource source, PayloadFile file, Supplier<StreamingCheck> checks, Progress progress)
+            throws IOException {
         Path done = dir.resolve(file.name());
         if (Files.isRegularFile(done) && Files.size(done) == file.size()) {
             // Verified when it was renamed here; the install reads it through the hash check again.
@@ -88,10 +100,10 @@ final class Downloads {
             if (started && have == file.size()) {
                 // Complete but not renamed (a crash in between): check it here, nothing left to ask the source,
                 // and force it, which the crash may have prevented: a file renamed to its name is on disk.
-                checkLocally(part, file);
+                checkLocally(part, file, checks.get());
                 DurableFiles.fsync(part);
             } else {
-                download(source, file, part, have, progress);
+                download(source, file, part, have, checks.get(), progress);
             }
         } catch (IntegrityException | LimitExceededException e) {
             if (Files.isRegularFile(part) && Files.size(part) < file.size()) {
@@ -106,7 +118,7 @@ final class Downloads {
             LOG.warn("{}: resumed download failed verification ({}); downloading it again from the start",
                     file.name(), e.getMessage());
             try {
-                download(source, file, part, 0, progress);
+                download(source, file, part, 0, checks.get(), progress);
             } catch (IntegrityException | LimitExceededException again) {
                 if (Files.size(part) >= file.size()) {
                     Files.deleteIfExists(part);
@@ -124,13 +136,15 @@ final class Downloads {
     /**
      * As {@link #fetch}, for a file handed to a store as it is stored instead of being read through the
      * checks again: a copy found already downloaded (by an earlier, failed attempt) is hashed before it is
-     * trusted, and fetched again when it no longer matches.
+     * trusted, and fetched again when it no longer matches. Every pass over the file's bytes (download,
+     * resumed download, or the hash of the earlier copy) feeds a new check from {@code checks}.
      */
-    Path fetchVerified(ArtifactSource source, PayloadFile file, Progress progress) throws IOException {
+    Path fetchVerified(ArtifactSource source, PayloadFile file, Supplier<StreamingCheck> checks, Progress progress)
+            throws IOException {
         Path done = dir.resolve(file.name());
         if (Files.isRegularFile(done)) {
             try {
-                checkLocally(done, file);
+                checkLocally(done, file, checks.get());
                 progress.update(file.size());
                 return done;
             } catch (IntegrityException | LimitExceededException e) {
@@ -139,7 +153,7 @@ final class Downloads {
                 Files.delete(done);
             }
         }
-        return fetch(source, file, progress);
+        return fetch(source, file, checks, progress);
     }
 
     /** Forgets a downloaded file found damaged at install, so the next attempt fetches it again. */
@@ -148,15 +162,16 @@ final class Downloads {
         Files.deleteIfExists(dir.resolve(file.name() + ".part"));
     }
 
-    private static void checkLocally(Path local, PayloadFile file) throws IOException {
+    private static void checkLocally(Path local, PayloadFile file, StreamingCheck check) throws IOException {
         try (VerifyingInputStream in = VerifyingInputStream.of(Files.newInputStream(local), file.size(), file.sha256(),
-                local.toString())) {
+                local.toString(), check::update)) {
             in.drainAndVerify();
         }
+        check.complete();
     }
 
-    private void download(ArtifactSource source, PayloadFile file, Path part, long offset, Progress progress)
-            throws IOException {
+    private void download(ArtifactSource source, PayloadFile file, Path part, long offset, StreamingCheck check,
+                          Progress progress) throws IOException {
         String name = source.describe(file.name());
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             out.truncate(offset);
@@ -165,11 +180,11 @@ final class Downloads {
             InputStream remote = source.open(file.name(), offset);
             try {
                 if (offset == 0) {
-                    in = VerifyingInputStream.of(remote, file.size(), file.sha256(), name);
+                    in = VerifyingInputStream.of(remote, file.size(), file.sha256(), name, check::update);
                 } else {
                     try (InputStream already = Files.newInputStream(part)) {
                         in = VerifyingInputStream.resumeAfter(new BoundedPrefix(already, offset), remote, file.size(),
-                                file.sha256(), name);
+                                file.sha256(), name, check::update);
                     }
                     LOG.info("{}: resuming at byte {} of {}", name, offset, file.size());
                 }
@@ -198,6 +213,7 @@ final class Downloads {
             }
             out.force(true);
         }
+        check.complete();
     }
 
     /** Deletes every download: called once an install committed, when they are no longer needed. */

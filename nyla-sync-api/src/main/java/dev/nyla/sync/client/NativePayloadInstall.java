@@ -46,8 +46,10 @@ final class NativePayloadInstall implements RouteInstall {
         long before = 0;
         for (PayloadFile f : files) {
             long earlier = before;
-            downloaded.add(context.downloads().fetchVerified(context.run().source, f, bytes -> context.events().emit(
-                    l -> l.downloadProgress(f.name(), bytes, f.size(), SyncEvents.percent(earlier + bytes, total)))));
+            // The store's own check of the file (Lucene: its CRC32) rides along the SHA-256 pass: one read.
+            downloaded.add(context.downloads().fetchVerified(context.run().source, f, () -> install.streamingCheck(f),
+                    bytes -> context.events().emit(l -> l.downloadProgress(f.name(), bytes, f.size(),
+                            SyncEvents.percent(earlier + bytes, total)))));
             before += f.size();
         }
     }

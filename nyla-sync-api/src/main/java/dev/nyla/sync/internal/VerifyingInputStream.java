@@ -11,27 +11,40 @@ import java.util.HexFormat;
 /**
  * Passes a payload file through while checking it against its manifest entry: it refuses to deliver a
  * byte beyond the declared size, and at the end of the stream it checks the size and SHA-256. A consumer
- * therefore never sees more than was declared, and learns of any corruption no later than the end.
+ * therefore never sees more than was declared, and learns of any corruption no later than the end. An
+ * {@link Observer} may see the same bytes in the same loop, for checks of the file's own format.
  *
  * <p>Reading can start at an offset (to resume a download): the bytes before it must then be fed to
- * {@link #resumeAfter(InputStream, InputStream, long, String, String)} so the hash covers the whole file.
+ * {@link #resumeAfter(InputStream, InputStream, long, String, String, Observer)} so the hash (and the
+ * observer) covers the whole file.
  */
 public final class VerifyingInputStream extends CheckingFilterStream {
     private final String source;
     private final long expectedSize;
     private final String expectedSha256;
     private final MessageDigest sha;
+    private final Observer observer;
     private long count;
     private boolean verified;
 
     private VerifyingInputStream(InputStream in, String source, long expectedSize, String expectedSha256,
-                                 MessageDigest sha, long start) {
+                                 MessageDigest sha, Observer observer, long start) {
         super(in);
         this.source = source;
         this.expectedSize = expectedSize;
         this.expectedSha256 = expectedSha256;
         this.sha = sha;
+        this.observer = observer;
         this.count = start;
+    }
+
+    /** Sees every byte the stream hashes, in order from the file's first byte, in the same pass. */
+    @FunctionalInterface
+    public interface Observer {
+        Observer NONE = (bytes, offset, length) -> {
+        };
+
+        void update(byte[] bytes, int offset, int length);
     }
 
     /**
@@ -39,30 +52,37 @@ public final class VerifyingInputStream extends CheckingFilterStream {
      * file as its manifest declares it; {@code source} names it in messages.
      */
     public static VerifyingInputStream of(InputStream in, long size, String sha256, String source) {
-        return new VerifyingInputStream(in, source, size, sha256, ContentHash.sha256(), 0);
+        return of(in, size, sha256, source, Observer.NONE);
+    }
+
+    /** As {@link #of(InputStream, long, String, String)}, showing every byte to {@code observer} as it is hashed. */
+    public static VerifyingInputStream of(InputStream in, long size, String sha256, String source, Observer observer) {
+        return new VerifyingInputStream(in, source, size, sha256, ContentHash.sha256(), observer, 0);
     }
 
     /**
      * Verifies {@code rest} as the remainder of a file of {@code size} bytes with the given SHA-256, after the
      * bytes received earlier, which are read (and hashed) from {@code alreadyReceived} to its end first,
-     * typically the partial download on disk.
+     * typically the partial download on disk; {@code observer} sees them too, then the rest as it is read.
      *
      * @throws LimitExceededException when more bytes were already received than the file has
      */
     public static VerifyingInputStream resumeAfter(InputStream alreadyReceived, InputStream rest, long size,
-                                                   String sha256, String source) throws IOException {
+                                                   String sha256, String source, Observer observer)
+            throws IOException {
         MessageDigest sha = ContentHash.sha256();
         byte[] buf = new byte[64 << 10];
         long already = 0;
         for (int n; (n = alreadyReceived.read(buf)) > 0; ) {
-            sha.update(buf, 0, n);
             already += n;
             if (already > size) {
                 throw new LimitExceededException(source, "bytes received before resuming",
                         "at most " + size, "more");
             }
+            sha.update(buf, 0, n);
+            observer.update(buf, 0, n);
         }
-        return new VerifyingInputStream(rest, source, size, sha256, sha, already);
+        return new VerifyingInputStream(rest, source, size, sha256, sha, observer, already);
     }
 
     /** Bytes delivered so far, counting from the start of the file. */
@@ -91,6 +111,7 @@ public final class VerifyingInputStream extends CheckingFilterStream {
             return -1;
         }
         sha.update(b, off, n);
+        observer.update(b, off, n);
         count += n;
         return n;
     }

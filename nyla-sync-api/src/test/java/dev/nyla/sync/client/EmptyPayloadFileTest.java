@@ -12,6 +12,7 @@ import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.Manifest;
 import dev.nyla.sync.artifact.internal.ManifestEdits;
 import dev.nyla.sync.artifact.internal.ManifestSignature;
+import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.store.Compression;
 import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.internal.FileVectorStore;
@@ -96,7 +97,7 @@ class EmptyPayloadFileTest {
         assertFalse(Files.exists(done.resolveSibling(EMPTY + ".part")));
         // Found again, as a verified download, by the next attempt and by an install that re-checks it.
         assertEquals(done, downloads.fetch(source, file, bytes -> { }));
-        assertEquals(done, downloads.fetchVerified(source, file, bytes -> { }));
+        assertEquals(done, downloads.fetchVerified(source, file, () -> StreamingCheck.NONE, bytes -> { }));
     }
 
     @ParameterizedTest

@@ -2,6 +2,7 @@ package dev.nyla.sync.lucene;
 
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.IntegrityReport;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -74,6 +75,38 @@ final class IndexFiles {
     private static String segmentName(LeafReaderContext leaf) {
         return FilterLeafReader.unwrap(leaf.reader())
                 instanceof SegmentReader sr ? sr.getSegmentName() : "#" + leaf.ord;
+    }
+
+    /**
+     * Checks Lucene's checksum of a file whose CRC32 was computed as it was downloaded ({@link FooterCrc}):
+     * reads only its index header (codec magic and names) and its footer (magic, algorithm, checksum), checks
+     * that the file has {@code size} bytes, and compares the footer's checksum with {@code crc}.
+     *
+     * @throws IntegrityException naming the file, the footer's checksum and the downloaded bytes' one, or
+     *         what is wrong with the header or footer
+     */
+    static void checkFooter(Directory dir, String name, String subject, long size, long crc) throws IOException {
+        if (size < CodecUtil.footerLength()) {
+            throw new IntegrityException(subject, "size of a Lucene index file",
+                    "at least the footer's " + CodecUtil.footerLength() + " bytes", size + " bytes");
+        }
+        long footer;
+        try (IndexInput in = dir.openInput(name, IOContext.READONCE)) {
+            CodecUtil.readIndexHeader(in);
+            footer = CodecUtil.retrieveChecksum(in, size);
+        } catch (CorruptIndexException | EOFException e) {
+            throw new IntegrityException(subject, "Lucene index header and footer", "a valid header and footer",
+                    e.getMessage());
+        }
+        if (footer != crc) {
+            throw new IntegrityException(subject, "Lucene checksum (the CRC32 in the file's footer, of the "
+                    + "downloaded bytes before it; the publisher shipped a damaged index file)", hex(footer), hex(crc));
+        }
+    }
+
+    /** A CRC32 as Lucene's footer holds it, as 8 hex digits. */
+    static String hex(long crc) {
+        return String.format("%08x", crc);
     }
 
     /** Reads a whole file and checks Lucene's checksum footer. */

@@ -5,6 +5,7 @@ import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.artifact.ModelMismatchException;
 import dev.nyla.sync.internal.DurableFiles;
 import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.GenerationSpec;
 import dev.nyla.sync.store.Payload;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +40,8 @@ import org.apache.lucene.store.IndexInput;
 
 /**
  * One install of a Lucene payload: files the store holds from a kept generation are hard-linked, the
- * others are downloaded by the sync client and moved in; then Lucene's own checks run before the
+ * others are downloaded by the sync client (which computes each one's Lucene checksum in the pass that
+ * hashes it, through {@link #streamingCheck}) and moved in; then Lucene's own checks run before the
  * generation is committed.
  */
 final class LuceneNativeInstall implements NativeInstall {
@@ -55,6 +58,8 @@ final class LuceneNativeInstall implements NativeInstall {
     private final Set<String> linked = new HashSet<>();
     /** Index files renamed from the caller's downloads, whose content the caller forced to disk. */
     private final Set<String> moved = new HashSet<>();
+    /** Index file name to the CRC32 of its bytes before the checksum, computed as they were downloaded. */
+    private final Map<String, Long> streamedCrc = new HashMap<>();
     private boolean done;
 
     LuceneNativeInstall(LuceneVectorStore store, GenerationSpec spec, Payload payload, boolean reuse)
@@ -88,6 +93,15 @@ final class LuceneNativeInstall implements NativeInstall {
     @Override
     public List<PayloadFile> filesToFetch() {
         return List.copyOf(toFetch);
+    }
+
+    @Override
+    public StreamingCheck streamingCheck(PayloadFile file) {
+        if (!toFetch.contains(file)) {
+            throw new IllegalArgumentException(subject + ": " + file.name() + " is not one of the files to fetch");
+        }
+        String name = indexNames.get(file.name());
+        return new FooterCrc(file.size(), crc -> streamedCrc.put(name, crc));
     }
 
     @Override
@@ -143,14 +157,20 @@ final class LuceneNativeInstall implements NativeInstall {
 
     /** Lucene's checksums, the commit's file list, the schema and the model; returns the live documents. */
     private long check(Directory dir) throws IOException {
-        Set<String> fetched = new HashSet<>();
-        toFetch.forEach(f -> fetched.add(indexNames.get(f.name())));
+        Map<String, PayloadFile> fetched = new HashMap<>();
+        toFetch.forEach(f -> fetched.put(indexNames.get(f.name()), f));
         for (String name : indexNames.values()) {
             String where = work.index().resolve(name).toString();
-            if (fetched.contains(name)) {
+            if (fetched.containsKey(name)) {
                 // Downloaded: the SHA-256 matched the manifest; Lucene's own checksum guards against a
-                // publisher that shipped a damaged index.
-                IndexFiles.checksum(dir, name, where);
+                // publisher that shipped a damaged index. Computed while downloading when the client did,
+                // so that only the header and footer are read here; otherwise the whole file is read.
+                Long crc = streamedCrc.get(name);
+                if (crc != null) {
+                    IndexFiles.checkFooter(dir, name, where, fetched.get(name).size(), crc);
+                } else {
+                    IndexFiles.checksum(dir, name, where);
+                }
             } else {
                 // Reused: verified when it was installed, and Lucene never rewrites a file. A full read here
                 // would cost as much as the download the delta saves; the footer is checked cheaply.

@@ -20,7 +20,6 @@ import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +163,7 @@ class LucenePayloadSegmentsTest {
                 .begin(GenerationSpec.of(version, "v" + version, MODEL), site.payload, true)) {
             for (PayloadFile f : install.filesToFetch()) {
                 Path download = Files.createTempFile(site.host.getParent(), "download", ".part");
-                Files.copy(site.host.resolve(f.name()), download, StandardCopyOption.REPLACE_EXISTING);
+                ClientDownload.copy(site.host.resolve(f.name()), download, install.streamingCheck(f));
                 install.put(f, download);
                 fetched.add(f.name());
             }

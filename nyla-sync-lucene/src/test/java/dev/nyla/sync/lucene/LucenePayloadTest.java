@@ -12,6 +12,7 @@ import dev.nyla.sync.UnsupportedFormatException;
 import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.artifact.ModelMismatchException;
 import dev.nyla.sync.nativepayload.NativeInstall;
+import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.publish.NativePayloadBuilder;
 import dev.nyla.sync.publish.NativePayloadFormat;
 import dev.nyla.sync.store.Generation;
@@ -84,14 +85,24 @@ class LucenePayloadTest {
         return op instanceof VectorRecord r ? r.id() : ((String[]) op)[1];
     }
 
-    /** What the sync client does: fetch (here: copy from the host) what the store lacks, put, commit. */
+    /**
+     * What the sync client does: fetch (here: copy from the host) what the store lacks, feeding the store's
+     * check of each file in the same pass, put, commit.
+     */
     private static Generation install(LuceneVectorStore store, Payload payload, Path host, long version,
                                       List<PayloadFile> fetched) throws IOException {
+        return install(store, payload, host, version, fetched, true);
+    }
+
+    /** As the client does, or, without {@code streamChecks}, as a caller that hands over files it only copied. */
+    private static Generation install(LuceneVectorStore store, Payload payload, Path host, long version,
+                                      List<PayloadFile> fetched, boolean streamChecks) throws IOException {
         try (NativeInstall install = store.nativeInstaller()
                 .begin(GenerationSpec.of(version, "v" + version, MODEL), payload, true)) {
             for (PayloadFile f : install.filesToFetch()) {
                 Path download = Files.createTempFile(host.getParent(), "download", ".part");
-                Files.copy(host.resolve(f.name()), download, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                ClientDownload.copy(host.resolve(f.name()), download,
+                        streamChecks ? install.streamingCheck(f) : StreamingCheck.NONE);
                 install.put(f, download);
                 fetched.add(f);
             }
@@ -229,7 +240,13 @@ class LucenePayloadTest {
             try (LuceneVectorStore fresh = LuceneVectorStore.open(tmp.resolve("fresh"), GRAPH)) {
                 IntegrityException e = assertThrows(IntegrityException.class,
                         () -> install(fresh, bad, host, 2, new ArrayList<>()));
-                assertTrue(e.getMessage().contains(indexName), e.getMessage());
+                assertTrue(e.getMessage().contains(indexName) && e.getMessage().contains("CRC32"), e.getMessage());
+                assertEquals(List.of(), fresh.generations());
+                // Handed over without the streaming pass, the file is read in full at commit: refused all the same.
+                e = assertThrows(IntegrityException.class,
+                        () -> install(fresh, bad, host, 2, new ArrayList<>(), false));
+                assertTrue(e.getMessage().contains(indexName) && e.getMessage().contains("checksum failed"),
+                        e.getMessage());
                 assertEquals(List.of(), fresh.generations());
             }
             // The client with version 1 reuses every other file, downloads the damaged one, refuses it.

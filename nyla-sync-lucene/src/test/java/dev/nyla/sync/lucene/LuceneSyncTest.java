@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.SimpleFileServer;
+import dev.nyla.sync.ContentHash;
 import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.TestData;
 import dev.nyla.sync.VectorEncoding;
@@ -13,7 +15,10 @@ import dev.nyla.sync.artifact.HttpArtifactSource;
 import dev.nyla.sync.artifact.SigningKeys;
 import dev.nyla.sync.client.InstallRoute;
 import dev.nyla.sync.client.NylaSync;
+import dev.nyla.sync.client.SyncListener;
 import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.publish.NativePayloadBuilder;
+import dev.nyla.sync.publish.NativePayloadFormat;
 import dev.nyla.sync.publish.PublishResult;
 import dev.nyla.sync.publish.Publisher;
 import dev.nyla.sync.store.ForwardingVectorStore;
@@ -29,11 +34,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sync client with a Lucene store over real HTTP on loopback: the prebuilt index installs without a
- * rebuild, the next version by file, and a damaged index file on the host falls back to the records.
+ * rebuild, the next version by file, and a damaged index file on the host, or one the publisher shipped
+ * damaged, falls back to the records.
  */
 class LuceneSyncTest {
     private static final int DIM = 24;
@@ -162,6 +174,139 @@ class LuceneSyncTest {
             assertEquals(SyncResult.Outcome.INSTALLED, r.outcome(), r.steps().toString());
             assertFalse(r.route().orElseThrow().name().startsWith("NATIVE"), "installed by " + r.route());
             assertTrue(r.steps().stream().anyMatch(s -> s.contains(victim.name())), r.steps().toString());
+            assertServes(store, v2);
+        }
+    }
+
+    /**
+     * The publisher's Lucene format, except that it ships the largest index file new in a version with one
+     * byte flipped: the manifest's size and SHA-256 describe the damaged bytes, so only Lucene's own
+     * checksum (the CRC32 in the file's footer) can tell.
+     */
+    private static final class DamagingFormat implements NativePayloadFormat {
+        private final LucenePayloadFormat lucene;
+        /** Index file name of each file damaged so far to its bytes as shipped. */
+        final Map<String, byte[]> damaged = new HashMap<>();
+
+        DamagingFormat(LucenePayloadFormat lucene) {
+            this.lucene = lucene;
+        }
+
+        @Override
+        public String kind() {
+            return lucene.kind();
+        }
+
+        @Override
+        public NativePayloadBuilder begin(EmbeddingModel model, Optional<Base> base) throws IOException {
+            NativePayloadBuilder built = lucene.begin(model, base);
+            List<PayloadFile> kept = base.map(b -> b.payload().files()).orElse(List.of());
+            return new NativePayloadBuilder() {
+                @Override
+                public void add(VectorRecord record) throws IOException {
+                    built.add(record);
+                }
+
+                @Override
+                public void delete(String tenant, String id) throws IOException {
+                    built.delete(tenant, id);
+                }
+
+                @Override
+                public Payload finish(Path out) throws IOException {
+                    Payload good = built.finish(out);
+                    PayloadFile victim = good.files().stream().filter(f -> !kept.contains(f))
+                            .max((a, b) -> Long.compare(a.size(), b.size())).orElseThrow();
+                    byte[] bytes = Files.readAllBytes(out.resolve(victim.name()));
+                    bytes[bytes.length / 2] ^= 0x10;
+                    String sha = ContentHash.sha256Hex(bytes);
+                    String indexName = victim.name().substring((PayloadNames.PREFIX + victim.sha256() + "-").length());
+                    PayloadFile shipped = new PayloadFile(PayloadNames.hostName(sha, indexName), bytes.length, sha,
+                            victim.compression(), bytes.length);
+                    Files.write(out.resolve(shipped.name()), bytes);
+                    Files.delete(out.resolve(victim.name()));
+                    damaged.put(indexName, bytes);
+                    List<PayloadFile> files = new ArrayList<>(good.files());
+                    files.set(files.indexOf(victim), shipped);
+                    return new Payload(good.kind(), good.attributes(), files);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    built.close();
+                }
+            };
+        }
+    }
+
+    /** The client's and the listener's record of why the native routes failed. */
+    private record Refusal(SyncResult result, Map<InstallRoute, IOException> causes) {
+    }
+
+    private Refusal syncRecordingFallbacks(VectorStore store) throws IOException {
+        Map<InstallRoute, IOException> causes = new HashMap<>();
+        URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        try (NylaSync sync = NylaSync.builder().source(HttpArtifactSource.builder(base).build()).store(store)
+                .publicKey(keys.getPublic()).expectedModel(MODEL).listener(new SyncListener() {
+                    @Override
+                    public void fallback(InstallRoute failed, InstallRoute next, IOException cause) {
+                        causes.put(failed, cause);
+                    }
+                }).build()) {
+            return new Refusal(sync.checkNow(), causes);
+        }
+    }
+
+    /** Refused by Lucene's checksum, naming the file, the CRC32 in its footer and the one of its bytes. */
+    private static void assertRefusedByCrc(IOException cause, String indexName, byte[] shipped) {
+        IntegrityException e = assertInstanceOf(IntegrityException.class, cause);
+        assertTrue(e.subject().endsWith(indexName), e.getMessage());
+        assertTrue(e.getMessage().contains("CRC32"), e.getMessage());
+        long footer = ByteBuffer.wrap(shipped, shipped.length - Long.BYTES, Long.BYTES).getLong();
+        CRC32 crc = new CRC32();
+        crc.update(shipped, 0, shipped.length - Long.BYTES);
+        assertNotEquals(footer, crc.getValue(), "the test damaged the file");
+        assertEquals(String.format("%08x", footer), e.expected(), e.getMessage());
+        assertEquals(String.format("%08x", crc.getValue()), e.actual(), e.getMessage());
+    }
+
+    @Test
+    void anIndexFileThePublisherShippedDamagedIsRefusedByItsChecksumBeforeTheSwap() throws IOException {
+        DamagingFormat damaging = new DamagingFormat(new LucenePayloadFormat(LuceneOptions.DEFAULTS,
+                dir.resolve("damaging-work")));
+        List<VectorRecord> v1 = v1();
+        Publisher.builder().signingKey(keys).nativePayload(damaging).build().publishRecords(v1, MODEL, host);
+        Map.Entry<String, byte[]> shipped = damaging.damaged.entrySet().iterator().next();
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"))) {
+            Refusal r = syncRecordingFallbacks(store);
+
+            assertEquals(SyncResult.Outcome.INSTALLED, r.result().outcome(), r.result().steps().toString());
+            assertEquals(InstallRoute.FULL_COMPRESSED, r.result().route().orElseThrow(), r.result().steps().toString());
+            assertEquals(List.of(InstallRoute.NATIVE_FULL), List.copyOf(r.causes().keySet()));
+            assertRefusedByCrc(r.causes().get(InstallRoute.NATIVE_FULL), shipped.getKey(), shipped.getValue());
+            assertServes(store, v1);
+        }
+    }
+
+    @Test
+    void anIndexFileThePublisherShippedDamagedInADeltaIsRefusedBesideTheReusedFiles() throws IOException {
+        List<VectorRecord> v1 = v1();
+        publish(v1, true);
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"))) {
+            assertEquals(InstallRoute.NATIVE_FULL, syncRecordingFallbacks(store).result().route().orElseThrow());
+            DamagingFormat damaging = new DamagingFormat(new LucenePayloadFormat(LuceneOptions.DEFAULTS,
+                    dir.resolve("damaging-work")));
+            List<VectorRecord> v2 = v2(v1);
+            Publisher.builder().signingKey(keys).nativePayload(damaging).build().publishRecords(v2, MODEL, host, host);
+            Map.Entry<String, byte[]> shipped = damaging.damaged.entrySet().iterator().next();
+
+            Refusal r = syncRecordingFallbacks(store);
+
+            assertEquals(SyncResult.Outcome.INSTALLED, r.result().outcome(), r.result().steps().toString());
+            assertFalse(r.result().route().orElseThrow().name().startsWith("NATIVE"), r.result().steps().toString());
+            // The delta hard-links version 1's files and downloads the damaged one; the full route downloads all.
+            assertRefusedByCrc(r.causes().get(InstallRoute.NATIVE_DELTA), shipped.getKey(), shipped.getValue());
+            assertRefusedByCrc(r.causes().get(InstallRoute.NATIVE_FULL), shipped.getKey(), shipped.getValue());
             assertServes(store, v2);
         }
     }

@@ -192,19 +192,25 @@ class ArtifactsTest {
         try (InputStream in = source.open(plain().name(), 1000)) {
             assertArrayEquals(java.util.Arrays.copyOfRange(whole, 1000, whole.length), in.readAllBytes());
         }
+        // The observer sees the earlier bytes and the rest, in order: a checksum of the whole file.
+        java.util.zip.CRC32 seen = new java.util.zip.CRC32();
         try (InputStream rest = source.open(plain().name(), 1000);
              VerifyingInputStream v = VerifyingInputStream.resumeAfter(
                      new java.io.ByteArrayInputStream(whole, 0, 1000), rest, plain().size(), plain().sha256(),
-                     "resumed")) {
+                     "resumed", seen::update)) {
             v.drainAndVerify();
             assertEquals(plain().size(), v.count());
         }
+        java.util.zip.CRC32 expected = new java.util.zip.CRC32();
+        expected.update(whole);
+        assertEquals(expected.getValue(), seen.getValue());
         // A corrupted first part is caught at the end, although only the rest was read from the source.
         byte[] badStart = java.util.Arrays.copyOf(whole, 1000);
         badStart[10] ^= 1;
         try (InputStream rest = source.open(plain().name(), 1000);
              VerifyingInputStream v = VerifyingInputStream.resumeAfter(
-                     new java.io.ByteArrayInputStream(badStart), rest, plain().size(), plain().sha256(), "resumed")) {
+                     new java.io.ByteArrayInputStream(badStart), rest, plain().size(), plain().sha256(), "resumed",
+                     VerifyingInputStream.Observer.NONE)) {
             assertThrows(IntegrityException.class, v::drainAndVerify);
         }
     }
