@@ -46,38 +46,34 @@ class MainTest {
 
     /** A file: store holding version 1 of a small corpus embedded with the hashing model. */
     private String storeWithVersionOne() throws IOException {
+        return storeWithVersionOne("hashing");
+    }
+
+    /** A file: store holding version 1 of a small corpus embedded with {@code model} (a {@code --model} value). */
+    private String storeWithVersionOne(String model) throws IOException {
         Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
                 "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
                 "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}",
                 "{\"id\": \"cactus\", \"text\": \"Repotting a cactus without gloves\"}"));
         assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
         Result p = run("publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", dir.resolve("site").toString(),
-                "--signing-key", dir.resolve("k.key").toString(), "--model", "hashing");
+                "--signing-key", dir.resolve("k.key").toString(), "--model", model);
         assertEquals(0, p.exit(), p.err());
         String store = "file:" + dir.resolve("store");
         Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", store, "--public-key",
-                dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString());
+                dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString(), "--model", model);
         assertEquals(0, s.exit(), s.err());
         return store;
     }
 
     @Test
     void theQuantizedModelPublishesAndSearchFindsItByTheStoresModelId() throws IOException {
-        Files.write(dir.resolve("corpus.jsonl"), java.util.List.of(
-                "{\"id\": \"tea\", \"text\": \"Brewing green tea at eighty degrees\"}",
-                "{\"id\": \"tyres\", \"text\": \"Winter tyres and snow chains for the car\"}"));
-        assertEquals(0, run("keygen", "--out", dir.resolve("k").toString()).exit());
-        Result p = run("publish", "--corpus", dir.resolve("corpus.jsonl").toString(), "--out", dir.resolve("site").toString(),
-                "--signing-key", dir.resolve("k.key").toString(), "--model", "quantized");
-        assertEquals(0, p.exit(), p.err());
-        String store = "file:" + dir.resolve("store");
-        Result s = run("sync", "--source", dir.resolve("site").toString(), "--store", store, "--public-key",
-                dir.resolve("k.pub").toString(), "--state-dir", dir.resolve("state").toString(), "--model", "quantized");
-        assertEquals(0, s.exit(), s.err());
+        String store = storeWithVersionOne("quantized");
         // No --model: the store's vectors name all-MiniLM-L6-v2-q, which the command line bundles.
         Result found = run("search", "--store", store, "--k", "1", "how hot should the water be for tea");
         assertEquals(0, found.exit(), found.err());
-        assertTrue(found.out().contains("tea") && !found.out().contains("tyres"), found.out());
+        assertTrue(found.out().contains("tea") && !found.out().contains("tyres") && !found.out().contains("cactus"),
+                found.out());
         // The float model is another model: the guard refuses it for these vectors.
         Result refused = run("search", "--store", store, "--model", "default", "tea");
         assertNotEquals(0, refused.exit(), refused.out());
