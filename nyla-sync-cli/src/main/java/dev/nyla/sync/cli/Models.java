@@ -58,9 +58,9 @@ final class Models {
         } else if (model.id().equals(HASHING_ID)) {
             embedder = new HashingEmbedder(model.dimension());
         } else if (model.id().equals(MINILM_ID)) {
-            embedder = DjlEmbedder.allMiniLmL6V2();
+            embedder = open(DEFAULT);
         } else if (model.id().equals(MINILM_Q_ID)) {
-            embedder = DjlEmbedder.builder().quantized(true).build();
+            embedder = open(QUANTIZED);
         } else {
             throw new NylaSyncException("the store's vectors were embedded by '" + model.id() + "' (" + model.fingerprint()
                     + "), which this command line does not bundle; pass --model <model directory|djl:// URL>");
