@@ -13,6 +13,8 @@ module dev.nyla.sync.djl {
     // DjlEmbedder.Builder.block takes a DJL Block (a DJL-format model's network).
     requires transitive ai.djl.api;
     requires ai.djl.tokenizers;
+    // Only OrtTuning uses it, and only when the model runs on ONNX Runtime.
+    requires static com.microsoft.onnxruntime;
     requires org.slf4j;
 
     exports dev.nyla.sync.djl;

@@ -2,6 +2,7 @@ package dev.nyla.sync.djl;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
+import ai.djl.metric.Metrics;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory;
 import ai.djl.nn.Block;
@@ -14,9 +15,11 @@ import dev.nyla.sync.Similarity;
 import dev.nyla.sync.embed.Embedder;
 import dev.nyla.sync.embed.EmbeddingException;
 import dev.nyla.sync.internal.BuilderOptions;
+import dev.nyla.sync.internal.LengthBatches;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +63,8 @@ public final class DjlEmbedder implements Embedder {
     private final ConcurrentLinkedQueue<Predictor<String, float[]>> idle = new ConcurrentLinkedQueue<>();
     private final Set<Predictor<String, float[]>> all = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** DJL's per-call timings, for tests that count model calls; null (nothing recorded) otherwise. */
+    private volatile Metrics metrics;
 
     private DjlEmbedder(ZooModel<String, float[]> zooModel, HuggingFaceTokenizer tokenizer, String id,
                         String fingerprint, int batchSize) throws IOException {
@@ -97,7 +102,8 @@ public final class DjlEmbedder implements Embedder {
     }
 
     /**
-     * Embeds texts in batches of {@link #preferredBatchSize()}.
+     * Embeds texts in model calls of at most {@link #preferredBatchSize()} texts of similar length (a call pads
+     * every text to its longest), and returns the vectors in the order of {@code texts}.
      *
      * @throws EmbeddingException when the model fails or returns a vector of the wrong length or with
      *         non-finite values
@@ -109,15 +115,20 @@ public final class DjlEmbedder implements Embedder {
                 throw new NullPointerException("text " + i + " of " + texts.size() + " is null");
             }
         }
-        List<float[]> out = new ArrayList<>(texts.size());
-        for (int from = 0; from < texts.size(); from += batchSize) {
-            List<float[]> batch = predict(texts.subList(from, Math.min(texts.size(), from + batchSize)));
-            for (float[] v : batch) {
-                check(v);
+        float[][] out = new float[texts.size()][];
+        for (int[] positions : LengthBatches.of(texts, batchSize)) {
+            List<String> batch = new ArrayList<>(positions.length);
+            for (int p : positions) {
+                batch.add(texts.get(p));
             }
-            out.addAll(batch);
+            List<float[]> vectors = predict(batch);
+            for (int k = 0; k < positions.length; k++) {
+                float[] v = vectors.get(k);
+                check(v);
+                out[positions[k]] = v;
+            }
         }
-        return out;
+        return new ArrayList<>(Arrays.asList(out));
     }
 
     private List<float[]> predict(List<String> texts) throws IOException {
@@ -129,6 +140,7 @@ public final class DjlEmbedder implements Embedder {
             predictor = zooModel.newPredictor();
             all.add(predictor);
         }
+        predictor.setMetrics(metrics);
         try {
             return predictor.batchPredict(texts);
         } catch (TranslateException | RuntimeException e) {
@@ -141,6 +153,11 @@ public final class DjlEmbedder implements Embedder {
                 idle.add(predictor);
             }
         }
+    }
+
+    /** Records DJL's timings of each model call ("Inference") into {@code into}, null to stop; for tests. */
+    void recordMetrics(Metrics into) {
+        metrics = into;
     }
 
     private void check(float[] v) throws EmbeddingException {
@@ -355,7 +372,11 @@ public final class DjlEmbedder implements Embedder {
                 name = id != null ? id : url.replaceAll("/+$", "").replaceAll("^.*/", "");
             }
             ZooModel<String, float[]> zoo;
+            AutoCloseable sessionOptions = null;
             try {
+                if (Engines.ONNX_RUNTIME.equals(chosenEngine)) {
+                    sessionOptions = tuneOnnxRuntime(criteria);
+                }
                 zoo = criteria.build().loadModel();
             } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
                 if (tokenizer != null) {
@@ -363,6 +384,8 @@ public final class DjlEmbedder implements Embedder {
                 }
                 throw new EmbeddingException("DjlEmbedder: cannot load model "
                         + (files != null ? files.modelFile() : url) + " (engine " + chosenEngine + "): " + e.getMessage(), e);
+            } finally {
+                closeQuietly(sessionOptions);
             }
             String fingerprint;
             try {
@@ -377,6 +400,36 @@ public final class DjlEmbedder implements Embedder {
                     tokenizer.close();
                 }
                 throw e;
+            }
+        }
+
+        /**
+         * Hands DJL's ONNX Runtime engine the session settings of {@link OrtTuning}; returns them for the caller
+         * to close once the model is loaded.
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private static AutoCloseable tuneOnnxRuntime(Criteria.Builder<String, float[]> criteria) throws EmbeddingException {
+            try {
+                var options = OrtTuning.sessionOptions();
+                // DJL's model options are typed as strings, but its ONNX Runtime engine reads this one key as a
+                // SessionOptions object (the only way to set a session's configuration entries through DJL).
+                Map raw = new java.util.HashMap<>();
+                raw.put(OrtTuning.OPTION, options);
+                criteria.optOptions(raw);
+                return options;
+            } catch (ai.onnxruntime.OrtException e) {
+                throw new EmbeddingException("DjlEmbedder: ONNX Runtime refused the session settings: " + e.getMessage(), e);
+            }
+        }
+
+        private static void closeQuietly(AutoCloseable resource) {
+            if (resource == null) {
+                return;
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.debug("closing {} failed", resource, e);
             }
         }
     }

