@@ -12,8 +12,9 @@ import java.util.List;
  * each time. A batch here is texts taken from shortest to longest and closed when it holds {@code maxBatch}
  * texts or when the next text would make the padding exceed {@link #MAX_PADDING} of the batch's tokens.
  *
- * <p>Characters stand in for tokens (texts are not tokenized twice); within one language the two rise
- * together, and the bound is on an estimate, not a guarantee.
+ * <p>Lengths are best counted in tokens; characters can stand in where no tokenizer is at hand, and then the
+ * bound is on an estimate (measured: grouping by tokens embedded ~20 % more texts per second than by
+ * characters, benchmarks/README.md).
  */
 public final class LengthBatches {
     /**
@@ -29,20 +30,33 @@ public final class LengthBatches {
     }
 
     /**
-     * The batches, each a list of positions in {@code texts}, shortest texts first; every position occurs in
-     * exactly one batch. Equal lengths keep their order, so the same texts always make the same batches.
+     * The batches of {@code texts} by their lengths in characters, for when no tokenizer is at hand: within one
+     * language, characters and tokens rise together.
+     *
+     * @see #of(int[], int)
+     */
+    public static List<int[]> of(List<String> texts, int maxBatch) {
+        int[] lengths = new int[texts.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = texts.get(i).length() + FIXED_CHARS;
+        }
+        return of(lengths, maxBatch);
+    }
+
+    /**
+     * The batches, each a list of positions in {@code lengths} (tokens per text, as the model will see them),
+     * shortest first; every position occurs in exactly one batch. Equal lengths keep their order, so the same
+     * texts always make the same batches.
      *
      * @throws IllegalArgumentException when {@code maxBatch} is below 1
      */
-    public static List<int[]> of(List<String> texts, int maxBatch) {
+    public static List<int[]> of(int[] lengths, int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch: expected at least 1 but was " + maxBatch);
         }
-        int n = texts.size();
-        int[] lengths = new int[n];
+        int n = lengths.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
-            lengths[i] = texts.get(i).length() + FIXED_CHARS;
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparingInt(i -> lengths[i])); // stable

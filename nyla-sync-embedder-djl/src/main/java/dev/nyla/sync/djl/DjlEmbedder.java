@@ -3,6 +3,7 @@ package dev.nyla.sync.djl;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.metric.Metrics;
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory;
 import ai.djl.nn.Block;
@@ -116,7 +117,7 @@ public final class DjlEmbedder implements Embedder {
             }
         }
         float[][] out = new float[texts.size()][];
-        for (int[] positions : LengthBatches.of(texts, batchSize)) {
+        for (int[] positions : batches(texts)) {
             List<String> batch = new ArrayList<>(positions.length);
             for (int p : positions) {
                 batch.add(texts.get(p));
@@ -129,6 +130,24 @@ public final class DjlEmbedder implements Embedder {
             }
         }
         return new ArrayList<>(Arrays.asList(out));
+    }
+
+    /**
+     * The model calls for {@code texts}: similar lengths together, counted in tokens when the tokenizer is ours
+     * (a text is then tokenized twice; that costs far less than the padding it saves), else in characters.
+     */
+    private List<int[]> batches(List<String> texts) {
+        if (tokenizer == null || texts.size() == 1) {
+            return LengthBatches.of(texts, batchSize);
+        }
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        int[] tokens = new int[encodings.length];
+        for (int i = 0; i < tokens.length; i++) {
+            for (long m : encodings[i].getAttentionMask()) {
+                tokens[i] += (int) m; // the tokenizer pads to the longest text: count the real tokens
+            }
+        }
+        return LengthBatches.of(tokens, batchSize);
     }
 
     private List<float[]> predict(List<String> texts) throws IOException {
