@@ -34,7 +34,7 @@ import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NIOFSDirectory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexInput;
 
@@ -132,7 +132,10 @@ final class LuceneNativeInstall implements NativeInstall {
                 }
             }
             long records;
-            try (Directory dir = FSDirectory.open(work.index())) {
+            // Read with positional reads, not memory maps: the check reads a few hundred bytes of each file
+            // and closes it, and mapping then unmapping every file of the index cost more than the reads (JFR
+            // on the 1 % delta: unmap alone 2 % of the install).
+            try (Directory dir = new NIOFSDirectory(work.index())) {
                 records = check(dir);
             }
             Map<String, GenerationInfo.FileFacts> facts = new TreeMap<>();
