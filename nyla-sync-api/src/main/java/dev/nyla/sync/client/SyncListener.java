@@ -15,6 +15,15 @@ public interface SyncListener {
     SyncListener NONE = new SyncListener() {
     };
 
+    /**
+     * A listener that hands every event to each of {@code listeners}, in the order given: a builder takes one
+     * listener, and this is how several hear the same client (a progress display and metrics, say). One that
+     * throws is logged and ignored, and the ones after it still hear the event.
+     */
+    static SyncListener all(SyncListener... listeners) {
+        return new SyncListeners(listeners.clone());
+    }
+
     /** The state machine moved from one state to the next. */
     default void stateChanged(SyncState from, SyncState to) {
     }
