@@ -49,7 +49,10 @@ public interface SyncListener {
     }
 
     /**
-     * Download progress of one file.
+     * Download progress of one file: reported when a download starts (with the bytes already on disk from an
+     * earlier attempt, 0 when none), every MiB, and when its stream ends, also when it fails; a download started
+     * over reports its new start again. So the increases between reports add up to the bytes fetched. A file
+     * found already downloaded is reported at most once, at its size.
      *
      * @param file         the payload file's name
      * @param bytes        bytes on disk so far, resumed ones included
