@@ -16,7 +16,7 @@ final class Durations {
     private final LongAdder nanos = new LongAdder();
 
     void record(long elapsedNanos) {
-        // The total first: a scrape in between sees one time too many rather than a count without its time.
+        // The total first: a scrape between the two sees a mean a little high, never a count whose time is missing.
         nanos.add(Math.max(0, elapsedNanos));
         count.increment();
     }

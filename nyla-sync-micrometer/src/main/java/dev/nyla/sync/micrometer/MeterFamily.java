@@ -3,6 +3,7 @@ package dev.nyla.sync.micrometer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,7 +49,7 @@ final class MeterFamily<S> {
 
     /** Tag values of all of {@code constants}. */
     static List<String> tagValues(Enum<?>[] constants) {
-        return List.of(constants).stream().map(MeterFamily::tagValue).toList();
+        return Arrays.stream(constants).map(MeterFamily::tagValue).toList();
     }
 
     /** The state of {@code value}'s meter, registering the meter in every bound registry the first time. */

@@ -94,6 +94,24 @@ class ReconcilerMetricsTest {
     }
 
     @Test
+    void tenantsSyncedOnSeveralThreadsAtOnceAreEachCounted() throws IOException {
+        for (int t = 0; t < 20; t++) {
+            for (int i = 0; i < 3; i++) {
+                source.put("tenant-" + t, "r-" + i, "text " + t + "/" + i);
+            }
+        }
+
+        ReconcileSummary summary = reconciler().concurrency(4).listener(metrics).build().syncAll(false);
+
+        assertEquals(20, summary.synced());
+        assertEquals(20, syncs(SyncReport.Outcome.SYNCED));
+        assertEquals(60, count("nyla.sync.reconcile.drift", "kind", "missing"));
+        assertEquals(60, count("nyla.sync.reconcile.repairs", "action", "inserted"));
+        assertEquals(20, count("nyla.sync.reconcile.checks", "result", "drift"));
+        assertEquals(20, count("nyla.sync.reconcile.checks", "result", "in-sync"));
+    }
+
+    @Test
     void aSyncAlreadyInSyncIsCountedWithNothingRepaired() throws IOException {
         source.put("acme", "a", "one");
         reconciler().build().sync("acme", false);
