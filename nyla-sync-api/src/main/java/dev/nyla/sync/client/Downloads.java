@@ -192,9 +192,9 @@ final class Downloads {
                 remote.close();
                 throw e;
             }
+            long position = offset;
             try (in) {
                 byte[] buf = new byte[64 << 10];
-                long position = offset;
                 long reported = offset;
                 progress.update(position);
                 for (int n; (n = in.read(buf)) > 0; ) {
@@ -209,6 +209,9 @@ final class Downloads {
                         reported = position;
                     }
                 }
+            } finally {
+                // Also when the stream fails (a hash mismatch, a cut connection): the reports then add up to
+                // the bytes fetched, which listeners count (metrics by route).
                 progress.update(position);
             }
             out.force(true);

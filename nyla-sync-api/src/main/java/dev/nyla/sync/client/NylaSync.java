@@ -193,7 +193,7 @@ public final class NylaSync implements Closeable {
      * <p>Each option is set once: calling a setter a second time throws an {@link IllegalStateException} naming
      * the option and the value it has, rather than silently replacing it ({@code queryEmbedder} and
      * {@code expectedModel} are one option). The exceptions are {@link #publicKey} and {@link #publicKeys},
-     * which add keys. To hear events in several places, pass one {@link SyncListener} that forwards them.
+     * which add keys. To hear events in several places, pass {@link SyncListener#all SyncListener.all(a, b)}.
      */
     public static final class Builder {
         /** The one option {@code queryEmbedder} and {@code expectedModel} both set. */

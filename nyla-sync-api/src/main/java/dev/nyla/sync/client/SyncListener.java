@@ -15,6 +15,15 @@ public interface SyncListener {
     SyncListener NONE = new SyncListener() {
     };
 
+    /**
+     * A listener that hands every event to each of {@code listeners}, in the order given: a builder takes one
+     * listener, and this is how several hear the same client (a progress display and metrics, say). One that
+     * throws is logged and ignored, and the ones after it still hear the event.
+     */
+    static SyncListener all(SyncListener... listeners) {
+        return new SyncListeners(listeners.clone());
+    }
+
     /** The state machine moved from one state to the next. */
     default void stateChanged(SyncState from, SyncState to) {
     }
@@ -40,7 +49,10 @@ public interface SyncListener {
     }
 
     /**
-     * Download progress of one file.
+     * Download progress of one file: reported when a download starts (with the bytes already on disk from an
+     * earlier attempt, 0 when none), every MiB, and when its stream ends, also when it fails; a download started
+     * over reports its new start again. So the increases between reports add up to the bytes fetched. A file
+     * found already downloaded is reported at most once, at its size.
      *
      * @param file         the payload file's name
      * @param bytes        bytes on disk so far, resumed ones included

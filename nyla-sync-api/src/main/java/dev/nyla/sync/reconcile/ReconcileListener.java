@@ -20,6 +20,15 @@ public interface ReconcileListener {
         VERIFY
     }
 
+    /**
+     * A listener that hands every event to each of {@code listeners}, in the order given: a builder takes one
+     * listener, and this is how several hear the same reconciler (a log and metrics, say). One that throws is
+     * logged and ignored, and the ones after it still hear the event.
+     */
+    static ReconcileListener all(ReconcileListener... listeners) {
+        return new ReconcileListeners(listeners.clone());
+    }
+
     /** A check of one tenant finished (also the first check of a sync, and each verifying check). */
     default void checked(Drift drift) {
     }

@@ -178,7 +178,7 @@ public final class Reconciler {
      * Builds a {@link Reconciler}. Each option is set once: calling a setter a second time throws an
      * {@link IllegalStateException} naming the option and its value, rather than silently replacing it; a
      * value out of range throws an {@link IllegalArgumentException} naming the option. To hear events in
-     * several places, pass one {@link ReconcileListener} that forwards them.
+     * several places, pass {@link ReconcileListener#all ReconcileListener.all(a, b)}.
      */
     public static final class Builder {
         private final BuilderOptions options = new BuilderOptions("Reconciler.Builder");

@@ -156,4 +156,20 @@ class DownloadStreamingCheckTest {
         assertEquals(List.of(), completed, "the store must not rely on bytes that failed verification");
         assertEquals(1, checksMade);
     }
+
+    @ParameterizedTest
+    @MethodSource("sources")
+    void progressReportsEveryByteFetchedAlsoWhenVerificationFails(String kind) throws IOException {
+        ArtifactSource source = source(kind);
+        byte[] other = content.clone();
+        other[SIZE / 2] ^= 1;
+        Files.write(served.resolve(file.name()), other);
+        List<Long> reports = new ArrayList<>();
+
+        assertThrows(IntegrityException.class, () -> downloads.fetchVerified(source, file, this::newCheck, reports::add));
+
+        assertEquals(List.of(0L, (long) SIZE), reports, "the start, then the end of the failed stream (one report "
+                + "step is larger than the file)");
+        assertEquals(SIZE, downloads.takeFetchedBytes());
+    }
 }
