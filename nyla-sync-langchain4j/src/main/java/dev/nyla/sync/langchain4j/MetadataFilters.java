@@ -1,6 +1,5 @@
 package dev.nyla.sync.langchain4j;
 
-import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.store.embedding.filter.Filter;
 import dev.langchain4j.store.embedding.filter.comparison.IsEqualTo;
 import dev.langchain4j.store.embedding.filter.comparison.IsIn;
@@ -21,7 +20,8 @@ import java.util.Set;
  *
  * <p>Anything else ({@code Not}, {@code IsNotEqualTo}, ranges, {@code ContainsString}, a filter class of the
  * application's own) is refused by name, never ignored: a filter that was silently dropped would show a user
- * documents the filter was there to hide.
+ * documents the filter was there to hide. The refusal is an {@link UnsupportedOperationException}, what
+ * LangChain4j's own stores throw for a filter they cannot run and what its store suite expects.
  */
 final class MetadataFilters {
     /** Most store searches one filter may expand to; an {@code And} of several {@code IsIn}s multiplies. */
@@ -34,7 +34,7 @@ final class MetadataFilters {
      * The conjunctions whose union {@code filter} selects: one empty map for no filter (everything), none for a
      * filter that nothing can satisfy (such as {@code And} of two values for one key).
      *
-     * @throws UnsupportedFeatureException naming the filter when it is not an equality, {@code IsIn}, {@code And}
+     * @throws UnsupportedOperationException naming the filter when it is not an equality, {@code IsIn}, {@code And}
      *         or {@code Or} of those, or expands to more than {@link #MAX_CONJUNCTIONS} searches
      */
     static List<Map<String, String>> conjunctions(Filter filter, String store) {
@@ -64,14 +64,14 @@ final class MetadataFilters {
                     }
                 }
             }
-            default -> throw new UnsupportedFeatureException(store + ": the metadata filter " + describe(f)
+            default -> throw new UnsupportedOperationException(store + ": the metadata filter " + describe(f)
                     + (f == whole ? "" : " (in " + describe(whole) + ")") + " cannot be expressed: nyla-sync stores "
                     + "match metadata by equality only, so a filter may combine IsEqualTo and IsIn with And and "
                     + "Or; apply " + f.getClass().getSimpleName() + " to the matches yourself, with a larger "
                     + "maxResults");
         }
         if (out.size() > MAX_CONJUNCTIONS) {
-            throw new UnsupportedFeatureException(store + ": the metadata filter " + describe(whole) + " expands to "
+            throw new UnsupportedOperationException(store + ": the metadata filter " + describe(whole) + " expands to "
                     + out.size() + " store searches (one per combination of IsIn values), more than "
                     + MAX_CONJUNCTIONS + ": narrow the IsIn lists, or split the filter into several searches");
         }

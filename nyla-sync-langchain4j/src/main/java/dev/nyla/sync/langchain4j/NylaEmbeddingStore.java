@@ -46,8 +46,9 @@ import java.util.Optional;
  * euclidean the store's {@code 1 / (1 + d²)}. {@code minScore} applies to that relevance. A metadata
  * {@link Filter} of {@code IsEqualTo} and {@code IsIn} combined with {@code And} and {@code Or} runs as one
  * store search per combination of values (at most 64), merged exactly; any other filter is refused with an
- * {@link UnsupportedFeatureException} naming it, never ignored. Values compare as text, as nyla metadata is
- * text ({@code 2024} matches {@code "2024"}). Each match carries the record's id, relevance and
+ * {@link UnsupportedOperationException} naming it (as LangChain4j's own stores refuse a filter), never
+ * ignored. Values compare as text, as nyla metadata is text ({@code 2024} matches {@code "2024"}, {@code 1.0}
+ * does not match {@code "1"}). Each match carries the record's id, relevance and
  * {@link TextSegment} (text and metadata, all values strings) but no {@link Embedding}: the store returns
  * none with its hits, so {@link EmbeddingMatch#embedding()} is null. With no generation active yet (before
  * the first sync) a search finds nothing.
@@ -104,7 +105,7 @@ public final class NylaEmbeddingStore implements EmbeddingStore<TextSegment> {
      * The top {@code maxResults} records of the tenant by relevance to the query embedding, at least
      * {@code minScore} relevant, that match the filter; best first, ties by id.
      *
-     * @throws UnsupportedFeatureException when the filter cannot be expressed as equalities (naming it)
+     * @throws UnsupportedOperationException when the filter cannot be expressed as equalities (naming it)
      * @throws IllegalArgumentException    when {@code maxResults} is above {@value SearchRequest#MAX_K}
      * @throws UncheckedIOException        wrapping the store's failure, a {@link ModelMismatchException} from the
      *                                     model guard, or a {@code DimensionMismatchException} for a query
@@ -188,8 +189,9 @@ public final class NylaEmbeddingStore implements EmbeddingStore<TextSegment> {
     @Override
     public void removeAll(Collection<String> ids) {
         writes.requireAllowed("removeAll");
+        // LangChain4j's wording for this refusal, which its store suite checks.
         if (ids == null || ids.isEmpty()) {
-            throw new IllegalArgumentException("ids: expected at least one id but was " + ids);
+            throw new IllegalArgumentException("ids cannot be null or empty");
         }
         for (String id : ids) {
             if (id == null || id.isBlank()) {
