@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  *
  * <p>Refused by default because a store nyla-sync keeps is written by installs: each full install builds a
  * new generation from the published artifact alone, so a record added here would vanish at the next one
- * (a delta install, built on the active generation, would keep it), and the reconciler deletes it as stale.
+ * (a records delta, built on the active generation, would keep it), and the reconciler deletes it as stale.
  */
 final class StoreWrites {
     /** Records per {@code upsert} or {@code delete} call, so a large {@code addAll} is not one huge transaction. */
