@@ -10,7 +10,6 @@ import dev.nyla.sync.store.InventoryEntry;
 import dev.nyla.sync.store.ReadOnlyStoreException;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
-import dev.nyla.sync.store.WriteResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
