@@ -11,6 +11,7 @@ import dev.nyla.sync.lucene.LuceneOptions;
 import dev.nyla.sync.lucene.LucenePayloadFormat;
 import dev.nyla.sync.publish.Publisher;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The design's memory target, "1M × 384 installed with {@code -Xmx256m}": version 1 of {@code --records}
@@ -34,11 +36,13 @@ import java.util.regex.Pattern;
  * prebuilt ({@code NATIVE_FULL}, {@code NATIVE_DELTA}), SQLite ({@code FULL_COMPRESSED}, {@code DELTA}).
  *
  * <p>A row passes when the child exits normally having installed by the expected route, the store's
- * generation and its inventory (streamed from the store) both hold every record, and a search for each of
- * five records' own vectors finds it among the top 10 (after the delta one of them is an edited record,
- * searched by its new vector). Each row reports its install time, the child's wall time, and the heap after
- * its collections (see {@link ChildJvm.GcLog}); a child that runs out of memory leaves a heap dump in its work
- * directory. The exit code is 1 when any row fails.
+ * generation and its inventory (streamed from the store) both hold every record, and searches for 21 records'
+ * own vectors (one of them edited in version 2, searched by its new vector after the delta) find at least
+ * half of them among the top 10: a broken install (vectors not under their ids, an index that cannot be
+ * searched) finds none, while HNSW is approximate and on these clustered vectors at a million misses some
+ * (how many is the row's figure). Each row reports its install time, the child's wall time, and the heap
+ * after its collections (see {@link ChildJvm.GcLog}); a child that runs out of memory leaves a heap dump in its
+ * work directory. The exit code is 1 when any row fails.
  *
  * <p>Publishing holds both versions in memory ({@link Publisher#publishRecords} takes a list) and builds the
  * Lucene payload's one HNSW graph over all records on the heap, so the publisher runs in a child of its own
@@ -56,7 +60,7 @@ public final class MillionRecordsBenchmark {
     private static final long EDIT_SEED = 43;
     private static final double CHANGED = 0.01;
     /** Records searched for by their own vectors, spread over the keys; one edited record on top. */
-    private static final int PROBES = 4;
+    private static final int PROBES = 20;
     /** The publishing child's mode: {@code --publish-into DIR RECORDS DIMENSION}. */
     private static final String PUBLISH = "--publish-into";
     private static final String PUBLISHER_FIGURES = "publisher.txt";
@@ -172,30 +176,10 @@ public final class MillionRecordsBenchmark {
             return;
         }
         Settings s = Settings.parse(args);
+        requireEmpty(s.dir());
         System.out.println(Machine.describe());
-        Releases.Release release = Releases.get("million-" + s.records() + "-" + s.dimension(), (out, keys) -> {
-            ChildJvm.Run p;
-            try {
-                p = ChildJvm.run(out.resolve("publisher"), s.publisherHeap(), MillionRecordsBenchmark.class.getName(),
-                        List.of(PUBLISH, out.toString(), Integer.toString(s.records()), Integer.toString(s.dimension())),
-                        s.timeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while publishing");
-            }
-            if (p.exitCode() != 0) {
-                throw new IllegalStateException("publishing failed (exit " + p.exitCode() + ", -Xmx"
-                        + s.publisherHeap() + "); its output is in " + out.resolve("publisher/child.log") + ":\n"
-                        + tail(p.output()));
-            }
-            Files.writeString(out.resolve(PUBLISHER_FIGURES), String.format(Locale.ROOT,
-                    "publisher (-Xmx%s): %.0f s; peak heap after GC %s (after a full GC %s), %d collections "
-                            + "(%d full), %.1f s paused%n%s", s.publisherHeap(), p.seconds(),
-                    mb(p.gc().peakAfterGc()), p.gc().full() == 0 ? "none" : mb(p.gc().peakAfterFullGc()),
-                    p.gc().collections(), p.gc().full(),
-                    p.gc().pauseSeconds(), p.output().lines().filter(l -> l.startsWith("published "))
-                            .reduce("", (a, b) -> a + "  " + b + "\n")));
-        });
+        Releases.Release release = Releases.get("million-" + s.records() + "-" + s.dimension(),
+                (out, keys) -> publishInChild(s, out));
         System.out.print(Files.readString(release.host(PUBLISHER_FIGURES)));
         Path dir = s.dir() != null ? Files.createDirectories(s.dir())
                 : Files.createTempDirectory(Vectors.dataDirectory(), "million-run-");
@@ -214,6 +198,41 @@ public final class MillionRecordsBenchmark {
         if (!rows.stream().allMatch(Row::passed)) {
             System.exit(1);
         }
+    }
+
+    /** Refuses a {@code --dir} holding an earlier run's stores, which would not install from empty. */
+    private static void requireEmpty(Path dir) throws IOException {
+        if (dir != null && Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                if (files.findAny().isPresent()) {
+                    throw new IllegalArgumentException("--dir " + dir + ": holds the stores of an earlier run, "
+                            + "which would not install from empty: delete it or name another directory");
+                }
+            }
+        }
+    }
+
+    /** Publishes the release into {@code out} in a child JVM with the publisher's heap, and keeps its figures. */
+    private static void publishInChild(Settings s, Path out) throws IOException {
+        ChildJvm.Run p;
+        try {
+            p = ChildJvm.run(out.resolve("publisher"), s.publisherHeap(), MillionRecordsBenchmark.class.getName(),
+                    List.of(PUBLISH, out.toString(), Integer.toString(s.records()), Integer.toString(s.dimension())),
+                    s.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while publishing");
+        }
+        if (p.exitCode() != 0) {
+            throw new IllegalStateException("publishing failed (exit " + p.exitCode() + ", -Xmx" + s.publisherHeap()
+                    + "); its output is in " + out.resolve("publisher/child.log") + ":\n" + tail(p.output()));
+        }
+        ChildJvm.GcLog gc = p.gc();
+        Files.writeString(out.resolve(PUBLISHER_FIGURES), String.format(Locale.ROOT,
+                "publisher (-Xmx%s): %.0f s; peak heap after GC %s (after a full GC %s), %d collections (%d full), "
+                        + "%.1f s paused%n%s", s.publisherHeap(), p.seconds(), mb(gc.peakAfterGc()),
+                gc.full() == 0 ? "none" : mb(gc.peakAfterFullGc()), gc.collections(), gc.full(), gc.pauseSeconds(),
+                p.output().lines().filter(l -> l.startsWith("published ")).reduce("", (a, b) -> a + "  " + b + "\n")));
     }
 
     private List<Row> run() throws IOException, InterruptedException {
@@ -276,7 +295,7 @@ public final class MillionRecordsBenchmark {
             failure = "route " + route;
         } else if (records != settings.records() || listed != settings.records()) {
             failure = "records " + records + ", inventory " + listed + ", expected " + settings.records();
-        } else if (!searched || found < probes) {
+        } else if (!searched || probes == 0 || found * 2 < probes) {
             failure = "search found " + found + " of " + probes + " records by their own vectors";
         } else {
             failure = "";
