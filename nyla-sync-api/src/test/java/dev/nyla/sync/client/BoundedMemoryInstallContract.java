@@ -29,9 +29,12 @@ import org.junit.jupiter.api.Timeout;
  * and a delta (applied on a copy of the previous generation). Each install runs in a child JVM whose heap is
  * capped at {@link #maxHeap()} (serial collector, so that nothing else uses the memory) and must end with
  * every record installed, not with an {@link OutOfMemoryError}: what the store and the client hold grows with
- * the batch, not with the store. The project's promise is a million 384-float records with {@code -Xmx256m};
- * an adapter's test scales it down (fewer records, a smaller heap) to run in a minute or two. An adapter's
- * test class extends this and says how to open its store.
+ * the batch, not with the store. In the same heap the child then lists the store's inventory and searches for
+ * a few records' own vectors (an edited one among them after the delta), which it must find. The project's
+ * promise is a million 384-float records with {@code -Xmx256m} (measured by the benchmarks'
+ * {@code MillionRecordsBenchmark}, through the same child program); an adapter's test scales it down (fewer
+ * records, a smaller heap) to run in a minute or two. An adapter's test class extends this and says how to
+ * open its store.
  *
  * <p>The releases are published once per class, by this JVM, under {@code target/}: {@code /tmp} may be a
  * small RAM disk. Shipped in the API's test-jar.
@@ -40,6 +43,8 @@ import org.junit.jupiter.api.Timeout;
 public abstract class BoundedMemoryInstallContract {
     /** The share of records that version 2 edits; a tenth of those are deleted instead. */
     private static final int EDIT_EVERY = 100;
+    /** Records searched for by their own vectors after the installs, spread over the keys. */
+    private static final int PROBES = 4;
 
     protected final KeyPair keys = SigningKeys.generate();
     protected Path dir;
@@ -78,16 +83,19 @@ public abstract class BoundedMemoryInstallContract {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aFullInstallFromRecordsFitsASmallHeap() throws IOException, InterruptedException {
-        String output = installInChild("full", dir.resolve("v1"));
-        assertTrue(output.contains("site=v1 outcome=INSTALLED route=FULL_COMPRESSED records=" + records()), output);
+        String output = installInChild("full", version1(), dir.resolve("v1"));
+        assertTrue(output.contains("site=v1 outcome=INSTALLED route=FULL_COMPRESSED records=" + records() + " "),
+                output);
     }
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aDeltaInstallFitsASmallHeap() throws IOException, InterruptedException {
-        String output = installInChild("delta", dir.resolve("v1"), dir.resolve("v2"));
-        assertTrue(output.contains("site=v1 outcome=INSTALLED route=FULL_COMPRESSED records=" + records()), output);
-        assertTrue(output.contains("site=v2 outcome=INSTALLED route=DELTA records=" + version2().size()), output);
+        String output = installInChild("delta", version2(), dir.resolve("v1"), dir.resolve("v2"));
+        assertTrue(output.contains("site=v1 outcome=INSTALLED route=FULL_COMPRESSED records=" + records() + " "),
+                output);
+        assertTrue(output.contains("site=v2 outcome=INSTALLED route=DELTA records=" + version2().size() + " "),
+                output);
     }
 
     /** Publishes version 1 with {@code format}'s store-native payload beside the records into {@code site}. */
@@ -97,19 +105,24 @@ public abstract class BoundedMemoryInstallContract {
 
     /**
      * Syncs a new store, in {@code dir/name}, from each of {@code sites} in turn in a child JVM with the small
-     * heap; requires the child to exit normally and returns what it printed.
+     * heap; requires the child to exit normally, its inventory to list every record of {@code installed} (the
+     * version the last site holds) and its searches to find a few of them by their own vectors, and returns
+     * what it printed.
      */
-    protected String installInChild(String name, Path... sites) throws IOException, InterruptedException {
+    protected String installInChild(String name, List<VectorRecord> installed, Path... sites)
+            throws IOException, InterruptedException {
         Path work = Files.createDirectories(dir.resolve(name));
         Path log = work.resolve("child.log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap(), "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                BoundedMemoryInstallMain.class.getName(), storeLocation(work.resolve("store")), publicKey.toString(),
-                work.resolve("state").toString()));
+        Path probes = work.resolve("probes.bin");
+        List<VectorRecord> probed = probes(installed);
+        BoundedMemoryInstallMain.writeProbes(probes, probed);
+        List<String> args = new ArrayList<>(List.of("--probes", probes.toString(),
+                storeLocation(work.resolve("store")), publicKey.toString(), work.resolve("state").toString()));
         for (Path site : sites) {
-            command.add(site.toString());
+            args.add(site.toString());
         }
+        List<String> command = BoundedMemoryInstallMain.childCommand(maxHeap(), List.of(),
+                BoundedMemoryInstallMain.class.getName(), args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(9, TimeUnit.MINUTES)) {
             p.destroyForcibly().waitFor();
@@ -118,7 +131,24 @@ public abstract class BoundedMemoryInstallContract {
         String output = Files.readString(log);
         assertEquals(0, p.exitValue(), "child JVM (-Xmx" + maxHeap() + ") output:\n" + output);
         assertTrue(output.contains("maxHeap="), output);
+        assertTrue(output.contains("inventory=" + installed.size() + "\n"), output);
+        assertTrue(output.contains("probes=" + probed.size() + " found=" + probed.size() + " "), output);
         return output;
+    }
+
+    /** {@value #PROBES} records of {@code version} spread over its keys, and its first edited record if any. */
+    private static List<VectorRecord> probes(List<VectorRecord> version) {
+        List<VectorRecord> out = new ArrayList<>();
+        for (int i = 0; i < PROBES; i++) {
+            out.add(version.get((int) ((long) version.size() * i / PROBES)));
+        }
+        version.stream().filter(r -> r.text().startsWith("edited ")).findFirst().ifPresent(out::add);
+        return out;
+    }
+
+    /** The records of version 1. */
+    protected List<VectorRecord> version1() {
+        return v1;
     }
 
     /** The records of version 1, or, for {@code version} 2, as {@link #version2()} edits them. */

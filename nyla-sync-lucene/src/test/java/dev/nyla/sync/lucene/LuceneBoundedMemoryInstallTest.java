@@ -46,7 +46,8 @@ class LuceneBoundedMemoryInstallTest extends BoundedMemoryInstallContract {
         Path site = dir.resolve("native");
         publishNative(new LucenePayloadFormat(BUILD, Files.createDirectories(dir.resolve("native-work"))),
                 site);
-        String output = installInChild("prebuilt", site);
-        assertTrue(output.contains("site=native outcome=INSTALLED route=NATIVE_FULL records=" + records()), output);
+        String output = installInChild("prebuilt", version1(), site);
+        assertTrue(output.contains("site=native outcome=INSTALLED route=NATIVE_FULL records=" + records() + " "),
+                output);
     }
 }
