@@ -25,11 +25,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -154,6 +159,22 @@ class NylaSyncApplicationTest {
         app.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, sync::checkNow);
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aBadPropertyStopsTheStartUpWithAFailureAnalysisNamingIt(CapturedOutput output) {
+        SpringApplicationBuilder bad = new SpringApplicationBuilder(SearchApp.class).web(WebApplicationType.NONE)
+                .properties("nyla.sync.source=" + site.directory, "nyla.sync.store=file:" + dir.resolve("store"),
+                        "nyla.sync.public-key=" + site.publicKey, "nyla.sync.keep-generations=0");
+        assertThrows(BeanCreationException.class, bad::run);
+        String report = output.getOut() + output.getErr();
+        int description = report.indexOf("Description:");
+        int action = report.indexOf("Action:");
+        assertTrue(description >= 0 && action > description, "Spring Boot's failure analysis: " + report);
+        assertTrue(report.substring(description, action).contains("keepGenerations: expected at least 1 but was 0"),
+                report.substring(description));
+        assertTrue(report.substring(action).contains("nyla.sync.keep-generations"), report.substring(action));
     }
 
     /** Version 1, expiring a day after the application's (test) clock's now. */
