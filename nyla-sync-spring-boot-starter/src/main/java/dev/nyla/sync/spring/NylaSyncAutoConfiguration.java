@@ -44,8 +44,9 @@ public class NylaSyncAutoConfiguration {
         try {
             return VectorStores.open(location, classLoader(resources));
         } catch (IOException | RuntimeException e) {
-            throw new NylaSyncConfigurationException("nyla.sync.store: cannot open the store at '" + location + "': "
-                    + e.getMessage(), "nyla.sync.store: a location whose adapter is on the class path (file:<dir>, "
+            // The adapter's message names the location as it shows it (a JDBC store without its password).
+            throw new NylaSyncConfigurationException("nyla.sync.store: " + e.getMessage(),
+                    "nyla.sync.store: a location whose adapter is on the class path (file:<dir>, "
                     + "memory:, lucene:<dir> with nyla-sync-lucene, jdbc:... with nyla-sync-jdbc), or a VectorStore bean");
         }
     }
@@ -81,7 +82,7 @@ public class NylaSyncAutoConfiguration {
         return new NylaSyncLifecycle(sync, properties.getInitialCheck(), properties.isBackgroundChecks());
     }
 
-    private static ClassLoader classLoader(ResourceLoader resources) {
+    static ClassLoader classLoader(ResourceLoader resources) {
         ClassLoader loader = resources.getClassLoader();
         return loader != null ? loader : NylaSyncAutoConfiguration.class.getClassLoader();
     }

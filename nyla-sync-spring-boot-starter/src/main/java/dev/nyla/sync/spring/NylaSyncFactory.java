@@ -152,8 +152,13 @@ final class NylaSyncFactory {
                         + "(classpath:<directory> or a directory) but was the URL '" + p.getBaseline() + "'");
                 toChange.add("nyla.sync.baseline: classpath:<directory> or a directory");
             } else {
-                b.baseline(ArtifactSources.open(p.getBaseline(), "nyla.sync.baseline", Map.of(),
-                        resources.getClassLoader()));
+                try {
+                    b.baseline(ArtifactSources.open(p.getBaseline(), "nyla.sync.baseline", Map.of(),
+                            NylaSyncAutoConfiguration.classLoader(resources)));
+                } catch (NylaSyncConfigurationException e) {
+                    problems.add(e.getMessage());
+                    toChange.addAll(e.properties());
+                }
             }
         }
         if (p.getInitialCheck() == NylaSyncProperties.InitialCheck.BACKGROUND && !p.isBackgroundChecks()) {

@@ -199,7 +199,7 @@ class NylaSyncAutoConfigurationTest {
     void anUnknownStoreLocationIsNamedWithTheSchemesThatExist() {
         configured().withPropertyValues("nyla.sync.store=bogus:/x").run(context -> {
             NylaSyncConfigurationException e = configurationFailure(context);
-            assertTrue(e.getMessage().startsWith("nyla.sync.store: cannot open the store at 'bogus:/x'"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("nyla.sync.store: store location 'bogus:/x'"), e.getMessage());
             assertTrue(e.getMessage().contains("file"), "the message lists the schemes on the class path: " + e.getMessage());
         });
     }
