@@ -79,11 +79,29 @@ public final class SigningKeys {
 
     /** Reads a PEM public key file. */
     public static PublicKey readPublicKey(Path file) throws IOException {
-        byte[] der = readPem(file, PUBLIC_PEM);
+        return publicKey(readPem(file, PUBLIC_PEM), file.toString());
+    }
+
+    /**
+     * Reads a public key from PEM text ({@code -----BEGIN PUBLIC KEY-----} ...), such as a key kept in an
+     * application's configuration or bundled as a resource.
+     *
+     * @param origin where the text came from, for messages (a property name, a resource)
+     * @throws BadSignatureException when the text holds no PEM public key block or no Ed25519 key
+     */
+    public static PublicKey parsePublicKey(String pem, String origin) throws IOException {
+        if (pem.length() > MAX_KEY_FILE_BYTES) {
+            throw new LimitExceededException(origin, "key text length", "at most " + MAX_KEY_FILE_BYTES + " characters",
+                    pem.length() + " characters");
+        }
+        return publicKey(decodePem(pem, PUBLIC_PEM, origin), origin);
+    }
+
+    private static PublicKey publicKey(byte[] der, String origin) throws IOException {
         try {
             return Ed25519.publicKey(der);
         } catch (GeneralSecurityException e) {
-            throw new BadSignatureException(file.toString(), "public key", "an Ed25519 public key", e.getMessage());
+            throw new BadSignatureException(origin, "public key", "an Ed25519 public key", e.getMessage());
         }
     }
 
@@ -149,19 +167,22 @@ public final class SigningKeys {
             throw new LimitExceededException(file.toString(), "key file size", "at most " + MAX_KEY_FILE_BYTES + " bytes",
                     Files.size(file) + " bytes");
         }
-        String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+        return decodePem(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1), type, file.toString());
+    }
+
+    private static byte[] decodePem(String text, String type, String origin) throws IOException {
         String begin = "-----BEGIN " + type + "-----";
         String end = "-----END " + type + "-----";
         int b = text.indexOf(begin);
         int e = text.indexOf(end);
         if (b < 0 || e < b) {
-            throw new BadSignatureException(file.toString(), "key file", "a PEM block '" + begin + "'",
+            throw new BadSignatureException(origin, "PEM key", "a PEM block '" + begin + "'",
                     text.isBlank() ? "an empty file" : "no such block");
         }
         try {
             return Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e));
         } catch (IllegalArgumentException ex) {
-            throw new BadSignatureException(file.toString(), "key file", "base64 between the PEM lines", ex.getMessage());
+            throw new BadSignatureException(origin, "PEM key", "base64 between the PEM lines", ex.getMessage());
         }
     }
 }

@@ -50,15 +50,20 @@ final class CheckSchedule {
         });
     }
 
-    /** Starts the checks, once; later calls change nothing. */
-    void start() {
+    /**
+     * Starts the checks, once; later calls change nothing.
+     *
+     * @param checkAtOnce whether the first check runs now, or (after a check the caller ran) when the last
+     *                    run's outcome says the next is due
+     */
+    void start(boolean checkAtOnce) {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("this NylaSync is closed");
             }
             if (!started) {
                 started = true;
-                schedule(Duration.ZERO);
+                schedule(checkAtOnce ? Duration.ZERO : nextDelay(machine.consecutiveFailures()));
             }
         }
     }

@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,8 @@ final class InstalledManifests {
 
     private final String location;
     private final Optional<Path> dir;
-    /** Installed manifests when there is no state directory. */
-    private final Map<Long, byte[]> inMemory = new HashMap<>();
+    /** Installed manifests when there is no state directory; read by status calls from other threads. */
+    private final Map<Long, byte[]> inMemory = new ConcurrentHashMap<>();
 
     /** @param location the store's location, for log lines */
     InstalledManifests(String location, Optional<Path> stateDirectory) throws IOException {

@@ -129,6 +129,16 @@ public final class NylaSync implements Closeable {
     }
 
     /**
+     * The signed manifest of the version the store serves, when it was installed from an artifact (empty for
+     * nothing installed, or a local rebuild): its label, model, creation and expiry. Once the installed
+     * version's {@link Manifest#expiresAt() expiresAt} has passed, the publisher has not republished in time
+     * or a host keeps serving an old manifest (see {@code docs/security.md}); health checks report it.
+     */
+    public Optional<Manifest> installedManifest() throws IOException {
+        return machine.installedManifest();
+    }
+
+    /**
      * The status a sync client of {@code store} saved in {@code stateDirectory}, read without creating or
      * changing anything, so that another process may look while an application's client or a
      * {@code sync --watch} runs, and a user who may only read the directory may look too. Empty when no client
@@ -162,7 +172,19 @@ public final class NylaSync implements Closeable {
      * @return this client
      */
     public NylaSync start() {
-        schedule.start();
+        schedule.start(true);
+        return this;
+    }
+
+    /**
+     * Starts background checks after a check the app ran itself, such as a {@link #checkNow()} that it waits
+     * for at start-up: the first scheduled check comes a check interval (with jitter) later, or after a failed
+     * run sooner, with the back-off, as if {@link #start()} had run that check.
+     *
+     * @return this client
+     */
+    public NylaSync startAfterCheck() {
+        schedule.start(false);
         return this;
     }
 

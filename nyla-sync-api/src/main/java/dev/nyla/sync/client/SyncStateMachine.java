@@ -138,6 +138,10 @@ final class SyncStateMachine {
                 s.lastCheck(), s.lastResult(), s.history());
     }
 
+    Optional<Manifest> installedManifest() throws IOException {
+        return manifests.of(store.activeGeneration());
+    }
+
     // ------------------------------------------------------------------------------------------------ a run
 
     /**

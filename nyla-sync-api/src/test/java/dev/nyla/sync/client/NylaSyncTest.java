@@ -686,6 +686,69 @@ class NylaSyncTest {
     }
 
     @Test
+    void startAfterCheckSchedulesTheFirstCheckAnIntervalAfterACheckThatInstalled() throws IOException {
+        releases.publish(V1);
+        DelayRecorder scheduler = new DelayRecorder();
+        try {
+            NylaSync sync = closeLater(builder(new MemoryVectorStore()).scheduler(scheduler)
+                    .checkInterval(Duration.ofHours(1)).jitter(0.1).build());
+            assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+            sync.startAfterCheck();
+            long delay = scheduler.delays.getFirst();
+            assertTrue(delay >= 54 * 60_000 && delay <= 66 * 60_000, "not a check at once, but one interval later: " + delay);
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Test
+    void startAfterCheckBacksOffAfterACheckThatFailed() throws IOException {
+        DelayRecorder scheduler = new DelayRecorder();
+        try {
+            NylaSync sync = closeLater(builder(new MemoryVectorStore()).scheduler(scheduler)
+                    .checkInterval(Duration.ofHours(1)).failureBackoff(Duration.ofSeconds(30)).build());
+            assertEquals(SyncResult.Outcome.FAILED, sync.checkNow().outcome(), "nothing is published");
+            sync.startAfterCheck();
+            long delay = scheduler.delays.getFirst();
+            assertTrue(delay >= 1000 && delay <= 30_000, "the back-off after one failure: " + delay);
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /** A scheduler that records the delay of every task scheduled on it. */
+    private static final class DelayRecorder extends java.util.concurrent.ScheduledThreadPoolExecutor {
+        final List<Long> delays = Collections.synchronizedList(new ArrayList<>());
+
+        DelayRecorder() {
+            super(1);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+            delays.add(unit.toMillis(delay));
+            return super.schedule(task, delay, unit);
+        }
+    }
+
+    @Test
+    void installedManifestIsTheSignedManifestOfTheVersionServed() throws IOException {
+        MemoryVectorStore store = new MemoryVectorStore();
+        NylaSync sync = client(store);
+        assertTrue(sync.installedManifest().isEmpty(), "nothing installed yet");
+        PublishResult v1 = releases.publish(V1, Publisher.builder().expiresAfter(Duration.ofDays(3)));
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        Manifest installed = sync.installedManifest().orElseThrow();
+        assertEquals(1, installed.version());
+        assertEquals(v1.manifest().expiresAt(), installed.expiresAt());
+        releases.publish(V2);
+        assertEquals(SyncResult.Outcome.INSTALLED, sync.checkNow().outcome());
+        assertEquals(2, sync.installedManifest().orElseThrow().version());
+        sync.rollback();
+        assertEquals(1, sync.installedManifest().orElseThrow().version(), "the manifest of the generation rolled back to");
+    }
+
+    @Test
     void checkDelaysSpreadAroundTheIntervalAndBackOffAfterFailures() throws IOException {
         NylaSync sync = closeLater(builder(new MemoryVectorStore()).checkInterval(Duration.ofHours(1)).jitter(0.1)
                 .failureBackoff(Duration.ofSeconds(30)).build());

@@ -103,6 +103,17 @@ class ManifestSignatureTest {
     }
 
     @Test
+    void aPublicKeyIsReadFromPemTextAsFromItsFile() throws IOException {
+        KeyPair keys = SigningKeys.generate();
+        Path pub = SigningKeys.write(keys, dir.resolve("text")).resolveSibling("text.pub");
+        assertEquals(keys.getPublic(), SigningKeys.parsePublicKey(Files.readString(pub), "app.key"));
+        BadSignatureException e = assertThrows(BadSignatureException.class,
+                () -> SigningKeys.parsePublicKey("not a key", "nyla.sync.public-key[0]"));
+        assertTrue(e.getMessage().contains("nyla.sync.public-key[0]") && e.getMessage().contains("PUBLIC KEY"),
+                e.getMessage());
+    }
+
+    @Test
     void aNonKeyFileIsRefusedWithAClearMessage() throws IOException {
         Path notAKey = Files.writeString(dir.resolve("x.key"), "hello");
         BadSignatureException e = assertThrows(BadSignatureException.class, () -> SigningKeys.readKeyPair(notAKey));
