@@ -95,7 +95,7 @@ final class NylaSyncFactory {
         if (listeners.size() == 1) {
             b.listener(listeners.getFirst());
         } else if (!listeners.isEmpty()) {
-            b.listener(new ForwardingSyncListener(listeners));
+            b.listener(SyncListener.all(listeners.toArray(SyncListener[]::new)));
         }
         setOptions(b, problems, toChange);
         customizers.forEach(c -> c.customize(b));

@@ -98,7 +98,7 @@ class NylaSyncApplicationTest {
                 "nyla.sync.public-key=" + site.publicKey,
                 "server.port=0",
                 "server.address=127.0.0.1",
-                "management.endpoints.web.exposure.include=health,info",
+                "management.endpoints.web.exposure.include=health,info,metrics",
                 "management.endpoint.health.show-details=always").run();
     }
 
@@ -129,6 +129,10 @@ class NylaSyncApplicationTest {
         assertEquals("second", info.path("label").asText(), info.toString());
         assertEquals(ArtifactSite.EMBEDDER.model().id(), info.path("model").path("id").asText(), info.toString());
         assertTrue(info.path("source").asText().startsWith("http://127.0.0.1:"), info.toString());
+        JsonNode version = get("/actuator/metrics/nyla.sync.installed.version", 200);
+        assertEquals(2, version.path("measurements").get(0).path("value").asDouble(), version.toString());
+        JsonNode installed = get("/actuator/metrics/nyla.sync.checks?tag=outcome:installed", 200);
+        assertEquals(2, installed.path("measurements").get(0).path("value").asDouble(), installed.toString());
     }
 
     @Test

@@ -1,8 +1,7 @@
-package dev.nyla.sync.spring;
+package dev.nyla.sync.client;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.nyla.sync.client.SyncListener;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
@@ -11,8 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The forwarding listener against the interface it implements, so that an event added to it is not lost here. */
-class ForwardingSyncListenerTest {
+/**
+ * {@link SyncListener#all} against the interface it implements, every method by reflection, so that an event
+ * added to the interface later is not lost in the forwarding.
+ */
+class SyncListenersEveryEventTest {
 
     /** A listener that records the name of every method called on it, and throws first when asked to. */
     private static SyncListener recording(List<String> calls, boolean throwing) {
@@ -34,15 +36,15 @@ class ForwardingSyncListenerTest {
     void everyEventReachesEveryListenerEvenAfterOneThrows() throws Exception {
         List<String> first = new ArrayList<>();
         List<String> second = new ArrayList<>();
-        SyncListener forwarding = new ForwardingSyncListener(List.of(recording(first, true), recording(second, false)));
+        SyncListener forwarding = SyncListener.all(recording(first, true), recording(second, false));
         List<String> events = new ArrayList<>();
         for (Method m : SyncListener.class.getDeclaredMethods()) {
             if (Modifier.isStatic(m.getModifiers()) || m.isSynthetic()) {
                 continue;
             }
             events.add(m.getName());
-            Object[] args = Arrays.stream(m.getParameterTypes()).map(ForwardingSyncListenerTest::placeholder).toArray();
-            forwarding.getClass().getMethod(m.getName(), m.getParameterTypes()).invoke(forwarding, args);
+            Object[] args = Arrays.stream(m.getParameterTypes()).map(SyncListenersEveryEventTest::placeholder).toArray();
+            m.invoke(forwarding, args);
         }
         assertTrue(events.size() >= 15, "the listener's events: " + events);
         assertEquals(events, first);
