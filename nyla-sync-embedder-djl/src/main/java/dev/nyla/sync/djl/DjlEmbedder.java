@@ -1,11 +1,11 @@
 package dev.nyla.sync.djl;
 
 import ai.djl.MalformedModelException;
-import ai.djl.inference.Predictor;
-import ai.djl.metric.Metrics;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.translator.TextEmbeddingTranslatorFactory;
+import ai.djl.inference.Predictor;
+import ai.djl.metric.Metrics;
 import ai.djl.nn.Block;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -397,7 +397,7 @@ public final class DjlEmbedder implements Embedder {
                     sessionOptions = tuneOnnxRuntime(criteria);
                 }
                 zoo = criteria.build().loadModel();
-            } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            } catch (ModelNotFoundException | MalformedModelException | EmbeddingException | RuntimeException e) {
                 if (tokenizer != null) {
                     tokenizer.close();
                 }
