@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
- *     dev.nyla.sync.benchmarks.AlternatingInstalls prebuilt 30        # lucenePrebuilt against physicalLimit
+ *     dev.nyla.sync.benchmarks.AlternatingInstalls prebuilt 30        # lucenePrebuilt against both physical limits
  * ... AlternatingInstalls delta 40 0.01                                  # deltaPrebuilt against fullPrebuilt
  * </pre>
  */
@@ -27,10 +27,11 @@ public final class AlternatingInstalls {
         long[] op = new long[pairs];
         long[] baseline = new long[pairs];
         if (args[0].equals("prebuilt")) {
+            long[] overlapped = new long[pairs];
             InstallBenchmark b = new InstallBenchmark();
             b.size = 100_000;
             b.publish();
-            for (int i = -3; i < pairs; i++) { // three warm-up pairs
+            for (int i = -3; i < pairs; i++) { // three warm-up rounds
                 b.clean();
                 long t0 = System.nanoTime();
                 b.physicalLimit();
@@ -41,13 +42,19 @@ public final class AlternatingInstalls {
                 b.lucenePrebuilt();
                 long t3 = System.nanoTime();
                 b.closeTarget();
+                b.clean();
+                long t4 = System.nanoTime();
+                b.physicalLimitOverlapped();
+                long t5 = System.nanoTime();
                 if (i >= 0) {
                     baseline[i] = t1 - t0;
                     op[i] = t3 - t2;
+                    overlapped[i] = t5 - t4;
                 }
             }
             b.removeFiles();
-            report("lucenePrebuilt", op, "physicalLimit", baseline);
+            report("lucenePrebuilt", op.clone(), "physicalLimit", baseline);
+            report("lucenePrebuilt", op, "physicalLimitOverlapped", overlapped);
         } else {
             DeltaInstallBenchmark b = new DeltaInstallBenchmark();
             b.size = 100_000;

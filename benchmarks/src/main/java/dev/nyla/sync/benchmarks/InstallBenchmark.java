@@ -61,7 +61,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * excluded and what remains is the client's own cost.
  * <ul>
  *   <li>{@code physicalLimit}: copy the prebuilt Lucene payload's files while SHA-256 hashing them, fsync
- *       each: the least any "download and verify" of those bytes can cost;</li>
+ *       each: the least a "download and verify" of those bytes costs when one thread does it all;
+ *       {@code physicalLimitOverlapped} the same while a second thread has the disk write each file's bytes
+ *       as they are copied ({@link dev.nyla.sync.internal.Writeback}, which the client's downloads use), so
+ *       that each final fsync waits for the last bytes only: the least on two cores;</li>
  *   <li>{@code lucenePrebuilt}: {@link dev.nyla.sync.client.NylaSync} installs the prebuilt index (route {@code NATIVE_FULL}):
  *       download with SHA-256 and Lucene's CRC32 in one pass, fsync, header and footer checks, open, swap;</li>
  *   <li>{@code luceneFromRecords}: the same version from the portable records (gzip): the client rebuilds
@@ -182,11 +185,20 @@ public class InstallBenchmark {
 
     @Benchmark
     public long physicalLimit() throws IOException {
+        return copyHashForce(false);
+    }
+
+    @Benchmark
+    public long physicalLimitOverlapped() throws IOException {
+        return copyHashForce(true);
+    }
+
+    private long copyHashForce(boolean writeback) throws IOException {
         Path copy = Files.createDirectories(dir.resolve("copy"));
         long total = 0;
         for (PayloadFile f : lucenePayload.files()) {
             MessageDigest sha = ContentHash.sha256();
-            total += Vectors.copyHashForce(withLucene.resolve(f.name()), copy.resolve(f.name()), sha);
+            total += Vectors.copyHashForce(withLucene.resolve(f.name()), copy.resolve(f.name()), sha, writeback);
             sha.digest();
         }
         Metrics.report("bytes", total, "B");

@@ -1,10 +1,11 @@
 package dev.nyla.sync.benchmarks;
 
-import dev.nyla.sync.EmbeddingModel;
-import dev.nyla.sync.VectorRecord;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.nyla.sync.EmbeddingModel;
+import dev.nyla.sync.VectorRecord;
 import dev.nyla.sync.corpus.SeedIndex;
+import dev.nyla.sync.internal.Writeback;
 import dev.nyla.sync.store.SearchHit;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -208,21 +209,29 @@ final class Vectors {
 
     /**
      * The physical limit of "download and verify": copies {@code from} to the new file {@code to} while
-     * hashing it into {@code sha}, then forces it to disk. Returns the bytes copied.
+     * hashing it into {@code sha}, then forces it to disk. With {@code writeback}, the disk writes the copy
+     * while the rest is read and hashed ({@link Writeback}, as the sync client's downloads do), so the force
+     * at the end waits for the last bytes only. Returns the bytes copied.
      */
-    static long copyHashForce(Path from, Path to, MessageDigest sha) throws IOException {
+    static long copyHashForce(Path from, Path to, MessageDigest sha, boolean writeback) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16);
         long total = 0;
         try (FileChannel in = FileChannel.open(from);
-             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             Writeback background = Writeback.of(out, to.toString())) {
             while (in.read(buf) >= 0) {
                 buf.flip();
                 sha.update(buf.array(), 0, buf.limit());
+                int n = buf.limit();
                 while (buf.hasRemaining()) {
                     total += out.write(buf);
                 }
+                if (writeback) {
+                    background.written(n);
+                }
                 buf.clear();
             }
+            background.finish();
             out.force(true);
         }
         return total;

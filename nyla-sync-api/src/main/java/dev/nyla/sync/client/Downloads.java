@@ -1,13 +1,14 @@
 package dev.nyla.sync.client;
 
-import dev.nyla.sync.artifact.ArtifactSource;
-import dev.nyla.sync.artifact.DirectoryArtifactSource;
 import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.LimitExceededException;
+import dev.nyla.sync.artifact.ArtifactSource;
+import dev.nyla.sync.artifact.DirectoryArtifactSource;
+import dev.nyla.sync.internal.DurableFiles;
+import dev.nyla.sync.internal.VerifyingInputStream;
+import dev.nyla.sync.internal.Writeback;
 import dev.nyla.sync.nativepayload.StreamingCheck;
 import dev.nyla.sync.store.PayloadFile;
-import dev.nyla.sync.internal.VerifyingInputStream;
-import dev.nyla.sync.internal.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -193,7 +194,9 @@ final class Downloads {
                 throw e;
             }
             long position = offset;
-            try (in) {
+            // The disk writes the file while the rest arrives and is hashed: the force below then waits for
+            // the last few megabytes only.
+            try (in; Writeback writeback = Writeback.of(out, part.toString())) {
                 byte[] buf = new byte[64 << 10];
                 long reported = offset;
                 progress.update(position);
@@ -202,6 +205,7 @@ final class Downloads {
                     while (bb.hasRemaining()) {
                         out.write(bb);
                     }
+                    writeback.written(n);
                     position += n;
                     fetched += n;
                     if (position - reported >= PROGRESS_STEP) {
@@ -209,6 +213,7 @@ final class Downloads {
                         reported = position;
                     }
                 }
+                writeback.finish();
             } finally {
                 // Also when the stream fails (a hash mismatch, a cut connection): the reports then add up to
                 // the bytes fetched, which listeners count (metrics by route).
