@@ -66,13 +66,7 @@ public final class WriterLock implements Closeable {
                     + "store without the lock");
         }
         try {
-            ProcessHandle self = ProcessHandle.current();
-            String command = self.info().commandLine().orElse("");
-            if (command.length() > COMMAND_HEAD + COMMAND_TAIL) {
-                command = command.substring(0, COMMAND_HEAD) + " … " + command.substring(command.length() - COMMAND_TAIL);
-            }
-            String line = "pid " + self.pid() + (command.isEmpty() ? "" : " (" + command + ")") + ", since "
-                    + Instant.now() + "\n";
+            String line = Holder.SELF + ", since " + Instant.now() + "\n";
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
         } catch (IOException | RuntimeException e) {
@@ -80,6 +74,29 @@ public final class WriterLock implements Closeable {
             org.slf4j.LoggerFactory.getLogger(WriterLock.class).debug("{}: cannot describe the holder: {}", file, e.toString());
         }
         return new WriterLock(channel, lock);
+    }
+
+    /**
+     * This process as a lock file describes it, read once: its command line never changes, and reading it
+     * from the operating system ({@code /proc} on Linux) took from 0.02 to 5 ms here, against 3 ms for
+     * opening a new store.
+     */
+    private static final class Holder {
+        static final String SELF = describe();
+
+        private static String describe() {
+            ProcessHandle self = ProcessHandle.current();
+            String command;
+            try {
+                command = self.info().commandLine().orElse("");
+            } catch (RuntimeException e) {
+                command = "";
+            }
+            if (command.length() > COMMAND_HEAD + COMMAND_TAIL) {
+                command = command.substring(0, COMMAND_HEAD) + " … " + command.substring(command.length() - COMMAND_TAIL);
+            }
+            return "pid " + self.pid() + (command.isEmpty() ? "" : " (" + command + ")");
+        }
     }
 
     /** Who holds the lock, as written into the file by its holder; empty when nothing can be read. */
