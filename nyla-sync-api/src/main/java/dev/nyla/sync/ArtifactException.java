@@ -18,4 +18,8 @@ public class ArtifactException extends NylaSyncException {
     public ArtifactException(String subject, String what, Object expected, Object actual) {
         super(subject, what, expected, actual);
     }
+
+    public ArtifactException(String subject, String what, Object expected, Object actual, Throwable cause) {
+        super(subject, what, expected, actual, cause);
+    }
 }

@@ -19,4 +19,8 @@ public final class IntegrityException extends ArtifactException {
     public IntegrityException(String subject, String what, Object expected, Object actual) {
         super(subject, what, expected, actual);
     }
+
+    public IntegrityException(String subject, String what, Object expected, Object actual, Throwable cause) {
+        super(subject, what, expected, actual, cause);
+    }
 }

@@ -14,10 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.lucene.index.SegmentInfos;
-import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.Version;
 
 /**
  * The generations of a Lucene store: the ones kept, the active one (served through the reader manager) and the
@@ -140,20 +136,11 @@ final class Generations {
      * Completes a generation written under {@code tmp/}: describes it, forces the description to disk, and
      * moves it into {@code generations/} in one step. Called with the index committed.
      */
-    Generation publish(Work work, GenerationSpec spec, long records, LuceneOptions writeOptions,
+    Generation publish(Work work, GenerationSpec spec, long records, LuceneOptions writeOptions, CommitFacts commit,
                        Map<String, GenerationInfo.FileFacts> files) throws IOException {
-        String version;
-        String codec;
-        try (Directory dir = FSDirectory.open(work.index())) {
-            SegmentInfos infos = SegmentInfos.readLatestCommit(dir);
-            Version v = infos.getCommitLuceneVersion();
-            version = v == null ? Version.LATEST.toString() : v.toString();
-            codec = infos.size() == 0 ? IndexBuilder.codec(writeOptions, null).getName()
-                    : infos.info(0).info.getCodec().getName();
-        }
         Generation g = new Generation(work.id(), spec.version(), spec.label(), spec.model(), records,
                 clock.instant(), spec.attributes());
-        GenerationInfo info = new GenerationInfo(g, writeOptions, version, codec, files);
+        GenerationInfo info = new GenerationInfo(g, writeOptions, commit.luceneVersion(), commit.codec(), files);
         info.write(work.dir());
         DurableFiles.fsyncDirectory(work.index());
         directory.commitGeneration(work.dir(), work.id());

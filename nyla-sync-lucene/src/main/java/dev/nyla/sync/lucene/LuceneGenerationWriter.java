@@ -67,7 +67,8 @@ final class LuceneGenerationWriter implements GenerationWriter {
         try {
             long records = builder.commit(!fromBase, Map.of());
             directory.close();
-            return store.publish(work, spec, records, writeOptions, Map.of());
+            return store.publish(work, spec, records, writeOptions, CommitFacts.read(work.index(), writeOptions),
+                    Map.of());
         } catch (IOException | RuntimeException e) {
             discard();
             throw e;

@@ -293,8 +293,8 @@ public final class LuceneVectorStore implements NativeFormatStore {
 
     /** Completes a generation written under {@code tmp/} (see {@link Generations#publish}). */
     Generation publish(Generations.Work work, GenerationSpec spec, long records, LuceneOptions writeOptions,
-                       Map<String, GenerationInfo.FileFacts> files) throws IOException {
-        return locked(g -> g.publish(work, spec, records, writeOptions, files));
+                       CommitFacts commit, Map<String, GenerationInfo.FileFacts> files) throws IOException {
+        return locked(g -> g.publish(work, spec, records, writeOptions, commit, files));
     }
 
     /** The installed files of kept generations, by name, for a Lucene payload's delta by file. */

@@ -1,5 +1,6 @@
 package dev.nyla.sync.lucene;
 
+import dev.nyla.sync.IntegrityException;
 import dev.nyla.sync.store.Generation;
 import dev.nyla.sync.store.internal.StoreDirectory;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
@@ -66,6 +68,10 @@ record Serving(Generation generation, IndexReader reader, IndexSearcher searcher
             dir.close();
             if (reader) {
                 removeIfRecreated(index);
+            }
+            if (e instanceof CorruptIndexException c) {
+                throw new IntegrityException(index + " (generation " + generation.id() + ")", "Lucene index",
+                        "an index Lucene opens", c.getMessage(), c);
             }
             throw e;
         }

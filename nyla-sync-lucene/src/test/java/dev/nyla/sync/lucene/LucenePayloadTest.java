@@ -25,6 +25,7 @@ import dev.nyla.sync.store.PayloadFile;
 import dev.nyla.sync.store.SearchHit;
 import dev.nyla.sync.store.SearchRequest;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -259,6 +261,43 @@ class LucenePayloadTest {
             try (Stream<Path> left = Files.list(tmp.resolve("client").resolve("tmp"))) {
                 assertEquals(List.of(), left.toList(), "nothing of the refused install is left");
             }
+        }
+    }
+
+    @Test
+    void anIndexFileOfAnotherSegmentPassesItsChecksumButIsRefusedAtActivationWhileTheOldVersionServes()
+            throws IOException {
+        List<VectorRecord> v1 = corpus(500, 4);
+        Path host = Files.createDirectories(tmp.resolve("host"));
+        Payload good = publish(v1, host);
+        // The publisher shipped a vectors metadata file whose header names another segment, with a footer
+        // that matches its bytes: only opening the index tells.
+        PayloadFile victim = good.files().stream().filter(f -> f.name().endsWith(".vem")).findFirst().orElseThrow();
+        byte[] bytes = Files.readAllBytes(host.resolve(victim.name()));
+        int idAt = 4 + 1 + bytes[4] + 4; // magic, codec name (one-byte length), version: then the segment id
+        bytes[idAt] ^= 0x01;
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - Long.BYTES);
+        ByteBuffer.wrap(bytes, bytes.length - Long.BYTES, Long.BYTES).putLong(crc.getValue());
+        String sha = dev.nyla.sync.ContentHash.sha256Hex(bytes);
+        String indexName = victim.name().substring(("lucene-" + victim.sha256() + "-").length());
+        PayloadFile foreign = new PayloadFile(PayloadNames.hostName(sha, indexName), bytes.length, sha,
+                victim.compression(), bytes.length);
+        Files.write(host.resolve(foreign.name()), bytes);
+        List<PayloadFile> files = new ArrayList<>(good.files());
+        files.set(files.indexOf(victim), foreign);
+        Payload bad = new Payload(good.kind(), good.attributes(), files);
+
+        try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH)) {
+            Generation g1 = install(store, good, host, 1, new ArrayList<>());
+            store.activate(g1.id());
+            Generation g2 = install(store, bad, host, 2, new ArrayList<>());
+            IntegrityException e = assertThrows(IntegrityException.class, () -> store.activate(g2.id()));
+            assertTrue(e.getMessage().contains("generation " + g2.id()) && e.getMessage().contains("Lucene index"),
+                    e.getMessage());
+            assertInstanceOf(org.apache.lucene.index.CorruptIndexException.class, e.getCause());
+            assertEquals(g1.id(), store.activeGeneration().orElseThrow().id());
+            assertEquals(10, store.search(SearchRequest.of("t0", v1.get(0).vector(), 10)).size());
         }
     }
 
