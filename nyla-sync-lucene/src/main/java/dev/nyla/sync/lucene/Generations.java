@@ -36,6 +36,11 @@ final class Generations {
     /** Earlier active generations, most recent last: rollback's path back. */
     private final List<Long> previouslyActive = new ArrayList<>();
     private long lastId;
+    /**
+     * A published generation's index opened for searches by {@link #prepare}, for the activation that
+     * follows; released when another is prepared, the generation is deleted, or the store closes.
+     */
+    private Serving prepared;
 
     Generations(StoreDirectory directory, LuceneOptions options, Clock clock, Serving.Manager manager,
                 Mutations mutations) {
@@ -172,6 +177,30 @@ final class Generations {
         }
     }
 
+    /**
+     * Opens published generation {@code generationId}'s index for searches now, as its activation would: an
+     * index Lucene will not open is refused while the caller can still discard the generation (and the sync
+     * client fall back to another route), and the activation that follows swaps this reader in instead of
+     * opening the index a second time.
+     */
+    void prepare(long generationId) throws IOException {
+        GenerationInfo info = kept.get(generationId);
+        if (info == null) {
+            throw new StoreException(location, "generation to prepare", "one of " + kept.keySet(), generationId);
+        }
+        releasePrepared();
+        prepared = Serving.open(info.generation(), indexDirectory(generationId), directory.readOnly());
+    }
+
+    /** Closes the reader {@link #prepare} opened, if it was not activated. */
+    void releasePrepared() throws IOException {
+        Serving s = prepared;
+        prepared = null;
+        if (s != null) {
+            s.reader().decRef();
+        }
+    }
+
     /** Makes {@code generationId} the active generation; returns it. */
     Generation activate(long generationId) throws IOException {
         GenerationInfo info = kept.get(generationId);
@@ -193,7 +222,13 @@ final class Generations {
 
     /** Opens the generation, records the activation durably, then swaps readers; nothing changes on failure. */
     private void switchTo(GenerationInfo info, List<Long> previous) throws IOException {
-        Serving next = Serving.open(info.generation(), indexDirectory(info.generation().id()), directory.readOnly());
+        Serving next;
+        if (prepared != null && prepared.generation().id() == info.generation().id()) {
+            next = prepared;
+            prepared = null;
+        } else {
+            next = Serving.open(info.generation(), indexDirectory(info.generation().id()), directory.readOnly());
+        }
         try {
             mutations.close();
             directory.writeCurrent(info.generation().id(), previous);
@@ -228,6 +263,9 @@ final class Generations {
         }
         if (!kept.containsKey(generationId)) {
             throw new StoreException(location, "generation to delete", "one of " + kept.keySet(), generationId);
+        }
+        if (prepared != null && prepared.generation().id() == generationId) {
+            releasePrepared();
         }
         if (previouslyActive.remove(generationId)) {
             directory.writeCurrent(activeId, previouslyActive);

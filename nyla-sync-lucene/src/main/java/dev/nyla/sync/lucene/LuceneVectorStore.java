@@ -297,6 +297,14 @@ public final class LuceneVectorStore implements NativeFormatStore {
         return locked(g -> g.publish(work, spec, records, writeOptions, commit, files));
     }
 
+    /** Opens a published generation for the activation that follows (see {@link Generations#prepare}). */
+    void prepare(long generationId) throws IOException {
+        locked(g -> {
+            g.prepare(generationId);
+            return null;
+        });
+    }
+
     /** The installed files of kept generations, by name, for a Lucene payload's delta by file. */
     Map<String, Path> reusableFiles(Map<String, String> wantedSha256ByName) {
         return guarded(g -> g.reusableFiles(wantedSha256ByName));
@@ -474,12 +482,16 @@ public final class LuceneVectorStore implements NativeFormatStore {
             }
             closed = true;
             try {
-                mutations.close();
+                generations.releasePrepared();
             } finally {
                 try {
-                    manager.close();
+                    mutations.close();
                 } finally {
-                    directory.close();
+                    try {
+                        manager.close();
+                    } finally {
+                        directory.close();
+                    }
                 }
             }
         } finally {

@@ -37,6 +37,8 @@ import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -265,7 +267,7 @@ class LucenePayloadTest {
     }
 
     @Test
-    void anIndexFileOfAnotherSegmentPassesItsChecksumButIsRefusedAtActivationWhileTheOldVersionServes()
+    void anIndexFileOfAnotherSegmentPassesItsChecksumButIsRefusedAtCommitWhileTheOldVersionServes()
             throws IOException {
         List<VectorRecord> v1 = corpus(500, 4);
         Path host = Files.createDirectories(tmp.resolve("host"));
@@ -291,12 +293,38 @@ class LucenePayloadTest {
         try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH)) {
             Generation g1 = install(store, good, host, 1, new ArrayList<>());
             store.activate(g1.id());
-            Generation g2 = install(store, bad, host, 2, new ArrayList<>());
-            IntegrityException e = assertThrows(IntegrityException.class, () -> store.activate(g2.id()));
-            assertTrue(e.getMessage().contains("generation " + g2.id()) && e.getMessage().contains("Lucene index"),
+            IntegrityException e = assertThrows(IntegrityException.class,
+                    () -> install(store, bad, host, 2, new ArrayList<>()));
+            assertTrue(e.getMessage().contains("Lucene index") && e.getMessage().contains(indexName),
                     e.getMessage());
             assertInstanceOf(org.apache.lucene.index.CorruptIndexException.class, e.getCause());
+            assertEquals(List.of(g1.id()), store.generations().stream().map(Generation::id).toList());
             assertEquals(g1.id(), store.activeGeneration().orElseThrow().id());
+            assertEquals(10, store.search(SearchRequest.of("t0", v1.get(0).vector(), 10)).size());
+            try (Stream<Path> left = Files.list(tmp.resolve("client").resolve("tmp"))) {
+                assertEquals(List.of(), left.filter(p -> !p.getFileName().toString().startsWith("deleted-")).toList(),
+                        "nothing of the refused install is left");
+            }
+        }
+    }
+
+    @Test
+    @DisabledOnOs(value = OS.WINDOWS, disabledReason = "open files cannot be deleted there")
+    void aCommittedGenerationIsActivatedWithTheReaderItsCommitOpened() throws IOException {
+        List<VectorRecord> v1 = corpus(500, 4);
+        Path host = Files.createDirectories(tmp.resolve("host"));
+        Payload payload = publish(v1, host);
+        try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH)) {
+            Generation g1 = install(store, payload, host, 1, new ArrayList<>());
+            // Opened at commit: the files can go from the directory (POSIX keeps open files) and it still serves.
+            try (Stream<Path> index = Files.list(store.indexDirectory(g1.id()))) {
+                for (Path f : index.toList()) {
+                    if (!f.getFileName().toString().startsWith("segments")) {
+                        Files.delete(f);
+                    }
+                }
+            }
+            store.activate(g1.id());
             assertEquals(10, store.search(SearchRequest.of("t0", v1.get(0).vector(), 10)).size());
         }
     }

@@ -185,11 +185,23 @@ class LuceneSyncTest {
      */
     private static final class DamagingFormat implements NativePayloadFormat {
         private final LucenePayloadFormat lucene;
+        /** Picks the file to damage among the files new in a version. */
+        private final java.util.function.Function<List<PayloadFile>, PayloadFile> pick;
+        /** Damages a file's bytes in place. */
+        private final java.util.function.Consumer<byte[]> damage;
         /** Index file name of each file damaged so far to its bytes as shipped. */
         final Map<String, byte[]> damaged = new HashMap<>();
 
         DamagingFormat(LucenePayloadFormat lucene) {
+            this(lucene, files -> files.stream().max((a, b) -> Long.compare(a.size(), b.size())).orElseThrow(),
+                    bytes -> bytes[bytes.length / 2] ^= 0x10);
+        }
+
+        DamagingFormat(LucenePayloadFormat lucene, java.util.function.Function<List<PayloadFile>, PayloadFile> pick,
+                       java.util.function.Consumer<byte[]> damage) {
             this.lucene = lucene;
+            this.pick = pick;
+            this.damage = damage;
         }
 
         @Override
@@ -215,10 +227,9 @@ class LuceneSyncTest {
                 @Override
                 public Payload finish(Path out) throws IOException {
                     Payload good = built.finish(out);
-                    PayloadFile victim = good.files().stream().filter(f -> !kept.contains(f))
-                            .max((a, b) -> Long.compare(a.size(), b.size())).orElseThrow();
+                    PayloadFile victim = pick.apply(good.files().stream().filter(f -> !kept.contains(f)).toList());
                     byte[] bytes = Files.readAllBytes(out.resolve(victim.name()));
-                    bytes[bytes.length / 2] ^= 0x10;
+                    damage.accept(bytes);
                     String sha = ContentHash.sha256Hex(bytes);
                     String indexName = victim.name().substring((PayloadNames.PREFIX + victim.sha256() + "-").length());
                     PayloadFile shipped = new PayloadFile(PayloadNames.hostName(sha, indexName), bytes.length, sha,
@@ -285,6 +296,33 @@ class LuceneSyncTest {
             assertEquals(List.of(InstallRoute.NATIVE_FULL), List.copyOf(r.causes().keySet()));
             assertRefusedByCrc(r.causes().get(InstallRoute.NATIVE_FULL), shipped.getKey(), shipped.getValue());
             assertServes(store, v1);
+        }
+    }
+
+    @Test
+    void anIndexLuceneWillNotOpenFallsBackToTheRecordsThoughEveryChecksumMatches() throws IOException {
+        // The vectors metadata file's header names another segment; its footer matches its bytes.
+        DamagingFormat foreign = new DamagingFormat(new LucenePayloadFormat(LuceneOptions.DEFAULTS,
+                dir.resolve("damaging-work")),
+                files -> files.stream().filter(f -> f.name().endsWith(".vem")).findFirst().orElseThrow(),
+                bytes -> {
+                    bytes[4 + 1 + bytes[4] + 4] ^= 0x01; // magic, codec name, version: then the segment id
+                    CRC32 crc = new CRC32();
+                    crc.update(bytes, 0, bytes.length - Long.BYTES);
+                    ByteBuffer.wrap(bytes, bytes.length - Long.BYTES, Long.BYTES).putLong(crc.getValue());
+                });
+        List<VectorRecord> v1 = v1();
+        Publisher.builder().signingKey(keys).nativePayload(foreign).build().publishRecords(v1, MODEL, host);
+        String indexName = foreign.damaged.keySet().iterator().next();
+        try (LuceneVectorStore store = LuceneVectorStore.open(dir.resolve("client"))) {
+            Refusal r = syncRecordingFallbacks(store);
+
+            assertEquals(SyncResult.Outcome.INSTALLED, r.result().outcome(), r.result().steps().toString());
+            assertEquals(InstallRoute.FULL_COMPRESSED, r.result().route().orElseThrow(), r.result().steps().toString());
+            IntegrityException e = assertInstanceOf(IntegrityException.class, r.causes().get(InstallRoute.NATIVE_FULL));
+            assertTrue(e.getMessage().contains("Lucene index") && e.getMessage().contains(indexName), e.getMessage());
+            assertServes(store, v1);
+            assertEquals(1, store.generations().size(), "the refused generation was deleted");
         }
     }
 
