@@ -114,6 +114,25 @@ class LucenePayloadTest {
         }
     }
 
+    /** The index file a payload file installs as. */
+    private static String indexName(PayloadFile file) {
+        return file.name().substring(("lucene-" + file.sha256() + "-").length());
+    }
+
+    /**
+     * {@code good} with {@code victim} replaced by {@code bytes}, put on {@code host} under their own hash, as
+     * a publisher that shipped them would describe them: size and SHA-256 match, so only the store can tell.
+     */
+    private static Payload shipping(Payload good, PayloadFile victim, byte[] bytes, Path host) throws IOException {
+        String sha = dev.nyla.sync.ContentHash.sha256Hex(bytes);
+        PayloadFile shipped = new PayloadFile(PayloadNames.hostName(sha, indexName(victim)), bytes.length, sha,
+                victim.compression(), bytes.length);
+        Files.write(host.resolve(shipped.name()), bytes);
+        List<PayloadFile> files = new ArrayList<>(good.files());
+        files.set(files.indexOf(victim), shipped);
+        return new Payload(good.kind(), good.attributes(), files);
+    }
+
     private static List<String> topIds(LuceneVectorStore store, String tenant, float[] query) throws IOException {
         return store.search(SearchRequest.of(tenant, query, 10)).stream().map(SearchHit::id).toList();
     }
@@ -232,14 +251,8 @@ class LucenePayloadTest {
             PayloadFile victim = good.files().stream().max((a, b) -> Long.compare(a.size(), b.size())).orElseThrow();
             byte[] bytes = Files.readAllBytes(host.resolve(victim.name()));
             bytes[bytes.length / 2] ^= 0x10;
-            String sha = dev.nyla.sync.ContentHash.sha256Hex(bytes);
-            String indexName = victim.name().substring(("lucene-" + victim.sha256() + "-").length());
-            PayloadFile damaged = new PayloadFile(PayloadNames.hostName(sha, indexName), bytes.length, sha,
-                    victim.compression(), bytes.length);
-            Files.write(host.resolve(damaged.name()), bytes);
-            List<PayloadFile> files = new ArrayList<>(good.files());
-            files.set(files.indexOf(victim), damaged);
-            Payload bad = new Payload(good.kind(), good.attributes(), files);
+            String indexName = indexName(victim);
+            Payload bad = shipping(good, victim, bytes, host);
 
             try (LuceneVectorStore fresh = LuceneVectorStore.open(tmp.resolve("fresh"), GRAPH)) {
                 IntegrityException e = assertThrows(IntegrityException.class,
@@ -281,14 +294,8 @@ class LucenePayloadTest {
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - Long.BYTES);
         ByteBuffer.wrap(bytes, bytes.length - Long.BYTES, Long.BYTES).putLong(crc.getValue());
-        String sha = dev.nyla.sync.ContentHash.sha256Hex(bytes);
-        String indexName = victim.name().substring(("lucene-" + victim.sha256() + "-").length());
-        PayloadFile foreign = new PayloadFile(PayloadNames.hostName(sha, indexName), bytes.length, sha,
-                victim.compression(), bytes.length);
-        Files.write(host.resolve(foreign.name()), bytes);
-        List<PayloadFile> files = new ArrayList<>(good.files());
-        files.set(files.indexOf(victim), foreign);
-        Payload bad = new Payload(good.kind(), good.attributes(), files);
+        String indexName = indexName(victim);
+        Payload bad = shipping(good, victim, bytes, host);
 
         try (LuceneVectorStore store = LuceneVectorStore.open(tmp.resolve("client"), GRAPH)) {
             Generation g1 = install(store, good, host, 1, new ArrayList<>());
