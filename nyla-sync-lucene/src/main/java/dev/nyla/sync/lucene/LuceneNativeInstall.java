@@ -252,7 +252,13 @@ final class LuceneNativeInstall implements NativeInstall {
         if (!Schema.INDEX_SORT.equals(sort)) {
             throw new UnsupportedFormatException(subject, "index sort of " + name, Schema.INDEX_SORT, sort);
         }
-        FieldInfo vectors = fieldInfos(dir, segment).fieldInfo(Schema.VECTOR);
+        FieldInfo vectors;
+        try {
+            vectors = fieldInfos(dir, segment).fieldInfo(Schema.VECTOR);
+        } catch (CorruptIndexException e) {
+            throw new IntegrityException(subject, "Lucene index files of " + name, "the files of this segment",
+                    e.getMessage(), e);
+        }
         if (vectors == null || !vectors.hasVectorValues()) {
             if (segment.info.maxDoc() > 0) {
                 throw new IntegrityException(subject, "vector field " + Schema.VECTOR + " of " + name,
