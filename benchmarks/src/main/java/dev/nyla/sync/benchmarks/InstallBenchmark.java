@@ -340,6 +340,20 @@ public class InstallBenchmark {
         }
     }
 
+    /** The directory ops work in: {@code store} and {@code state} below it are cleaned before each op. */
+    Path workDirectory() {
+        return dir;
+    }
+
+    /** The published release: the prebuilt payload is in its {@code with-lucene} host. */
+    Releases.Release release() {
+        return release;
+    }
+
+    EmbeddingModel model() {
+        return model;
+    }
+
     private SyncResult sync(String host, InstallRoute route) throws IOException {
         return release.install(target, host, dir.resolve("state"), model, route);
     }
