@@ -1,5 +1,6 @@
 package dev.nyla.sync.store;
 
+import dev.nyla.sync.internal.Locations;
 import dev.nyla.sync.internal.NamedProviders;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -43,7 +44,7 @@ public final class VectorStores {
         try {
             return provider.open(location);
         } catch (IOException e) {
-            throw accessDenied(location, true, e);
+            throw accessDenied(Locations.redact(location), true, e);
         }
     }
 
@@ -67,7 +68,7 @@ public final class VectorStores {
         try {
             return provider.openReadOnly(location);
         } catch (IOException e) {
-            throw accessDenied(location, false, e);
+            throw accessDenied(Locations.redact(location), false, e);
         }
     }
 
@@ -94,17 +95,18 @@ public final class VectorStores {
         int colon = location.indexOf(':');
         Map<String, List<VectorStoreProvider>> providers = PROVIDERS.all(loader);
         if (colon < 1) {
-            throw new StoreException("store location '" + location + "': expected <scheme>:<where>, one of: "
+            throw new StoreException("store location '" + Locations.redact(location) + "': expected <scheme>:<where>, one of: "
                     + describe(providers));
         }
         String scheme = location.substring(0, colon);
         List<VectorStoreProvider> claiming = providers.getOrDefault(scheme, List.of());
         if (claiming.isEmpty()) {
-            throw new StoreException("store location '" + location + "': no store adapter for scheme '" + scheme
+            throw new StoreException("store location '" + Locations.redact(location) + "': no store adapter for scheme '" + scheme
                     + "' on the class path; available: " + describe(providers));
         }
         if (claiming.size() > 1) {
-            throw new StoreException("store location '" + location + "': " + PROVIDERS.conflict(scheme, claiming));
+            throw new StoreException("store location '" + Locations.redact(location) + "': "
+                    + PROVIDERS.conflict(scheme, claiming));
         }
         return claiming.get(0);
     }

@@ -1,6 +1,7 @@
 package dev.nyla.sync.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.nyla.sync.store.internal.MemoryVectorStore;
 import java.io.IOException;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +74,20 @@ public class StoreAdapterLookupTest {
             try (VectorStore memory = VectorStores.open("memory:", loader)) {
                 assertTrue(memory.location().startsWith("memory:"), memory.location());
             }
+        }
+    }
+
+    @Test
+    void aLocationNoAdapterServesIsNamedWithoutItsPassword() {
+        // The JDBC adapter is not on this module's class path: the URL is refused, and must not print its secrets.
+        for (String location : List.of("jdbc:postgresql://db:5432/app?user=app&password=hunter2&nyla.prefix=docs",
+                "jdbc:postgresql://app:hunter2@db/app", "postgresql://app:hunter2@db/app",
+                "db/app?password=hunter2")) {
+            StoreException e = assertThrows(StoreException.class, () -> VectorStores.open(location));
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+            assertTrue(e.getMessage().contains("***") && e.getMessage().contains("app"), e.getMessage());
+            e = assertThrows(StoreException.class, () -> VectorStores.openReadOnly(location));
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.nyla.sync.cli;
 
 import dev.nyla.sync.NylaSyncException;
+import dev.nyla.sync.internal.Locations;
 import dev.nyla.sync.store.VectorStores;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -105,7 +106,7 @@ public final class Main implements Callable<Integer> {
             int colon = location.indexOf(':');
             Map<String, String> schemes = VectorStores.availableSchemes();
             if (colon < 1 || !schemes.containsKey(location.substring(0, colon))) {
-                String shown = location.replaceAll("(?i)(password=)[^&]*", "$1***");
+                String shown = Locations.redact(location);
                 throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), "--store '" + shown + "': "
                         + (colon < 1 ? "expected <scheme>:<where>, one of " : "no store adapter for scheme '"
                         + location.substring(0, colon) + "'; expected one of ") + String.join(", ", schemes.values()));

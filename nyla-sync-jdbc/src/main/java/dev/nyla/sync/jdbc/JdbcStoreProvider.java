@@ -1,5 +1,6 @@
 package dev.nyla.sync.jdbc;
 
+import dev.nyla.sync.internal.Locations;
 import dev.nyla.sync.store.StoreAccessException;
 import dev.nyla.sync.store.StoreException;
 import dev.nyla.sync.store.VectorStore;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -30,9 +30,6 @@ import javax.sql.DataSource;
  * whose driver is missing is refused with the artifact to add.
  */
 public final class JdbcStoreProvider implements VectorStoreProvider {
-    private static final Pattern SECRET = Pattern.compile("(?i)(password=)[^&;]*");
-    /** A password in the URL's authority: {@code //user:secret@host}. */
-    private static final Pattern USER_INFO = Pattern.compile("(//[^/@:?#]*:)[^/@?#]*@");
     /** The location parameter sizing the store's connection pool. */
     private static final String MAX_CONNECTIONS = "maxConnections";
 
@@ -213,6 +210,6 @@ public final class JdbcStoreProvider implements VectorStoreProvider {
 
     /** The location with any password replaced by {@code ***}, for messages and logs. */
     static String redact(String location) {
-        return USER_INFO.matcher(SECRET.matcher(location).replaceAll("$1***")).replaceAll("$1***@");
+        return Locations.redact(location);
     }
 }
