@@ -94,19 +94,20 @@ public final class VectorStores {
     private static VectorStoreProvider provider(String location, ClassLoader loader) throws StoreException {
         int colon = location.indexOf(':');
         Map<String, List<VectorStoreProvider>> providers = PROVIDERS.all(loader);
+        // Named without a password: a jdbc: URL given where no JDBC adapter is on the class path lands here.
+        String shown = Locations.redact(location);
         if (colon < 1) {
-            throw new StoreException("store location '" + Locations.redact(location) + "': expected <scheme>:<where>, one of: "
+            throw new StoreException("store location '" + shown + "': expected <scheme>:<where>, one of: "
                     + describe(providers));
         }
         String scheme = location.substring(0, colon);
         List<VectorStoreProvider> claiming = providers.getOrDefault(scheme, List.of());
         if (claiming.isEmpty()) {
-            throw new StoreException("store location '" + Locations.redact(location) + "': no store adapter for scheme '" + scheme
+            throw new StoreException("store location '" + shown + "': no store adapter for scheme '" + scheme
                     + "' on the class path; available: " + describe(providers));
         }
         if (claiming.size() > 1) {
-            throw new StoreException("store location '" + Locations.redact(location) + "': "
-                    + PROVIDERS.conflict(scheme, claiming));
+            throw new StoreException("store location '" + shown + "': " + PROVIDERS.conflict(scheme, claiming));
         }
         return claiming.get(0);
     }
