@@ -79,7 +79,8 @@ public class NylaSyncAutoConfiguration {
     /** Starts the context's client with the application (see {@code nyla.sync.initial-check}) and stops it. */
     @Bean
     NylaSyncLifecycle nylaSyncLifecycle(NylaSync sync, NylaSyncProperties properties) {
-        return new NylaSyncLifecycle(sync, properties.getInitialCheck(), properties.isBackgroundChecks());
+        return new NylaSyncLifecycle(sync, properties.getInitialCheck(), properties.isBackgroundChecks(),
+                properties.isRequireInstalled());
     }
 
     static ClassLoader classLoader(ResourceLoader resources) {

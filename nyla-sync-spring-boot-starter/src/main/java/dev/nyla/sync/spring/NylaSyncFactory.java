@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -165,6 +166,12 @@ final class NylaSyncFactory {
             problems.add("nyla.sync.initial-check=background runs the first check on the background schedule, "
                     + "which nyla.sync.background-checks=false turns off");
             toChange.add("nyla.sync.initial-check: blocking or none when nyla.sync.background-checks is false");
+        }
+        if (p.isRequireInstalled() && p.getInitialCheck() != NylaSyncProperties.InitialCheck.BLOCKING) {
+            problems.add("nyla.sync.require-installed=true needs the start-up check to finish before the application "
+                    + "is up, which nyla.sync.initial-check=" + p.getInitialCheck().name().toLowerCase(Locale.ROOT)
+                    + " does not wait for");
+            toChange.add("nyla.sync.initial-check: blocking, or nyla.sync.require-installed: false");
         }
     }
 

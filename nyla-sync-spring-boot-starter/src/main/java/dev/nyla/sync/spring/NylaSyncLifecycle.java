@@ -2,8 +2,11 @@ package dev.nyla.sync.spring;
 
 import dev.nyla.sync.client.NylaSync;
 import dev.nyla.sync.client.SyncResult;
+import dev.nyla.sync.store.Generation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -23,19 +26,26 @@ final class NylaSyncLifecycle implements SmartLifecycle {
     private final NylaSync sync;
     private final NylaSyncProperties.InitialCheck initialCheck;
     private final boolean backgroundChecks;
+    private final boolean requireInstalled;
     private volatile boolean running;
 
-    NylaSyncLifecycle(NylaSync sync, NylaSyncProperties.InitialCheck initialCheck, boolean backgroundChecks) {
+    NylaSyncLifecycle(NylaSync sync, NylaSyncProperties.InitialCheck initialCheck, boolean backgroundChecks,
+                      boolean requireInstalled) {
         this.sync = sync;
         this.initialCheck = initialCheck;
         this.backgroundChecks = backgroundChecks;
+        this.requireInstalled = requireInstalled;
     }
 
     @Override
     public void start() {
         switch (initialCheck) {
             case BLOCKING -> {
-                report(checkNow());
+                SyncResult r = checkNow();
+                report(r);
+                if (requireInstalled) {
+                    requireInstalled(r);
+                }
                 if (backgroundChecks) {
                     sync.startAfterCheck();
                 }
@@ -58,6 +68,27 @@ final class NylaSyncLifecycle implements SmartLifecycle {
             // Not a failed check (that is a result): the client's own state could not be read or written.
             throw new UncheckedIOException("nyla-sync: the start-up check could not run on "
                     + sync.store().location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the start-up when the check left the store with nothing to serve (nyla.sync.require-installed). */
+    private void requireInstalled(SyncResult r) {
+        Optional<Generation> active;
+        try {
+            active = sync.store().activeGeneration();
+        } catch (IOException e) {
+            throw new UncheckedIOException("nyla-sync: the store " + sync.store().location()
+                    + " could not be read after the start-up check: " + e.getMessage(), e);
+        }
+        if (active.isEmpty()) {
+            throw new NylaSyncConfigurationException("nothing is installed in " + sync.store().location()
+                    + " after the start-up check (" + r.outcome() + ": "
+                    + r.failure().map(Throwable::getMessage).orElse("no cause") + "), and nyla.sync.require-installed"
+                    + " is true", List.of("nyla.sync.source: reachable from here, or",
+                    "nyla.sync.baseline: an artifact bundled with the application, installed when the source cannot "
+                            + "be reached, or",
+                    "nyla.sync.require-installed: false, to start with an empty store (health DOWN until a version "
+                            + "is installed)"));
         }
     }
 

@@ -97,6 +97,13 @@ public class NylaSyncProperties {
     /** When the first check runs. */
     private InitialCheck initialCheck = InitialCheck.BLOCKING;
 
+    /**
+     * Whether the start-up fails when the blocking start-up check leaves nothing installed (no version could
+     * be fetched, and no baseline installed): for an application that must not serve from an empty store.
+     * Needs initial-check=blocking.
+     */
+    private boolean requireInstalled;
+
     /** Time between background checks. Default: 1 hour; at least 1 second. */
     private Duration interval;
 
@@ -239,6 +246,14 @@ public class NylaSyncProperties {
 
     public void setInitialCheck(InitialCheck initialCheck) {
         this.initialCheck = initialCheck;
+    }
+
+    public boolean isRequireInstalled() {
+        return requireInstalled;
+    }
+
+    public void setRequireInstalled(boolean requireInstalled) {
+        this.requireInstalled = requireInstalled;
     }
 
     public Duration getInterval() {

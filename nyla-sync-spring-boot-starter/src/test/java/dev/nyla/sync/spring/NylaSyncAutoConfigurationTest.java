@@ -325,6 +325,28 @@ class NylaSyncAutoConfigurationTest {
     }
 
     @Test
+    void requiringAnInstalledVersionFailsAStartUpThatCouldInstallNothingNamingWhatToChange() throws IOException {
+        configured().withPropertyValues("nyla.sync.require-installed=true").run(context -> {
+            NylaSyncConfigurationException e = configurationFailure(context);
+            assertTrue(e.getMessage().startsWith("nothing is installed in file:") && e.getMessage().contains("FAILED")
+                    && e.getMessage().contains("manifest.json"), e.getMessage());
+            assertNames(e, "nyla.sync.source", "nyla.sync.baseline", "nyla.sync.require-installed");
+        });
+        // Reachable: the start-up installs the version and goes on.
+        site.publish("first");
+        configured().withPropertyValues("nyla.sync.require-installed=true").run(context -> {
+            assertNull(context.getStartupFailure());
+            assertEquals(1, activeVersion(context.getBean(VectorStore.class)));
+        });
+    }
+
+    @Test
+    void requiringAnInstalledVersionNeedsTheBlockingStartUpCheck() {
+        configured().withPropertyValues("nyla.sync.require-installed=true", "nyla.sync.initial-check=none")
+                .run(context -> assertNames(configurationFailure(context), "nyla.sync.initial-check"));
+    }
+
+    @Test
     void theBundledBaselineInstallsWhenTheSourceCannotBeReached() throws IOException {
         site.publish("first");
         configured().withPropertyValues("nyla.sync.source=" + dir.resolve("unreachable"),
